@@ -1,0 +1,39 @@
+# Every third-party dependency, found through pkg-config (the cnats CMake
+# config in libnats-dev points at a static library that is not shipped, so
+# find_package(cnats) is not used). A missing dependency stops the configure
+# step with the Debian package that provides it.
+find_package(PkgConfig)
+if(NOT PKG_CONFIG_FOUND)
+    message(FATAL_ERROR
+        "pkg-config not found: install the Debian package 'pkg-config' "
+        "(or run scripts/install-deps.sh)")
+endif()
+
+# overhead_require(<target-suffix> <pkg-config module> <Debian package>)
+# defines the imported target dep::<target-suffix>.
+function(overhead_require name module debpkg)
+    pkg_check_modules(OVH_${name} QUIET IMPORTED_TARGET GLOBAL ${module})
+    if(NOT OVH_${name}_FOUND)
+        message(FATAL_ERROR
+            "dependency '${module}' not found by pkg-config: install the Debian "
+            "package '${debpkg}' (or run scripts/install-deps.sh)")
+    endif()
+    add_library(dep::${name} ALIAS PkgConfig::OVH_${name})
+    set(OVH_${name}_VERSION "${OVH_${name}_VERSION}" PARENT_SCOPE)
+endfunction()
+
+overhead_require(nats     libnats     libnats-dev)
+overhead_require(profiler libprofiler libgoogle-perftools-dev)
+overhead_require(jansson  jansson     libjansson-dev)
+overhead_require(sqlite3  sqlite3     libsqlite3-dev)
+overhead_require(dw       libdw       libdw-dev)
+overhead_require(elf      libelf      libelf-dev)
+
+find_package(CmarkGfm REQUIRED)
+
+find_program(NATS_SERVER_EXE nats-server)
+if(NOT NATS_SERVER_EXE)
+    message(FATAL_ERROR
+        "nats-server not found: install the Debian package 'nats-server' "
+        "(or run scripts/install-deps.sh)")
+endif()

@@ -1,0 +1,39 @@
+/* overhead version: this tool's version and the versions of the libraries
+ * it was linked against, as they report themselves at run time. */
+#include "commands.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <cmark-gfm.h>
+#include <elfutils/libdwfl.h>
+#include <jansson.h>
+#include <nats/nats.h>
+#include <sqlite3.h>
+
+#ifndef OVERHEAD_VERSION
+#define OVERHEAD_VERSION "unknown"
+#endif
+#ifndef OVERHEAD_GPERFTOOLS_VERSION
+#define OVERHEAD_GPERFTOOLS_VERSION "unknown"
+#endif
+
+int cmd_version(int argc, char **argv) {
+    if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+        printf("usage: overhead version\n\n"
+               "Print the version of overhead and of the libraries it runs with.\n");
+        return 0;
+    }
+    if (argc > 1) {
+        fprintf(stderr, "overhead version: unexpected argument '%s'\n", argv[1]);
+        return 2;
+    }
+    printf("overhead %s\n", OVERHEAD_VERSION);
+    printf("nats.c %s\n", nats_GetVersion());
+    printf("sqlite %s\n", sqlite3_libversion());
+    printf("jansson %s\n", jansson_version_str());
+    printf("cmark-gfm %s\n", cmark_version_string());
+    printf("elfutils %s\n", dwfl_version(NULL));
+    printf("gperftools %s (build time)\n", OVERHEAD_GPERFTOOLS_VERSION);
+    return 0;
+}

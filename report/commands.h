@@ -1,0 +1,10 @@
+/* commands: the `overhead` subcommands. Each takes the arguments after its
+ * own name (argv[0] is the subcommand name) and returns the process exit
+ * status: 0 ok, 1 a failed check or a runtime failure, 2 bad input or usage.
+ * To add one, define it in its own cmd_<name>.c and list it in main.c. */
+#ifndef OVERHEAD_COMMANDS_H
+#define OVERHEAD_COMMANDS_H
+
+int cmd_version(int argc, char **argv);
+
+#endif
