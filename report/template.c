@@ -1,0 +1,404 @@
+#include "template.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "fileio.h"
+
+#define MAX_DEPTH 64
+
+typedef enum node_kind { N_TEXT, N_VAR, N_RAW, N_SECTION, N_INVERTED } node_kind;
+
+typedef struct node {
+    node_kind kind;
+    char *s; /* text, or the tag's name */
+    size_t n;
+    int line, col;
+    struct node *kids;
+    size_t nkids, capkids;
+} node;
+
+struct template {
+    char *name;
+    node root;
+};
+
+static void node_clear(node *nd) {
+    for (size_t i = 0; i < nd->nkids; i++)
+        node_clear(&nd->kids[i]);
+    free(nd->kids);
+    free(nd->s);
+}
+
+void template_free(template *t) {
+    if (t == NULL)
+        return;
+    node_clear(&t->root);
+    free(t->name);
+    free(t);
+}
+
+/* Append a child to 'parent'; returns it, or NULL when out of memory. */
+static node *node_add(node *parent, node_kind kind, const char *s, size_t n, int line,
+                      int col) {
+    if (parent->nkids == parent->capkids) {
+        size_t cap = parent->capkids ? parent->capkids * 2 : 8;
+        node *k = realloc(parent->kids, cap * sizeof *k);
+        if (k == NULL)
+            return NULL;
+        parent->kids = k;
+        parent->capkids = cap;
+    }
+    char *copy = malloc(n + 1);
+    if (copy == NULL)
+        return NULL;
+    memcpy(copy, s, n);
+    copy[n] = '\0';
+    node *nd = &parent->kids[parent->nkids++];
+    *nd = (node){kind, copy, n, line, col, NULL, 0, 0};
+    return nd;
+}
+
+/* Line and column (1-based) of offset 'off' in 'text'. */
+static void position(const char *text, size_t off, int *line, int *col) {
+    int l = 1, c = 1;
+    for (size_t i = 0; i < off; i++) {
+        if (text[i] == '\n') {
+            l++;
+            c = 1;
+        } else {
+            c++;
+        }
+    }
+    *line = l;
+    *col = c;
+}
+
+static int valid_name(const char *s, size_t n) {
+    if (n == 1 && s[0] == '.')
+        return 1;
+    if (n == 0 || s[0] == '.' || s[n - 1] == '.')
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '_' || c == '-' || (c == '.' && s[i - 1] != '.');
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+static int is_blank(char c) {
+    return c == ' ' || c == '\t' || c == '\r';
+}
+
+int template_parse(template **out, const char *text, size_t len, const char *name,
+                   error *err) {
+    *out = NULL;
+    template *t = calloc(1, sizeof *t);
+    if (t == NULL || (t->name = strdup(name)) == NULL) {
+        free(t);
+        return error_set(err, ERR_NOMEM, "%s: out of memory", name);
+    }
+    node *stack[MAX_DEPTH + 1];
+    size_t depth = 0;
+    stack[0] = &t->root;
+    size_t pos = 0, text_start = 0;
+    int line, col;
+    while (pos < len) {
+        const char *open = memmem(text + pos, len - pos, "{{", 2);
+        if (open == NULL)
+            break;
+        size_t tag_at = (size_t)(open - text);
+        position(text, tag_at, &line, &col);
+        size_t p = tag_at + 2;
+        int triple = p < len && text[p] == '{';
+        char sigil = 0;
+        if (triple) {
+            p++;
+        } else if (p < len && strchr("#^/!&>=", text[p]) != NULL) {
+            sigil = text[p++];
+        }
+        const char *closer = triple ? "}}}" : "}}";
+        const char *close = memmem(text + p, len - p, closer, strlen(closer));
+        if (close == NULL) {
+            error_set(err, ERR_INPUT, "%s:%d:%d: tag is never closed with '%s'", name, line,
+                      col, closer);
+            goto fail;
+        }
+        size_t end = (size_t)(close - text) + strlen(closer);
+        if (sigil == '>' || sigil == '=') {
+            error_set(err, ERR_INPUT, "%s:%d:%d: %s are not supported", name, line, col,
+                      sigil == '>' ? "partials ({{>...}})" : "delimiter changes ({{=...=}})");
+            goto fail;
+        }
+        /* the tag's name, trimmed */
+        size_t ns = p, ne = (size_t)(close - text);
+        while (ns < ne && (is_blank(text[ns]) || text[ns] == '\n'))
+            ns++;
+        while (ne > ns && (is_blank(text[ne - 1]) || text[ne - 1] == '\n'))
+            ne--;
+        if (sigil != '!' && !valid_name(text + ns, ne - ns)) {
+            error_set(err, ERR_INPUT, "%s:%d:%d: bad name '%.*s' in tag", name, line, col,
+                      (int)(ne - ns), text + ns);
+            goto fail;
+        }
+        /* Standalone: a section, close or comment tag alone on its line takes
+         * the line with it (leading blanks and the newline). */
+        size_t text_end = tag_at;
+        if (sigil == '#' || sigil == '^' || sigil == '/' || sigil == '!') {
+            size_t ls = tag_at;
+            while (ls > 0 && is_blank(text[ls - 1]))
+                ls--;
+            size_t le = end;
+            while (le < len && is_blank(text[le]))
+                le++;
+            if ((ls == 0 || text[ls - 1] == '\n') && (le == len || text[le] == '\n')) {
+                text_end = ls;
+                end = le < len ? le + 1 : le;
+            }
+        }
+        if (text_end > text_start &&
+            node_add(stack[depth], N_TEXT, text + text_start, text_end - text_start, line,
+                     col) == NULL)
+            goto nomem;
+        const char *nm = text + ns;
+        size_t nn = ne - ns;
+        switch (sigil) {
+            case '!':
+                break;
+            case '#':
+            case '^': {
+                if (depth == MAX_DEPTH) {
+                    error_set(err, ERR_INPUT, "%s:%d:%d: sections nested deeper than %d",
+                              name, line, col, MAX_DEPTH);
+                    goto fail;
+                }
+                node *s = node_add(stack[depth], sigil == '#' ? N_SECTION : N_INVERTED, nm,
+                                   nn, line, col);
+                if (s == NULL)
+                    goto nomem;
+                stack[++depth] = s;
+                break;
+            }
+            case '/':
+                if (depth == 0) {
+                    error_set(err, ERR_INPUT, "%s:%d:%d: '{{/%.*s}}' closes no open section",
+                              name, line, col, (int)nn, nm);
+                    goto fail;
+                }
+                if (stack[depth]->n != nn || memcmp(stack[depth]->s, nm, nn) != 0) {
+                    error_set(err, ERR_INPUT,
+                              "%s:%d:%d: '{{/%.*s}}' closes section '%s' opened at %d:%d",
+                              name, line, col, (int)nn, nm, stack[depth]->s,
+                              stack[depth]->line, stack[depth]->col);
+                    goto fail;
+                }
+                depth--;
+                break;
+            default:
+                if (node_add(stack[depth], triple || sigil == '&' ? N_RAW : N_VAR, nm, nn,
+                             line, col) == NULL)
+                    goto nomem;
+        }
+        pos = text_start = end;
+    }
+    if (depth > 0) {
+        error_set(err, ERR_INPUT, "%s:%d:%d: section '%s' is never closed", name,
+                  stack[depth]->line, stack[depth]->col, stack[depth]->s);
+        goto fail;
+    }
+    position(text, len, &line, &col);
+    if (len > text_start &&
+        node_add(&t->root, N_TEXT, text + text_start, len - text_start, line, col) == NULL)
+        goto nomem;
+    *out = t;
+    return 0;
+nomem:
+    error_set(err, ERR_NOMEM, "%s: out of memory", name);
+fail:
+    template_free(t);
+    return -1;
+}
+
+int template_load(template **out, const char *path, error *err) {
+    uint8_t *text = NULL;
+    size_t len = 0;
+    *out = NULL;
+    if (file_read_all(&text, &len, path, err) != 0)
+        return -1;
+    int rc = template_parse(out, (const char *)text, len, path, err);
+    free(text);
+    return rc;
+}
+
+/* Resolve a dotted path against the context stack: the first segment is
+ * looked up from the innermost context outwards, the rest descend. */
+static json_t *lookup(json_t **ctx, size_t nctx, const char *path) {
+    if (strcmp(path, ".") == 0)
+        return ctx[nctx - 1];
+    const char *dot = strchr(path, '.');
+    size_t first = dot ? (size_t)(dot - path) : strlen(path);
+    char key[256];
+    if (first >= sizeof key)
+        return NULL;
+    memcpy(key, path, first);
+    key[first] = '\0';
+    json_t *v = NULL;
+    for (size_t i = nctx; i-- > 0;)
+        if (json_is_object(ctx[i]) && (v = json_object_get(ctx[i], key)) != NULL)
+            break;
+    while (v != NULL && dot != NULL) {
+        const char *seg = dot + 1;
+        dot = strchr(seg, '.');
+        size_t n = dot ? (size_t)(dot - seg) : strlen(seg);
+        if (n >= sizeof key)
+            return NULL;
+        memcpy(key, seg, n);
+        key[n] = '\0';
+        v = json_is_object(v) ? json_object_get(v, key) : NULL;
+    }
+    return v;
+}
+
+static int truthy(const json_t *v) {
+    switch (json_typeof(v)) {
+        case JSON_OBJECT: return 1;
+        case JSON_ARRAY: return json_array_size(v) > 0;
+        case JSON_STRING: return json_string_length(v) > 0;
+        case JSON_INTEGER: return json_integer_value(v) != 0;
+        case JSON_REAL: return json_real_value(v) != 0;
+        case JSON_TRUE: return 1;
+        default: return 0;
+    }
+}
+
+static void put_markdown(buf *b, const char *s, size_t n) {
+    size_t start = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '\n' || c == '\r') {
+            buf_append(b, s + start, i - start);
+            buf_puts(b, " ");
+            start = i + 1;
+        } else if (strchr("\\`*_[]<>|&~", c) != NULL) {
+            buf_append(b, s + start, i - start);
+            buf_append(b, "\\", 1);
+            start = i; /* the character itself follows */
+        }
+    }
+    buf_append(b, s + start, n - start);
+}
+
+/* Append the scalar 'v' to 'b' escaped for 'lang' (or raw). */
+static int put_value(buf *b, const json_t *v, int raw, template_lang lang) {
+    char num[64];
+    const char *s = num;
+    size_t n;
+    switch (json_typeof(v)) {
+        case JSON_STRING:
+            s = json_string_value(v);
+            n = json_string_length(v);
+            break;
+        case JSON_INTEGER:
+            n = (size_t)snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT,
+                                 json_integer_value(v));
+            break;
+        case JSON_REAL:
+            n = (size_t)snprintf(num, sizeof num, "%.15g", json_real_value(v));
+            break;
+        case JSON_TRUE: s = "true"; n = 4; break;
+        case JSON_FALSE: s = "false"; n = 5; break;
+        case JSON_NULL: s = ""; n = 0; break;
+        default: return -1;
+    }
+    if (raw)
+        buf_append(b, s, n);
+    else if (lang == TEMPLATE_HTML)
+        buf_html_escaped(b, s, n);
+    else
+        put_markdown(b, s, n);
+    return 0;
+}
+
+typedef struct render_state {
+    const template *t;
+    template_lang lang;
+    buf out;
+    json_t *ctx[MAX_DEPTH + 2];
+    size_t nctx;
+    error *err;
+} render_state;
+
+static int render_nodes(render_state *st, const node *parent);
+
+/* Render a section's children with 'v' pushed as the context. */
+static int render_with(render_state *st, const node *nd, json_t *v) {
+    st->ctx[st->nctx++] = v;
+    int rc = render_nodes(st, nd);
+    st->nctx--;
+    return rc;
+}
+
+static int render_nodes(render_state *st, const node *parent) {
+    for (size_t i = 0; i < parent->nkids; i++) {
+        const node *nd = &parent->kids[i];
+        if (nd->kind == N_TEXT) {
+            buf_append(&st->out, nd->s, nd->n);
+            continue;
+        }
+        json_t *v = lookup(st->ctx, st->nctx, nd->s);
+        switch (nd->kind) {
+            case N_VAR:
+            case N_RAW:
+                if (v == NULL)
+                    return error_set(st->err, ERR_INPUT, "%s:%d:%d: no value for '%s'",
+                                     st->t->name, nd->line, nd->col, nd->s);
+                if (put_value(&st->out, v, nd->kind == N_RAW, st->lang) != 0)
+                    return error_set(st->err, ERR_INPUT,
+                                     "%s:%d:%d: '%s' is %s, not a value to print",
+                                     st->t->name, nd->line, nd->col, nd->s,
+                                     json_is_object(v) ? "an object" : "an array");
+                break;
+            case N_SECTION:
+                if (v == NULL || !truthy(v))
+                    break;
+                if (json_is_array(v)) {
+                    size_t k;
+                    json_t *el;
+                    json_array_foreach(v, k, el) {
+                        if (render_with(st, nd, el) != 0)
+                            return -1;
+                    }
+                } else if (render_with(st, nd, v) != 0) {
+                    return -1;
+                }
+                break;
+            case N_INVERTED:
+                if ((v == NULL || !truthy(v)) && render_nodes(st, nd) != 0)
+                    return -1;
+                break;
+            default:
+                break;
+        }
+    }
+    return 0;
+}
+
+int template_render(char **out, size_t *len, const template *t, json_t *data,
+                    template_lang lang, error *err) {
+    *out = NULL;
+    render_state st = {.t = t, .lang = lang, .out = BUF_INIT, .nctx = 1, .err = err};
+    st.ctx[0] = data;
+    if (render_nodes(&st, &t->root) != 0) {
+        buf_free(&st.out);
+        return -1;
+    }
+    *out = buf_detach(&st.out, len);
+    if (*out == NULL)
+        return error_set(err, ERR_NOMEM, "%s: out of memory", t->name);
+    return 0;
+}
