@@ -1,0 +1,110 @@
+/* Unit tests of the HTML renderer: GFM tables, safe mode, chart markers
+ * replaced by SVG, and escaping of every piece of data that reaches HTML. */
+#include "check.h"
+#include "render.h"
+
+#include <stdlib.h>
+
+static json_t *load(const char *text) {
+    json_error_t jerr;
+    json_t *v = json_loads(text, 0, &jerr);
+    CHECK_MSG(v != NULL, "bad test JSON: %s", jerr.text);
+    return v;
+}
+
+static const char *analysis_json =
+    "{\"charts\": {"
+    " \"trials\": {\"unit\": \"us/event\", \"caption\": \"c<1>\", \"target_value\": 10.5,"
+    "   \"target_label\": \"target 5%\","
+    "   \"band\": {\"lo\": 11, \"hi\": 13, \"label\": \"CI\"},"
+    "   \"series\": [{\"label\": \"direct\", \"median\": 10,"
+    "                 \"points\": [{\"trial\": 1, \"value\": 10}, {\"trial\": 2, \"value\": 9.5}]},"
+    "               {\"label\": \"nats <script>\", \"median\": 12,"
+    "                 \"points\": [{\"trial\": 1, \"value\": 12, \"outlier\": true}]}]},"
+    " \"breakdown\": {\"unit\": \"us/event\", \"caption\": \"b\", \"items\": ["
+    "   {\"label\": \"JSON & friends\", \"value\": 1.5}, {\"label\": \"SQLite\", \"value\": -0.5}]},"
+    " \"sensitivity\": {\"unit\": \"us/event\", \"caption\": \"s\", \"groups\": ["
+    "   {\"label\": \"memory\", \"bars\": [{\"label\": \"direct\", \"value\": 3},"
+    "                                    {\"label\": \"nats\", \"value\": 12}]}]},"
+    " \"flame\": {\"unit\": \"us/event\", \"caption\": \"f\", \"root\": {\"name\": \"all\","
+    "   \"new\": 12, \"base\": 10, \"children\": [{\"name\": \"<script>alert(1)</script>\","
+    "   \"new\": 8, \"base\": 2, \"children\": []}, {\"name\": \"sqlite3_step\", \"new\": 4,"
+    "   \"base\": 8}]}}"
+    "}}";
+
+static void test_body(void) {
+    json_t *a = load(analysis_json);
+    const char *md = "# Report\n\n| fn | us |\n|---|---:|\n| a\\<b | 1 |\n\n"
+                     "<!-- chart:trials -->\n\ntext <script>alert(1)</script>\n\n"
+                     "<!-- chart:breakdown -->\n\n<!-- chart:sensitivity -->\n\n"
+                     "<!-- chart:flame -->\n\n<!-- a plain comment -->\n";
+    char *html = NULL;
+    error err;
+    error_clear(&err);
+    CHECK_MSG(render_html_body(&html, md, strlen(md), a, &err) == 0, "%s", err.text);
+    if (html != NULL) {
+        CHECK(strstr(html, "<table>") != NULL);
+        CHECK(strstr(html, "<td>a&lt;b</td>") != NULL);
+        CHECK_MSG(strstr(html, "<script") == NULL, "unescaped script in:\n%s", html);
+        CHECK(strstr(html, "&lt;script&gt;alert(1)&lt;/script&gt;") != NULL); /* flame name */
+        CHECK(strstr(html, "nats &lt;script&gt;") != NULL);                   /* legend */
+        CHECK(strstr(html, "JSON &amp; friends") != NULL);
+        CHECK(strstr(html, "c&lt;1&gt;") != NULL);
+        /* four charts, and the markers are gone */
+        int svgs = 0;
+        for (const char *p = html; (p = strstr(p, "<svg")) != NULL; p++)
+            svgs++;
+        CHECK_EQ_INT(svgs, 4);
+        CHECK(strstr(html, "chart:") == NULL);
+        CHECK(strstr(html, "raw HTML omitted") != NULL); /* safe mode kept */
+    }
+    free(html);
+    json_decref(a);
+}
+
+static void test_errors(void) {
+    json_t *a = load("{\"charts\": {\"trials\": {\"series\": []}}}");
+    char *html = NULL;
+    error err;
+    error_clear(&err);
+    const char *md = "<!-- chart:trials -->\n";
+    CHECK(render_html_body(&html, md, strlen(md), a, &err) != 0);
+    CHECK(html == NULL);
+    CHECK_EQ_STR(err.text, "chart 'trials': no 'series' array");
+    error_clear(&err);
+    md = "<!-- chart:pie -->\n";
+    CHECK(render_html_body(&html, md, strlen(md), a, &err) != 0);
+    CHECK_EQ_STR(err.text, "chart 'pie': no data in analysis.charts");
+    error_clear(&err);
+    CHECK(render_html_body(&html, md, strlen(md), NULL, &err) != 0);
+    buf b = BUF_INIT;
+    error_clear(&err);
+    json_t *obj = json_object();
+    CHECK(render_chart_svg(&b, "pie", obj, &err) != 0);
+    CHECK_EQ_STR(err.text, "chart 'pie': no such chart");
+    json_decref(obj);
+    buf_free(&b);
+    json_decref(a);
+}
+
+static void test_page(void) {
+    const char *page_text = "<title>{{title}}</title><main>{{{body}}}</main>";
+    template *page = NULL;
+    error err;
+    error_clear(&err);
+    CHECK(template_parse(&page, page_text, strlen(page_text), "page.html", &err) == 0);
+    json_t *a = load("{\"title\": \"A & <B>\"}");
+    char *out = NULL;
+    CHECK(render_page(&out, page, a, "<p>x</p>", &err) == 0);
+    CHECK_EQ_STR(out, "<title>A &amp; &lt;B&gt;</title><main><p>x</p></main>");
+    free(out);
+    json_decref(a);
+    template_free(page);
+}
+
+int main(void) {
+    test_body();
+    test_errors();
+    test_page();
+    return check_status();
+}
