@@ -6,5 +6,10 @@
 #define OVERHEAD_COMMANDS_H
 
 int cmd_version(int argc, char **argv);
+int cmd_render(int argc, char **argv);
+int cmd_index(int argc, char **argv);
+
+/* The templates folder: $OVERHEAD_TEMPLATES, else the source tree's. */
+const char *cmd_templates_dir(void);
 
 #endif

@@ -13,6 +13,8 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
+    {"render", cmd_render, "render an analysis into CPU_OVERHEAD_ANALYSIS.{md,html,json}"},
+    {"index", cmd_index, "rebuild the docs index of published reports"},
     {"version", cmd_version, "print versions of overhead and its libraries"},
 };
 

@@ -1,0 +1,197 @@
+#include "publish.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fileio.h"
+#include "render.h"
+#include "template.h"
+
+int publish_mkdirs(const char *path, error *err) {
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp)
+        return error_set(err, ERR_INPUT, "%s: path too long", path);
+    for (char *p = tmp + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+            *p = '\0';
+            if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+                return error_errno(err, ERR_SYSTEM, errno, "%s: cannot create directory", tmp);
+            *p = c;
+            if (c == '\0')
+                break;
+        }
+    }
+    return 0;
+}
+
+/* Write 'text' to DIR/NAME atomically. */
+static int write_in(const char *dir, const char *name, const char *text, size_t len,
+                    error *err) {
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
+        return error_set(err, ERR_INPUT, "%s: path too long", dir);
+    return file_write_atomic(path, text, len, err);
+}
+
+int publish_report(const char *outdir, json_t *analysis, const publish_paths *paths,
+                   const char *index_href, error *err) {
+    int rc = -1;
+    template *md_t = NULL, *page_t = NULL;
+    char *md = NULL, *body = NULL, *html = NULL, *json = NULL;
+    size_t md_len = 0;
+    json_t *page_ctx = NULL;
+    if (template_load(&md_t, paths->md_template, err) != 0 ||
+        template_load(&page_t, paths->page, err) != 0)
+        goto done;
+    if (template_render(&md, &md_len, md_t, analysis, TEMPLATE_MARKDOWN, err) != 0)
+        goto done;
+    if (render_html_body(&body, md, md_len, analysis, err) != 0)
+        goto done;
+    page_ctx = json_deep_copy(analysis);
+    if (page_ctx == NULL ||
+        json_object_set_new(page_ctx, "index_href", json_string(index_href)) != 0) {
+        error_set(err, ERR_NOMEM, "%s: out of memory", outdir);
+        goto done;
+    }
+    if (render_page(&html, page_t, page_ctx, body, err) != 0)
+        goto done;
+    json = json_dumps(analysis, JSON_INDENT(2) | JSON_SORT_KEYS);
+    if (json == NULL) {
+        error_set(err, ERR_NOMEM, "%s: cannot serialise the analysis", outdir);
+        goto done;
+    }
+    /* Everything is rendered before anything is written: a template error
+     * leaves the previous report untouched. */
+    if (publish_mkdirs(outdir, err) != 0 ||
+        write_in(outdir, "CPU_OVERHEAD_ANALYSIS.json", json, strlen(json), err) != 0 ||
+        write_in(outdir, "CPU_OVERHEAD_ANALYSIS.md", md, md_len, err) != 0 ||
+        write_in(outdir, "CPU_OVERHEAD_ANALYSIS.html", html, strlen(html), err) != 0)
+        goto done;
+    rc = 0;
+done:
+    template_free(md_t);
+    template_free(page_t);
+    json_decref(page_ctx);
+    free(md);
+    free(body);
+    free(html);
+    free(json);
+    return rc;
+}
+
+/* Newest first by date, then by directory. */
+static int cmp_reports(const void *pa, const void *pb) {
+    json_t *a = *(json_t *const *)pa, *b = *(json_t *const *)pb;
+    const char *da = json_string_value(json_object_get(a, "date"));
+    const char *db = json_string_value(json_object_get(b, "date"));
+    int c = strcmp(db ? db : "", da ? da : "");
+    if (c != 0)
+        return c;
+    return strcmp(json_string_value(json_object_get(a, "dir")),
+                  json_string_value(json_object_get(b, "dir")));
+}
+
+/* The index row for one published report directory 'rel' (relative to docs). */
+static json_t *index_row(const char *docs, const char *rel, const char *sprint) {
+    char path[4096];
+    json_error_t jerr = {.text = "path too long"};
+    json_t *a = NULL;
+    if (snprintf(path, sizeof path, "%s/%s/CPU_OVERHEAD_ANALYSIS.json", docs, rel) <
+        (int)sizeof path)
+        a = json_load_file(path, 0, &jerr);
+    json_t *h = json_object_get(a, "headline");
+    const char *date = json_string_value(json_object_get(a, "generated"));
+    const char *verdict = json_string_value(json_object_get(h, "verdict"));
+    const char *pct = json_string_value(json_object_get(h, "overhead_pct"));
+    const char *lo = json_string_value(json_object_get(h, "ci_lo_pct"));
+    const char *hi = json_string_value(json_object_get(h, "ci_hi_pct"));
+    char headline[512];
+    if (a == NULL || pct == NULL || verdict == NULL)
+        snprintf(headline, sizeof headline, "unreadable analysis: %s",
+                 a == NULL ? jerr.text : "no headline");
+    else
+        snprintf(headline, sizeof headline, "%s%% per-event overhead (95%% CI %s%% to %s%%)",
+                 pct, lo ? lo : "?", hi ? hi : "?");
+    json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:s}", "date", date ? date : "", "sprint",
+                            sprint, "headline", headline, "verdict",
+                            verdict ? verdict : "UNKNOWN", "dir", rel);
+    json_decref(a);
+    return row;
+}
+
+int publish_index(const char *docs, const publish_paths *paths, error *err) {
+    int rc = -1;
+    template *t = NULL;
+    char *html = NULL;
+    json_t *rows = json_array();
+    char sprints[4096];
+    snprintf(sprints, sizeof sprints, "%s/sprints", docs);
+    DIR *top = opendir(sprints);
+    if (rows == NULL) {
+        error_set(err, ERR_NOMEM, "%s: out of memory", docs);
+        goto done;
+    }
+    /* docs/sprints/<state>/<sprint>/CPU_OVERHEAD_ANALYSIS.json */
+    struct dirent *st;
+    while (top != NULL && (st = readdir(top)) != NULL) {
+        if (st->d_name[0] == '.')
+            continue;
+        char state_dir[4096];
+        if (snprintf(state_dir, sizeof state_dir, "%s/%s", sprints, st->d_name) >=
+            (int)sizeof state_dir)
+            continue;
+        DIR *sd = opendir(state_dir);
+        struct dirent *sp;
+        while (sd != NULL && (sp = readdir(sd)) != NULL) {
+            if (sp->d_name[0] == '.')
+                continue;
+            char rel[1024], probe[4096];
+            struct stat sb;
+            if (snprintf(rel, sizeof rel, "sprints/%s/%s", st->d_name, sp->d_name) >=
+                    (int)sizeof rel ||
+                snprintf(probe, sizeof probe, "%s/%s/CPU_OVERHEAD_ANALYSIS.json", docs, rel) >=
+                    (int)sizeof probe ||
+                stat(probe, &sb) != 0)
+                continue;
+            json_t *row = index_row(docs, rel, sp->d_name);
+            if (row == NULL || json_array_append_new(rows, row) != 0) {
+                closedir(sd);
+                error_set(err, ERR_NOMEM, "%s: out of memory", docs);
+                goto done;
+            }
+        }
+        if (sd != NULL)
+            closedir(sd);
+    }
+    size_t n = json_array_size(rows);
+    json_t **items = malloc((n ? n : 1) * sizeof *items);
+    if (items == NULL) {
+        error_set(err, ERR_NOMEM, "%s: out of memory", docs);
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++)
+        items[i] = json_incref(json_array_get(rows, i));
+    qsort(items, n, sizeof *items, cmp_reports);
+    json_array_clear(rows);
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(rows, items[i]);
+    free(items);
+    json_t *ctx = json_pack("{s:O}", "reports", rows);
+    if (template_load(&t, paths->index_page, err) == 0 &&
+        template_render(&html, NULL, t, ctx, TEMPLATE_HTML, err) == 0 &&
+        publish_mkdirs(docs, err) == 0 && write_in(docs, "index.html", html, strlen(html), err) == 0)
+        rc = 0;
+    json_decref(ctx);
+done:
+    if (top != NULL)
+        closedir(top);
+    template_free(t);
+    free(html);
+    json_decref(rows);
+    return rc;
+}
