@@ -357,7 +357,13 @@ static int chart_flame(buf *b, json_t *c, error *err) {
         return error_set(err, ERR_INPUT, "chart 'flame': no 'root' with a positive 'new'");
     flame f = {.b = b, .unit = str(c, "unit"), .x0 = 10};
     f.max_depth = flame_depth(root, 0);
-    f.max_delta = flame_max_delta(root, 0);
+    /* Colour scale from the frames below the root: the root's change is the
+     * whole overhead and would wash every other frame out. */
+    size_t i;
+    json_t *k;
+    json_array_foreach(json_object_get(root, "children"), i, k) {
+        f.max_delta = fmax(f.max_delta, flame_max_delta(k, 1));
+    }
     const int W = CHART_W + 240;
     int H = 17 * (f.max_depth + 1) + 50;
     f.bottom = H - 30;
