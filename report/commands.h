@@ -6,5 +6,6 @@
 #define OVERHEAD_COMMANDS_H
 
 int cmd_version(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 #endif

@@ -14,6 +14,7 @@ typedef struct command {
 
 static const command commands[] = {
     {"version", cmd_version, "print versions of overhead and its libraries"},
+    {"run", cmd_run, "run interleaved direct/NATS trials and write run records"},
 };
 
 static void usage(FILE *out) {
