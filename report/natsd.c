@@ -106,9 +106,11 @@ int natsd_probe(const char *url, int timeout_ms, error *err) {
     char host[200], port[16], buf[512];
     if (natsd_split(url, host, sizeof host, port, sizeof port) != 0)
         return error_set(err, ERR_INPUT, "NATS URL '%s': expected nats://host:port", url);
-    int fd = natsd_connect(host, port, timeout_ms, err);
+    error cerr;
+    error_clear(&cerr);
+    int fd = natsd_connect(host, port, timeout_ms, &cerr);
     if (fd < 0)
-        return error_set(err, ERR_INPUT, "NATS URL '%s' unreachable", url);
+        return error_set(err, ERR_INPUT, "NATS URL '%s' unreachable: %s", url, cerr.text);
     int rc = natsd_read_until(fd, "INFO ", buf, sizeof buf, timeout_ms);
     close(fd);
     if (rc != 0)
