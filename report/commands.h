@@ -11,5 +11,6 @@ int cmd_index(int argc, char **argv);
 
 /* The templates folder: $OVERHEAD_TEMPLATES, else the source tree's. */
 const char *cmd_templates_dir(void);
+int cmd_run(int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@ static const command commands[] = {
     {"render", cmd_render, "render an analysis into CPU_OVERHEAD_ANALYSIS.{md,html,json}"},
     {"index", cmd_index, "rebuild the docs index of published reports"},
     {"version", cmd_version, "print versions of overhead and its libraries"},
+    {"run", cmd_run, "run interleaved direct/NATS trials and write run records"},
 };
 
 static void usage(FILE *out) {

@@ -1,0 +1,43 @@
+/* natsd: a nats-server of our own, on free loopback ports, for the length
+ * of a run; and a reachability probe for a server given by URL.
+ *
+ * The server picks its ports itself (-p -1 -m -1) and writes them to
+ * DIR/nats-server_<pid>.ports; it is ready when its monitoring port answers
+ * GET /healthz with 200. It is stopped with SIGINT (SIGKILL after 5 s) and
+ * dies with the runner (PR_SET_PDEATHSIG) if the runner is killed. */
+#ifndef OVERHEAD_NATSD_H
+#define OVERHEAD_NATSD_H
+
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+typedef struct natsd natsd;
+
+/* Start 'exe' with its ports file and log (server.log) in 'dir' (created if
+ * missing) and wait up to 10 s until it is healthy. On success *out is owned
+ * by the caller (natsd_stop). On error *out is NULL, nothing is left running
+ * and 'err' quotes the end of the server's log. */
+int natsd_start(natsd **out, const char *exe, const char *dir, error *err);
+
+/* The client URL ("nats://127.0.0.1:PORT"), borrowed until natsd_stop. */
+const char *natsd_url(const natsd *d);
+
+/* The server's pid. */
+pid_t natsd_pid(const natsd *d);
+
+/* 1 while the server process is running, 0 once it has exited (it is then
+ * reaped and its exit status kept). */
+int natsd_alive(natsd *d);
+
+/* Stop the server (SIGINT, SIGKILL after 5 s), reap it and free 'd'. When
+ * 'ru' is not NULL it receives the server's rusage (wait4). NULL is a no-op. */
+void natsd_stop(natsd *d, struct rusage *ru);
+
+/* Check that a NATS server answers at 'url' (the first of a comma-separated
+ * list; nats://host:port or host:port): TCP connect and an INFO line within
+ * 'timeout_ms'. Returns 0, or -1 with ERR_INPUT naming the URL. */
+int natsd_probe(const char *url, int timeout_ms, error *err);
+
+#endif

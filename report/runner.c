@@ -1,0 +1,1003 @@
+#include "runner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <nats/nats.h>
+#include <sqlite3.h>
+
+#include "fileio.h"
+#include "natsd.h"
+#include "procstat.h"
+
+#ifndef OVERHEAD_GPERFTOOLS_VERSION
+#define OVERHEAD_GPERFTOOLS_VERSION "unknown"
+#endif
+#ifndef OVERHEAD_SOURCE_DIR
+#define OVERHEAD_SOURCE_DIR "."
+#endif
+#ifndef OVERHEAD_WORKLOAD_DIR
+#define OVERHEAD_WORKLOAD_DIR "workloads"
+#endif
+#ifndef OVERHEAD_NATS_SERVER
+#define OVERHEAD_NATS_SERVER "/usr/bin/nats-server"
+#endif
+
+static volatile sig_atomic_t runner_stop_flag;
+
+void runner_request_stop(void) {
+    runner_stop_flag = 1;
+}
+
+/* Storage presets: what `--storage` names mean. */
+typedef struct storage_preset {
+    const char *name;
+    int memory;
+    const char *journal;
+    const char *synchronous;
+} storage_preset;
+
+static const storage_preset storage_presets[] = {
+    {"memory", 1, NULL, NULL},
+    {"wal", 0, "wal", "normal"},
+    {"wal-full", 0, "wal", "full"},
+    {"delete", 0, "delete", "full"},
+};
+
+static const storage_preset *runner_storage(const char *name) {
+    for (size_t i = 0; i < sizeof storage_presets / sizeof storage_presets[0]; i++)
+        if (strcmp(storage_presets[i].name, name) == 0)
+            return &storage_presets[i];
+    return NULL;
+}
+
+static int runner_known_arch(const char *a) {
+    return strcmp(a, "direct") == 0 || strcmp(a, "nats") == 0 || strcmp(a, "nats-2p") == 0;
+}
+
+void runner_defaults(runner_config *cfg) {
+    memset(cfg, 0, sizeof *cfg);
+    cfg->events = -1;
+    cfg->trials = 4;
+    cfg->archs[0] = "direct";
+    cfg->archs[1] = "nats";
+    cfg->archs[2] = "nats-2p";
+    cfg->narchs = 3;
+    cfg->storages[0] = "wal";
+    cfg->nstorages = 1;
+    cfg->batch = 1;
+    cfg->freq = 250;
+    cfg->warmup = 1;
+    cfg->min_samples = 2000;
+    cfg->out_dir = "runs";
+    cfg->nats_server = OVERHEAD_NATS_SERVER;
+    cfg->workload_dir = OVERHEAD_WORKLOAD_DIR;
+    cfg->trial_timeout = 300;
+}
+
+/* Printf into the progress callback. */
+static void runner_say(const runner_config *cfg, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void runner_say(const runner_config *cfg, const char *fmt, ...) {
+    if (cfg->progress == NULL)
+        return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    cfg->progress(cfg->progress_ctx, line);
+}
+
+/* mkdir -p. */
+static int runner_mkdirs(const char *path, error *err) {
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            return error_errno(err, ERR_INPUT, errno, "cannot create %s", buf);
+        *p = '/';
+    }
+    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+        return error_errno(err, ERR_INPUT, errno, "cannot create %s", buf);
+    return 0;
+}
+
+int runner_validate(const runner_config *cfg, error *err) {
+    char path[4096];
+    if (cfg->events != -1 && cfg->events < 1)
+        return error_set(err, ERR_INPUT, "--events must be a positive integer, not %lld",
+                         (long long)cfg->events);
+    if (cfg->trials < 1)
+        return error_set(err, ERR_INPUT, "--trials must be >= 1, not %d", cfg->trials);
+    if (cfg->batch < 1)
+        return error_set(err, ERR_INPUT, "--batch must be >= 1, not %d", cfg->batch);
+    if (cfg->freq < 1 || cfg->freq > 4000)
+        return error_set(err, ERR_INPUT, "--freq must be 1..4000 Hz, not %d", cfg->freq);
+    if (!(cfg->rate >= 0) || isinf(cfg->rate))
+        return error_set(err, ERR_INPUT, "--rate must be a non-negative number");
+    if (!(cfg->trial_timeout > 0))
+        return error_set(err, ERR_INPUT, "--trial-timeout must be positive");
+    if (cfg->narchs < 1 && !cfg->aa)
+        return error_set(err, ERR_INPUT, "--arch: no architecture given");
+    for (int i = 0; i < cfg->narchs; i++)
+        if (!runner_known_arch(cfg->archs[i]))
+            return error_set(err, ERR_INPUT,
+                             "--arch: unknown architecture '%s' (direct, nats, nats-2p)",
+                             cfg->archs[i]);
+    if (cfg->nstorages < 1)
+        return error_set(err, ERR_INPUT, "--storage: no storage given");
+    for (int i = 0; i < cfg->nstorages; i++)
+        if (runner_storage(cfg->storages[i]) == NULL)
+            return error_set(err, ERR_INPUT,
+                             "--storage: unknown storage '%s' (memory, wal, wal-full, "
+                             "delete)",
+                             cfg->storages[i]);
+    const char *bins[] = {"chat_direct", "chat_nats"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s", cfg->workload_dir, bins[i]);
+        if (access(path, X_OK) != 0)
+            return error_errno(err, ERR_INPUT, errno,
+                               "workload %s (see --workloads or OVERHEAD_WORKLOADS)", path);
+    }
+    int needs_nats = cfg->aa ? 0 : 0;
+    for (int i = 0; i < cfg->narchs && !cfg->aa; i++)
+        needs_nats |= strcmp(cfg->archs[i], "direct") != 0;
+    if (needs_nats && cfg->nats_url != NULL) {
+        if (natsd_probe(cfg->nats_url, 2000, err) != 0)
+            return -1;
+    } else if (needs_nats && access(cfg->nats_server, X_OK) != 0) {
+        return error_errno(err, ERR_INPUT, errno, "nats-server %s", cfg->nats_server);
+    }
+    if (cfg->nats_pid > 0 && kill(cfg->nats_pid, 0) != 0)
+        return error_errno(err, ERR_INPUT, errno, "--nats-pid %d", (int)cfg->nats_pid);
+    if (strlen(cfg->out_dir) > 2900)
+        return error_set(err, ERR_INPUT, "output directory name too long");
+    if (runner_mkdirs(cfg->out_dir, err) != 0)
+        return -1;
+    if (access(cfg->out_dir, W_OK | X_OK) != 0)
+        return error_errno(err, ERR_INPUT, errno, "output directory %s is not writable",
+                           cfg->out_dir);
+    return 0;
+}
+
+int runner_prof_samples(uint64_t *samples, uint64_t *period_us, const char *path,
+                        error *err) {
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    *samples = 0;
+    *period_us = 0;
+    if (file_read_all(&buf, &len, path, err) != 0)
+        return -1;
+    const size_t w = sizeof(uintptr_t);
+    size_t nwords = len / w;
+    int rc = -1;
+    uintptr_t v;
+#define WORD(i) (memcpy(&v, buf + (i)*w, w), v)
+    if (nwords < 5 || WORD(0) != 0 || WORD(1) != 3 || WORD(2) != 0) {
+        error_set(err, ERR_INPUT, "%s: not a gperftools CPU profile (bad header)", path);
+        goto done;
+    }
+    *period_us = WORD(3);
+    size_t i = 5;
+    for (;;) {
+        if (i + 2 > nwords) {
+            error_set(err, ERR_INPUT, "%s: truncated at byte %zu (no 0,1,0 trailer)", path,
+                      i * w);
+            goto done;
+        }
+        uintptr_t count = WORD(i), depth = WORD(i + 1);
+        if (count == 0 && depth == 1) {
+            if (i + 3 > nwords || WORD(i + 2) != 0) {
+                error_set(err, ERR_INPUT, "%s: bad trailer at byte %zu", path, i * w);
+                goto done;
+            }
+            break;
+        }
+        if (depth < 1 || depth > 254 || i + 2 + depth > nwords) {
+            error_set(err, ERR_INPUT, "%s: bad record at byte %zu (depth %lu)", path, i * w,
+                      (unsigned long)depth);
+            goto done;
+        }
+        *samples += count;
+        i += 2 + depth;
+    }
+#undef WORD
+    rc = 0;
+done:
+    free(buf);
+    return rc;
+}
+
+/* ---- one trial ---------------------------------------------------------- */
+
+typedef struct variant {
+    const char *arch;
+    const char *storage;
+    int profiled;
+    const char *aa_group; /* "A"/"B" for the A/A control, else NULL */
+    char tag[96];
+} variant;
+
+typedef struct child {
+    const char *role; /* "direct", "inproc", "bot", "service" */
+    pid_t pid;
+    int done;
+    int status;
+    struct rusage ru;
+    double t0, t1;
+    char result[4096];
+    char prof[4096];  /* empty when unprofiled */
+    char log[4096];
+    char prof_rel[256];
+} child;
+
+typedef struct runner {
+    const runner_config *cfg;
+    char dir[3000]; /* validate keeps out_dir shorter, so paths below fit */
+    char run_id[64];
+    natsd *server;
+    const char *url;
+    pid_t server_pid;
+    json_t *env; /* versions, host, git: copied into every record */
+} runner;
+
+static double runner_tv(const struct timeval *tv) {
+    return (double)tv->tv_sec + (double)tv->tv_usec / 1e6;
+}
+
+/* Kill (SIGKILL) and reap every child not yet reaped. */
+static void runner_kill_children(child *ch, int n) {
+    for (int i = 0; i < n; i++)
+        if (ch[i].pid > 0 && !ch[i].done) {
+            kill(ch[i].pid, SIGKILL);
+            while (wait4(ch[i].pid, &ch[i].status, 0, &ch[i].ru) < 0 && errno == EINTR)
+                ;
+            ch[i].done = 1;
+            ch[i].t1 = procstat_mono();
+        }
+}
+
+/* Build the workload's argv into 'argv' (strings in 'store'). */
+static void runner_args(const runner *r, const variant *v, const child *c, int64_t n,
+                        const char *db, char **argv, char store[][4096]) {
+    const runner_config *cfg = r->cfg;
+    const storage_preset *sp = runner_storage(v->storage);
+    int k = 0, s = 0;
+#define ARG(...) (snprintf(store[s], 4096, __VA_ARGS__), argv[k++] = store[s++])
+    if (strcmp(c->role, "direct") == 0)
+        ARG("%s/chat_direct", cfg->workload_dir);
+    else
+        ARG("%s/chat_nats", cfg->workload_dir);
+    if (strcmp(c->role, "direct") != 0) {
+        ARG("--mode");
+        ARG("%s", c->role);
+        ARG("--url");
+        ARG("%s", r->url);
+        /* A slow fixed rate must not look like a stall. */
+        int stall = 5000;
+        if (cfg->rate > 0 && 3000.0 / cfg->rate > stall)
+            stall = (int)(3000.0 / cfg->rate);
+        ARG("--stall-ms");
+        ARG("%d", stall);
+    }
+    ARG("--events");
+    ARG("%lld", (long long)n);
+    ARG("--db");
+    ARG("%s", db);
+    if (sp->journal != NULL) {
+        ARG("--journal");
+        ARG("%s", sp->journal);
+    }
+    if (sp->synchronous != NULL) {
+        ARG("--sync");
+        ARG("%s", sp->synchronous);
+    }
+    ARG("--batch");
+    ARG("%d", cfg->batch);
+    ARG("--freq");
+    ARG("%d", cfg->freq);
+    if (cfg->rate > 0) {
+        ARG("--rate");
+        ARG("%.17g", cfg->rate);
+    }
+    if (c->prof[0] != '\0') {
+        ARG("--profile");
+        ARG("%s", c->prof);
+    }
+    ARG("--result");
+    ARG("%s", c->result);
+#undef ARG
+    argv[k] = NULL;
+}
+
+/* Remove a database file and its WAL/journal companions. */
+static void runner_remove_db(const char *db) {
+    char p[4200];
+    const char *sfx[] = {"", "-wal", "-shm", "-journal"};
+    for (int i = 0; i < 4; i++) {
+        snprintf(p, sizeof p, "%s%s", db, sfx[i]);
+        unlink(p);
+    }
+}
+
+static json_t *runner_num_or_null(int ok, double v) {
+    return ok ? json_real(v) : json_null();
+}
+
+static int64_t runner_ev(json_t *res, const char *key) {
+    json_t *v = json_object_get(json_object_get(res, "events"), key);
+    return json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
+}
+
+/* Wait for the service's "ready" line on 'fd' for up to 10 s. */
+static int runner_wait_ready(int fd, error *err) {
+    char buf[16];
+    size_t n = 0;
+    double end = procstat_mono() + 10.0;
+    while (n < 6) {
+        int left = (int)((end - procstat_mono()) * 1000);
+        struct pollfd p = {fd, POLLIN, 0};
+        if (runner_stop_flag)
+            return error_set(err, ERR_SYSTEM, "interrupted");
+        if (left <= 0)
+            return error_set(err, ERR_SYSTEM, "service not ready within 10 s");
+        int pr = poll(&p, 1, left < 100 ? left : 100);
+        if (pr < 0 && errno != EINTR)
+            return error_errno(err, ERR_SYSTEM, errno, "poll");
+        if (pr <= 0)
+            continue;
+        ssize_t k = read(fd, buf + n, sizeof buf - 1 - n);
+        if (k <= 0)
+            return error_set(err, ERR_SYSTEM, "service exited before it was ready");
+        n += (size_t)k;
+    }
+    return strncmp(buf, "ready\n", 6) == 0 ? 0
+                                            : error_set(err, ERR_SYSTEM, "service: bad ready line");
+}
+
+/* Run one trial of 'v' with 'n' events. 'base' names its files. The record
+ * is returned in *out (new reference) even when the trial failed, unless
+ * nothing could be run. *ok says whether it passed. */
+static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int index,
+                        int round, int64_t n, const char *base, error *err) {
+    const runner_config *cfg = r->cfg;
+    child ch[2];
+    int nch = 0, rc = -1, pipefd[2] = {-1, -1};
+    char db[4096], fail[1024] = "";
+    json_t *rec = NULL, *res[2] = {NULL, NULL};
+    procstat_cpu s0, s1;
+    int have_s0 = 0, have_s1 = 0;
+    *out = NULL;
+    *ok = 0;
+    memset(ch, 0, sizeof ch);
+    const storage_preset *sp = runner_storage(v->storage);
+    int is_nats = strcmp(v->arch, "direct") != 0;
+    if (strcmp(v->arch, "nats-2p") == 0) {
+        ch[nch++].role = "service";
+        ch[nch++].role = "bot";
+    } else {
+        ch[nch++].role = is_nats ? "inproc" : "direct";
+    }
+    if (sp->memory)
+        snprintf(db, sizeof db, ":memory:");
+    else
+        snprintf(db, sizeof db, "%s/%s.sqlite", r->dir, base);
+    runner_remove_db(db); /* fresh database per trial */
+    for (int i = 0; i < nch; i++) {
+        int main_role = strcmp(ch[i].role, "bot") != 0;
+        snprintf(ch[i].result, sizeof ch[i].result, "%s/.%s.%s.result.json", r->dir, base,
+                 ch[i].role);
+        snprintf(ch[i].log, sizeof ch[i].log, "%s/%s.%s.log", r->dir, base, ch[i].role);
+        unlink(ch[i].result);
+        if (v->profiled) {
+            /* The process that stores is trial-NN-<tag>.prof; in two-process
+             * mode the bot's profile is trial-NN-<tag>-bot.prof. */
+            snprintf(ch[i].prof_rel, sizeof ch[i].prof_rel, "%s%s.prof", base,
+                     main_role ? "" : "-bot");
+            snprintf(ch[i].prof, sizeof ch[i].prof, "%s/%s", r->dir, ch[i].prof_rel);
+        }
+    }
+    if (is_nats && r->server_pid > 0)
+        have_s0 = procstat_read(&s0, r->server_pid, NULL) == 0;
+    double t0 = procstat_mono();
+    for (int i = 0; i < nch; i++) {
+        char store[40][4096];
+        char *argv[41];
+        int keep = -1;
+        runner_args(r, v, &ch[i], n, db, argv, store);
+        if (strcmp(ch[i].role, "service") == 0) {
+            if (pipe(pipefd) != 0) {
+                error_errno(err, ERR_SYSTEM, errno, "pipe");
+                goto done;
+            }
+            fcntl(pipefd[0], F_SETFD, FD_CLOEXEC);
+            keep = pipefd[1];
+            /* --ready-fd goes before the other options' NULL terminator. */
+            int k = 0;
+            while (argv[k] != NULL)
+                k++;
+            snprintf(store[38], 4096, "--ready-fd");
+            snprintf(store[39], 4096, "%d", keep);
+            argv[k] = store[38];
+            argv[k + 1] = store[39];
+            argv[k + 2] = NULL;
+        }
+        ch[i].t0 = procstat_mono();
+        if (procstat_spawn(&ch[i].pid, argv, ch[i].log, keep, err) != 0)
+            goto done;
+        if (keep >= 0) {
+            close(pipefd[1]);
+            pipefd[1] = -1;
+            error rerr;
+            error_clear(&rerr);
+            if (runner_wait_ready(pipefd[0], &rerr) != 0) {
+                snprintf(fail, sizeof fail, "%s", rerr.text);
+                break;
+            }
+        }
+    }
+    /* Wait for every child: reap them as they end, kill the rest when one
+     * fails, the server dies, the time is up or the user interrupts. */
+    double deadline = t0 + cfg->trial_timeout, server_dead_at = 0;
+    for (;;) {
+        int running = 0;
+        for (int i = 0; i < nch; i++) {
+            if (ch[i].pid <= 0 || ch[i].done)
+                continue;
+            pid_t w = wait4(ch[i].pid, &ch[i].status, WNOHANG, &ch[i].ru);
+            if (w == ch[i].pid) {
+                ch[i].done = 1;
+                ch[i].t1 = procstat_mono();
+                if ((!WIFEXITED(ch[i].status) || WEXITSTATUS(ch[i].status) != 0) &&
+                    fail[0] == '\0')
+                    snprintf(fail, sizeof fail, "%s exited with status %d%s", ch[i].role,
+                             WIFEXITED(ch[i].status) ? WEXITSTATUS(ch[i].status) : -1,
+                             WIFSIGNALED(ch[i].status) ? " (killed by a signal)" : "");
+            } else {
+                running++;
+            }
+        }
+        if (running == 0)
+            break;
+        double now = procstat_mono();
+        if (fail[0] != '\0') {
+            /* One side failed: the other cannot finish. */
+            runner_kill_children(ch, nch);
+            break;
+        }
+        if (runner_stop_flag) {
+            snprintf(fail, sizeof fail, "interrupted");
+            runner_kill_children(ch, nch);
+            break;
+        }
+        if (now > deadline) {
+            snprintf(fail, sizeof fail, "timed out after %.0f s", cfg->trial_timeout);
+            runner_kill_children(ch, nch);
+            break;
+        }
+        if (is_nats && r->server != NULL && !natsd_alive(r->server)) {
+            /* The workloads notice a closed connection themselves; give them
+             * 2 s to say so, then stop them. */
+            if (server_dead_at == 0)
+                server_dead_at = now;
+            else if (now - server_dead_at > 2.0) {
+                snprintf(fail, sizeof fail, "nats-server exited during the trial");
+                runner_kill_children(ch, nch);
+                break;
+            }
+        }
+        usleep(10000);
+    }
+    double t1 = procstat_mono();
+    if (is_nats && r->server_pid > 0)
+        have_s1 = procstat_read(&s1, r->server_pid, NULL) == 0;
+    if (is_nats && r->server != NULL && !natsd_alive(r->server) && fail[0] == '\0')
+        snprintf(fail, sizeof fail, "nats-server exited during the trial");
+
+    /* Read what the workloads reported. */
+    for (int i = 0; i < nch; i++) {
+        json_error_t jerr;
+        res[i] = json_load_file(ch[i].result, 0, &jerr);
+        unlink(ch[i].result);
+    }
+    const child *store_c = &ch[0]; /* the process that stores (service/inproc/direct) */
+    json_t *sres = res[0];
+    json_t *pres = nch == 2 ? res[1] : res[0]; /* the publisher's result */
+    const child *pub_c = nch == 2 ? &ch[1] : &ch[0];
+    int64_t published = runner_ev(pres, "published"), received = runner_ev(sres, "received"),
+            stored = runner_ev(sres, "stored"), malformed = runner_ev(sres, "malformed"),
+            dropped = runner_ev(sres, "dropped"), rows = runner_ev(sres, "rows");
+    int verified = published == n && received == n && stored == n && rows == n &&
+                   dropped == 0 && malformed == 0;
+    if (fail[0] == '\0' && !verified)
+        snprintf(fail, sizeof fail,
+                 "lost events: requested %lld, published %lld, received %lld, stored %lld, "
+                 "rows %lld, dropped %lld, malformed %lld",
+                 (long long)n, (long long)published, (long long)received, (long long)stored,
+                 (long long)rows, (long long)dropped, (long long)malformed);
+    if (fail[0] == '\0' && sres != NULL && !json_is_true(json_object_get(sres, "ok")))
+        snprintf(fail, sizeof fail, "%s", json_string_value(json_object_get(sres, "error")));
+
+    /* Per process: CPU, wall, profile, samples. */
+    json_t *procs = json_array(), *profiles = json_array();
+    double cpu = 0, user = 0, sys = 0, mcpu = 0, prof_cpu = 0;
+    uint64_t samples = 0, period = 0;
+    int all_profiles = v->profiled;
+    for (int i = 0; i < nch; i++) {
+        double u = runner_tv(&ch[i].ru.ru_utime), s = runner_tv(&ch[i].ru.ru_stime);
+        json_t *m = json_object_get(res[i], "measured");
+        double mu = json_real_value(json_object_get(m, "user_s")),
+               ms = json_real_value(json_object_get(m, "sys_s"));
+        int have_m = m != NULL;
+        json_t *p = json_pack("{s:s, s:i, s:i, s:f, s:f, s:f, s:f, s:s, s:o, s:s}",
+                              "role", ch[i].role, "pid", (int)ch[i].pid, "exit_status",
+                              WIFEXITED(ch[i].status) ? WEXITSTATUS(ch[i].status) : -1,
+                              "user_s", u, "sys_s", s, "cpu_s", u + s, "wall_s",
+                              ch[i].t1 - ch[i].t0, "cpu_source", "wait4", "measured",
+                              have_m ? json_pack("{s:f, s:f, s:f, s:f}", "user_s", mu,
+                                                 "sys_s", ms, "cpu_s", mu + ms, "wall_s",
+                                                 json_real_value(json_object_get(m, "wall_s")))
+                                     : json_null(),
+                              "log", strrchr(ch[i].log, '/') + 1);
+        cpu += u + s;
+        user += u;
+        sys += s;
+        mcpu += mu + ms;
+        if (ch[i].prof[0] != '\0') {
+            uint64_t smp = 0, per = 0;
+            error perr;
+            error_clear(&perr);
+            if (runner_prof_samples(&smp, &per, ch[i].prof, &perr) == 0) {
+                samples += smp;
+                period = per;
+                prof_cpu += mu + ms;
+                json_object_set_new(p, "profile", json_string(ch[i].prof_rel));
+                json_object_set_new(p, "samples", json_integer((json_int_t)smp));
+                json_object_set_new(p, "effective_hz",
+                                    runner_num_or_null(mu + ms > 0, (double)smp / (mu + ms)));
+                json_array_append_new(profiles,
+                                      json_pack("{s:s, s:s, s:I, s:I}", "role", ch[i].role,
+                                                "path", ch[i].prof_rel, "samples",
+                                                (json_int_t)smp, "period_us",
+                                                (json_int_t)per));
+            } else {
+                all_profiles = 0;
+                json_object_set_new(p, "profile", json_null());
+                json_object_set_new(p, "profile_error", json_string(perr.text));
+                if (fail[0] == '\0')
+                    snprintf(fail, sizeof fail, "%s", perr.text);
+            }
+        }
+        json_array_append_new(procs, p);
+    }
+    double server_cpu = 0;
+    int have_server = is_nats && have_s0 && have_s1;
+    if (is_nats) {
+        if (have_server) {
+            server_cpu = (double)(s1.on_cpu_ns - s0.on_cpu_ns) / 1e9;
+            cpu += server_cpu;
+            json_array_append_new(
+                procs, json_pack("{s:s, s:i, s:n, s:f, s:f, s:f, s:f, s:s, s:n, s:b}", "role",
+                                 "nats-server", "pid", (int)r->server_pid, "exit_status",
+                                 "user_s", s1.user_s - s0.user_s, "sys_s",
+                                 s1.sys_s - s0.sys_s, "cpu_s", server_cpu, "wall_s", t1 - t0,
+                                 "cpu_source", "schedstat", "measured", "external",
+                                 r->server == NULL));
+        } else {
+            json_array_append_new(
+                procs, json_pack("{s:s, s:n, s:s}", "role", "nats-server", "cpu_s",
+                                 "cpu_source", r->server_pid > 0 ? "unreadable" : "unknown"));
+        }
+    }
+    json_t *pm = json_object_get(pres, "measured");
+    double pub_wall = json_real_value(json_object_get(pm, "wall_s"));
+    json_t *sdb = json_object_get(sres, "db");
+    json_t *versions = json_object_get(r->env, "versions");
+    rec = json_pack(
+        "{s:s, s:s, s:i, s:i, s:s, s:s, s:s?, s:s?, s:b, s:s, s:b, s:s?,"
+        " s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b},"
+        " s:{s:o, s:o},"
+        " s:{s:s, s:s, s:s, s:o, s:o, s:i},"
+        " s:o, s:o, s:f, s:o, s:I, s:{s:i, s:o, s:o},"
+        " s:O, s:O, s:O, s:O}",
+        "schema", "overhead.run/1", "run_id", r->run_id, "trial", index, "round", round,
+        "arch", v->arch, "tag", v->tag, "control", v->aa_group ? "aa" : NULL, "aa_group",
+        v->aa_group, "profiled", v->profiled, "storage", v->storage, "ok", fail[0] == '\0',
+        "failure", fail[0] ? fail : NULL,
+        "events", "requested", (json_int_t)n, "published", (json_int_t)published,
+        "received", (json_int_t)received, "stored", (json_int_t)stored, "malformed",
+        (json_int_t)malformed, "dropped", (json_int_t)dropped, "rows", (json_int_t)rows,
+        "verified", verified,
+        "rate", "requested", cfg->rate > 0 ? json_real(cfg->rate) : json_null(), "achieved",
+        runner_num_or_null(pub_wall > 0 && published > 0, (double)published / pub_wall),
+        "db", "storage", v->storage, "path_kind", sp->memory ? "memory" : "file", "path",
+        sp->memory ? ":memory:" : strrchr(db, '/') + 1, "journal",
+        json_is_string(json_object_get(sdb, "journal"))
+            ? json_copy(json_object_get(sdb, "journal"))
+            : json_null(),
+        "synchronous",
+        json_is_string(json_object_get(sdb, "synchronous"))
+            ? json_copy(json_object_get(sdb, "synchronous"))
+            : json_null(),
+        "batch", cfg->batch,
+        "processes", procs, "cpu",
+        json_pack("{s:f, s:f, s:f, s:o, s:o, s:f, s:o, s:b}", "total_s", cpu, "user_s",
+                  user, "sys_s", sys, "per_event_us",
+                  runner_num_or_null(stored > 0, cpu / (double)stored * 1e6),
+                  "nats_server_s", runner_num_or_null(have_server, server_cpu),
+                  "measured_s", mcpu, "measured_per_event_us",
+                  runner_num_or_null(stored > 0, mcpu / (double)stored * 1e6),
+                  "includes_nats_server", have_server),
+        "wall_s", t1 - t0, "profiles", profiles, "samples", (json_int_t)samples, "sampling",
+        "requested_hz", cfg->freq, "period_us",
+        v->profiled && period > 0 ? json_integer((json_int_t)period) : json_null(),
+        "effective_hz",
+        runner_num_or_null(v->profiled && all_profiles && prof_cpu > 0,
+                           (double)samples / prof_cpu),
+        "versions", versions, "host", json_object_get(r->env, "host"), "git",
+        json_object_get(r->env, "git"), "command", json_object_get(r->env, "command"));
+    (void)store_c;
+    (void)pub_c;
+    if (rec == NULL) {
+        error_set(err, ERR_NOMEM, "trial %d: cannot build the record", index);
+        goto done;
+    }
+    *ok = fail[0] == '\0';
+    *out = rec;
+    rec = NULL;
+    rc = 0;
+done:
+    runner_kill_children(ch, nch);
+    if (pipefd[0] >= 0)
+        close(pipefd[0]);
+    if (pipefd[1] >= 0)
+        close(pipefd[1]);
+    if (!sp->memory)
+        runner_remove_db(db);
+    json_decref(res[0]);
+    json_decref(res[1]);
+    json_decref(rec);
+    return rc;
+}
+
+/* ---- the run ------------------------------------------------------------ */
+
+/* Versions, host, git and command line, once per run. */
+static json_t *runner_environment(const runner_config *cfg, const char *server_version) {
+    char *sha = procstat_command_line("git -C '" OVERHEAD_SOURCE_DIR
+                                      "' rev-parse HEAD 2>/dev/null");
+    char *dirty = procstat_command_line("git -C '" OVERHEAD_SOURCE_DIR
+                                        "' status --porcelain --untracked-files=no "
+                                        "2>/dev/null | head -1");
+    json_t *cmd = json_array();
+    for (int i = 0; i < cfg->argc; i++)
+        json_array_append_new(cmd, json_string(cfg->argv[i]));
+    json_t *env = json_pack("{s:{s:s, s:s?, s:s, s:s, s:s}, s:o, s:{s:s?, s:b}, s:o}",
+                            "versions", "nats.c", nats_GetVersion(), "nats-server",
+                            server_version, "sqlite", sqlite3_libversion(), "jansson",
+                            jansson_version_str(), "gperftools", OVERHEAD_GPERFTOOLS_VERSION,
+                            "host", procstat_host(), "git", "sha", sha, "dirty",
+                            dirty != NULL, "command", cmd);
+    if (env != NULL) {
+        json_t *host = json_object_get(env, "host");
+        json_t *kernel = json_object_get(host, "kernel");
+        json_object_set(json_object_get(env, "versions"), "kernel", kernel);
+    }
+    free(sha);
+    free(dirty);
+    return env;
+}
+
+/* Write 'j' to <dir>/<name> atomically. */
+static int runner_write_json(const char *dir, const char *name, json_t *j, error *err) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    char *text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+    if (text == NULL)
+        return error_set(err, ERR_NOMEM, "%s: cannot serialise", path);
+    size_t len = strlen(text);
+    text[len] = '\n';
+    int rc = file_write_atomic(path, text, len + 1, err);
+    free(text);
+    return rc;
+}
+
+static double runner_json_num(json_t *j, const char *a, const char *b) {
+    json_t *v = json_object_get(j, a);
+    if (b != NULL)
+        v = json_object_get(v, b);
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+/* The variants of one round, in forward order. */
+static int runner_variants(variant *out, int max, const runner_config *cfg) {
+    int k = 0;
+    for (int s = 0; s < cfg->nstorages; s++)
+        for (int p = 0; p < (cfg->unprofiled ? 2 : 1); p++) {
+            int na = cfg->aa ? 2 : cfg->narchs;
+            for (int a = 0; a < na && k < max; a++) {
+                variant *v = &out[k++];
+                memset(v, 0, sizeof *v);
+                v->arch = cfg->aa ? "direct" : cfg->archs[a];
+                v->aa_group = cfg->aa ? (a == 0 ? "A" : "B") : NULL;
+                v->storage = cfg->storages[s];
+                v->profiled = p == 0;
+                snprintf(v->tag, sizeof v->tag, "%s%s%s%s%s", v->arch,
+                         v->aa_group ? "-" : "", v->aa_group ? v->aa_group : "",
+                         cfg->nstorages > 1 ? "-" : "",
+                         cfg->nstorages > 1 ? v->storage : "");
+                if (!v->profiled)
+                    strncat(v->tag, "-unprof", sizeof v->tag - strlen(v->tag) - 1);
+            }
+        }
+    return k;
+}
+
+int runner_run(const runner_config *cfg, char **run_dir, error *err) {
+    runner r;
+    json_t *runj = NULL, *trials = json_array(), *warm = json_array();
+    variant vs[RUNNER_MAX_LIST * RUNNER_MAX_LIST * 2];
+    char *server_version = NULL;
+    int rc = -1, failed = 0;
+    memset(&r, 0, sizeof r);
+    r.cfg = cfg;
+    if (run_dir != NULL)
+        *run_dir = NULL;
+    runner_stop_flag = 0;
+    if (runner_validate(cfg, err) != 0)
+        goto done;
+    /* The run directory: <out>/<UTC timestamp>, suffixed if taken. */
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(r.run_id, sizeof r.run_id, "%Y%m%dT%H%M%SZ", &tm);
+    for (int i = 0;; i++) {
+        if (i > 0)
+            snprintf(r.run_id + 16, sizeof r.run_id - 16, "-%d", i);
+        snprintf(r.dir, sizeof r.dir, "%.2900s/%s", cfg->out_dir, r.run_id);
+        if (mkdir(r.dir, 0755) == 0)
+            break;
+        if (errno != EEXIST || i > 100) {
+            error_errno(err, ERR_INPUT, errno, "cannot create %s", r.dir);
+            goto done;
+        }
+    }
+    if (run_dir != NULL)
+        *run_dir = strdup(r.dir);
+    int nv = runner_variants(vs, (int)(sizeof vs / sizeof vs[0]), cfg);
+    int needs_nats = 0;
+    for (int i = 0; i < nv; i++)
+        needs_nats |= strcmp(vs[i].arch, "direct") != 0;
+
+    char cmdline[4300];
+    snprintf(cmdline, sizeof cmdline, "'%s' --version 2>&1", cfg->nats_server);
+    server_version = procstat_command_line(cmdline);
+    if (needs_nats && cfg->nats_url == NULL) {
+        char ndir[4200];
+        snprintf(ndir, sizeof ndir, "%s/nats", r.dir);
+        if (natsd_start(&r.server, cfg->nats_server, ndir, err) != 0)
+            goto done;
+        r.url = natsd_url(r.server);
+        r.server_pid = natsd_pid(r.server);
+        runner_say(cfg, "nats-server %d started at %s", (int)r.server_pid, r.url);
+    } else if (needs_nats) {
+        r.url = cfg->nats_url;
+        r.server_pid = cfg->nats_pid;
+    }
+    r.env = runner_environment(cfg, server_version);
+    if (r.env == NULL || trials == NULL || warm == NULL) {
+        error_set(err, ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    if (cfg->freq > 250)
+        runner_say(cfg,
+                   "warning: --freq %d is above the kernel's 250 Hz tick: expect about 250 "
+                   "samples per CPU-second, and use the effective rate, not the period",
+                   cfg->freq);
+    int64_t n = cfg->events;
+    if (n < 0)
+        n = cfg->rate > 0 ? (int64_t)fmax(10, cfg->rate * 5) : 100000;
+    runj = json_pack("{s:s, s:s, s:s, s:O, s:O, s:O, s:O, s:s?, s:i, s:b}", "schema",
+                     "overhead.run-config/1", "run_id", r.run_id, "status", "running",
+                     "versions", json_object_get(r.env, "versions"), "host",
+                     json_object_get(r.env, "host"), "git", json_object_get(r.env, "git"),
+                     "command", json_object_get(r.env, "command"), "nats_url", r.url,
+                     "nats_server_pid", (int)r.server_pid, "nats_server_started_by_runner",
+                     r.server != NULL);
+    if (runj == NULL || runner_write_json(r.dir, "run.json", runj, err) != 0)
+        goto done;
+
+    /* Warm-up: one short trial per variant (caches, page cache, the
+     * server's first connections), recorded in run.json only. Its per-event
+     * CPU also predicts the sample count. */
+    double est_cpu_ev[RUNNER_MAX_LIST * RUNNER_MAX_LIST * 2];
+    for (int i = 0; i < nv; i++)
+        est_cpu_ev[i] = NAN;
+    if (cfg->warmup) {
+        int64_t wn = cfg->rate > 0 ? (int64_t)fmax(5, fmin((double)n, cfg->rate))
+                                   : (n < 20000 ? n : 20000);
+        for (int i = 0; i < nv && !failed; i++) {
+            json_t *rec = NULL;
+            int ok = 0;
+            char base[200];
+            snprintf(base, sizeof base, "warmup-%s", vs[i].tag);
+            if (runner_trial(&rec, &ok, &r, &vs[i], 0, 0, wn, base, err) != 0)
+                goto done;
+            est_cpu_ev[i] = runner_json_num(json_object_get(rec, "cpu"), "measured_s", NULL) /
+                            (double)wn;
+            json_array_append_new(
+                warm, json_pack("{s:s, s:I, s:b, s:o, s:O}", "tag", vs[i].tag, "events",
+                                (json_int_t)wn, "ok", ok, "per_event_us",
+                                json_copy(json_object_get(json_object_get(rec, "cpu"),
+                                                          "per_event_us")),
+                                "failure", json_object_get(rec, "failure")));
+            if (!ok) {
+                error_set(err, ERR_SYSTEM, "warm-up %s failed: %s", vs[i].tag,
+                          json_string_value(json_object_get(rec, "failure")));
+                failed = 1;
+            }
+            json_decref(rec);
+            /* Keep the warm-up's files out of the way of the analysis. */
+            char p[4400];
+            snprintf(p, sizeof p, "%s/%s.prof", r.dir, base);
+            unlink(p);
+            snprintf(p, sizeof p, "%s/%s-bot.prof", r.dir, base);
+            unlink(p);
+        }
+        if (failed)
+            goto finish;
+        /* Default size: enough events for min_samples per architecture. */
+        double hz = cfg->freq < 250 ? cfg->freq : 250;
+        /* Default size: the fewest events (multiple of 10,000, at least
+         * 20,000) that give every architecture min_samples, with a 25 %
+         * margin for the warm-up's optimism; the default run stays near a
+         * minute on a 2-core machine. */
+        if (cfg->events < 0 && cfg->rate <= 0) {
+            n = 20000;
+            for (int i = 0; i < nv; i++)
+                if (vs[i].profiled && est_cpu_ev[i] > 0) {
+                    double need = 1.25 * (double)cfg->min_samples /
+                                  (cfg->trials * hz * est_cpu_ev[i] * cfg->nstorages);
+                    if (need > (double)n)
+                        n = (int64_t)fmin(1000000, ceil(need / 10000) * 10000);
+                }
+            runner_say(cfg, "events per trial: %lld (chosen for >= %lld samples per "
+                            "architecture; set with -n)",
+                       (long long)n, (long long)cfg->min_samples);
+        }
+        int total = 0;
+        for (int i = 0; i < nv; i++)
+            if (vs[i].profiled && est_cpu_ev[i] > 0) {
+                double per = (double)n * est_cpu_ev[i] * hz;
+                runner_say(cfg,
+                           "expected samples: %s ~%.0f per trial, ~%.0f over %d trials "
+                           "(%.1f us/event profiled CPU in the warm-up, %d Hz)",
+                           vs[i].tag, per, per * cfg->trials, cfg->trials,
+                           est_cpu_ev[i] * 1e6, (int)hz);
+                total += (int)(per * cfg->trials);
+            }
+        runner_say(cfg, "expected samples in total: ~%d", total);
+    } else {
+        runner_say(cfg, "expected samples: ~%.0f per profiled CPU-second of each process "
+                        "(no warm-up, so no per-event estimate)",
+                   cfg->freq < 250 ? (double)cfg->freq : 250.0);
+    }
+    json_object_set_new(runj, "events_per_trial", json_integer((json_int_t)n));
+    json_object_set_new(runj, "warmup", json_incref(warm));
+
+    /* The rounds: forward, backward, forward... (A B B A). */
+    int index = 0, total_trials = nv * cfg->trials;
+    for (int round = 1; round <= cfg->trials && !failed; round++) {
+        for (int j = 0; j < nv && !failed; j++) {
+            const variant *v = &vs[round % 2 == 1 ? j : nv - 1 - j];
+            char base[200], name[220];
+            json_t *rec = NULL;
+            int ok = 0;
+            index++;
+            snprintf(base, sizeof base, "trial-%02d-%s", index, v->tag);
+            if (runner_stop_flag) {
+                error_set(err, ERR_SYSTEM, "interrupted before trial %d", index);
+                failed = 1;
+                break;
+            }
+            if (runner_trial(&rec, &ok, &r, v, index, round, n, base, err) != 0) {
+                failed = 1;
+                break;
+            }
+            snprintf(name, sizeof name, "%s.json", base);
+            json_t *cpu = json_object_get(rec, "cpu");
+            if (!ok && cfg->accept_loss && !runner_stop_flag &&
+                json_object_get(json_object_get(rec, "events"), "verified") == json_false() &&
+                (r.server == NULL || natsd_alive(r.server)))
+                json_object_set_new(rec, "loss_accepted", json_true());
+            if (runner_write_json(r.dir, name, rec, err) != 0) {
+                json_decref(rec);
+                failed = 1;
+                break;
+            }
+            json_array_append_new(trials,
+                                  json_pack("{s:i, s:s, s:b, s:s}", "trial", index, "tag",
+                                            v->tag, "ok", ok, "record", name));
+            double wall = runner_json_num(rec, "wall_s", NULL);
+            runner_say(cfg,
+                       "trial %d/%d %-18s %s: %.0f events/s, %.2f us/event (%s), %lld samples",
+                       index, total_trials, v->tag, ok ? "ok" : "FAILED",
+                       (double)n / wall, runner_json_num(cpu, "per_event_us", NULL),
+                       json_is_true(json_object_get(cpu, "includes_nats_server"))
+                           ? "incl. nats-server"
+                           : "workload only",
+                       (long long)json_integer_value(json_object_get(rec, "samples")));
+            if (!ok) {
+                const char *why = json_string_value(json_object_get(rec, "failure"));
+                if (json_is_true(json_object_get(rec, "loss_accepted"))) {
+                    runner_say(cfg, "trial %d lost events (accepted by --accept-loss): %s",
+                               index, why);
+                } else {
+                    error_set(err,
+                              strncmp(why ? why : "", "lost events", 11) == 0 ? ERR_CHECK
+                                                                              : ERR_SYSTEM,
+                              "trial %d (%s) failed: %s", index, v->tag, why ? why : "?");
+                    failed = 1;
+                }
+            }
+            json_decref(rec);
+        }
+    }
+finish:;
+    struct rusage self, kids;
+    natsd_stop(r.server, NULL);
+    r.server = NULL;
+    getrusage(RUSAGE_SELF, &self);
+    getrusage(RUSAGE_CHILDREN, &kids);
+    json_object_set_new(runj, "status",
+                        json_string(runner_stop_flag ? "interrupted"
+                                    : failed         ? "failed"
+                                                     : "ok"));
+    json_object_set_new(runj, "failure", failed ? json_string(err->text) : json_null());
+    json_object_set_new(runj, "trials", json_incref(trials));
+    json_object_set_new(runj, "warmup", json_incref(warm));
+    json_object_set_new(
+        runj, "runner_rusage",
+        json_pack("{s:f, s:f, s:f, s:f}", "self_user_s", runner_tv(&self.ru_utime),
+                  "self_sys_s", runner_tv(&self.ru_stime), "children_user_s",
+                  runner_tv(&kids.ru_utime), "children_sys_s", runner_tv(&kids.ru_stime)));
+    json_object_set_new(runj, "config",
+                        json_pack("{s:I, s:i, s:i, s:i, s:o, s:b, s:b, s:b, s:f, s:b}",
+                                  "events", (json_int_t)n, "trials", cfg->trials, "batch",
+                                  cfg->batch, "freq_hz", cfg->freq, "rate",
+                                  cfg->rate > 0 ? json_real(cfg->rate) : json_null(), "aa",
+                                  cfg->aa, "unprofiled", cfg->unprofiled, "warmup",
+                                  cfg->warmup, "trial_timeout_s", cfg->trial_timeout,
+                                  "accept_loss", cfg->accept_loss));
+    if (runner_write_json(r.dir, "run.json", runj, failed ? NULL : err) != 0)
+        failed = 1;
+    if (!failed)
+        rc = 0;
+    else if (runner_stop_flag && err->kind == ERR_NONE)
+        error_set(err, ERR_SYSTEM, "interrupted");
+done:
+    natsd_stop(r.server, NULL);
+    json_decref(runj);
+    json_decref(trials);
+    json_decref(warm);
+    json_decref(r.env);
+    free(server_version);
+    return rc;
+}

@@ -1,0 +1,85 @@
+/* runner: the trials of `overhead run`.
+ *
+ * A run measures each variant (architecture x storage x profiled, or the
+ * A/A control) in interleaved rounds (A B C, C B A, ...), after a warm-up,
+ * with a fresh database per trial, and writes into <out>/<timestamp>/:
+ *   trial-NN-<tag>.json           the run record of trial NN (schema
+ *                                 "overhead.run/1", see docs/run-record.md)
+ *   trial-NN-<tag>[-service].prof gperftools profiles (profiled trials)
+ *   trial-NN-<tag>.<role>.log     the workload's stderr
+ *   run.json                      configuration, environment, trial list,
+ *                                 status (rewritten at the end)
+ *   nats/                         the run's own nats-server (ports file, log)
+ * where <tag> is the architecture, then "-A"/"-B" for the A/A control, the
+ * storage when more than one is measured, and "-unprof" for unprofiled trials.
+ *
+ * CPU accounting: workloads are children (wait4 rusage, whole process);
+ * nats-server by /proc/PID/schedstat deltas around each NATS trial.
+ * A trial with published != stored != rows, dropped events or a failed
+ * process fails the run (exit 1) unless accept_loss is set. */
+#ifndef OVERHEAD_RUNNER_H
+#define OVERHEAD_RUNNER_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+#define RUNNER_MAX_LIST 8
+
+typedef struct runner_config {
+    int64_t events;           /* per trial; -1: chosen after the warm-up to reach
+                                 min_samples (100000 without warm-up), rate x 5
+                                 with a rate */
+    int trials;               /* rounds: each variant runs once per round */
+    const char *archs[RUNNER_MAX_LIST]; /* "direct", "nats", "nats-2p" */
+    int narchs;
+    const char *storages[RUNNER_MAX_LIST]; /* "memory", "wal", "wal-full", "delete" */
+    int nstorages;
+    int batch;                /* events per commit */
+    int freq;                 /* requested sampling frequency, Hz */
+    double rate;              /* events/s; 0 = saturated */
+    int aa;                   /* A/A control: direct against direct */
+    int unprofiled;           /* add an unprofiled copy of every variant */
+    int warmup;               /* run a warm-up trial of each variant first */
+    int64_t min_samples;      /* wanted per architecture when events == -1 */
+    const char *out_dir;      /* parent of the run directory */
+    const char *nats_url;     /* external server, or NULL to start one */
+    pid_t nats_pid;           /* external server's pid for schedstat, or 0 */
+    const char *nats_server;  /* nats-server executable */
+    const char *workload_dir; /* where chat_direct and chat_nats are */
+    double trial_timeout;     /* seconds before a trial is killed */
+    int accept_loss;          /* record lost events instead of failing */
+    int argc;                 /* the command line, for run.json */
+    char **argv;
+    /* One progress line (no newline) per event worth telling; may be NULL. */
+    void (*progress)(void *ctx, const char *line);
+    void *progress_ctx;
+} runner_config;
+
+/* Fill 'cfg' with the defaults (see `overhead run --help`). */
+void runner_defaults(runner_config *cfg);
+
+/* Check the configuration without running anything: values in range, known
+ * architectures and storages, workloads present, NATS URL reachable, output
+ * directory writable. Returns 0 or -1 with ERR_INPUT. */
+int runner_validate(const runner_config *cfg, error *err);
+
+/* Run everything. On return *run_dir (may be NULL; caller frees) names the
+ * run directory when one was created. Returns 0 when every trial passed;
+ * -1 with 'err' otherwise (ERR_CHECK lost events, ERR_SYSTEM a process or
+ * the server failed or the run was interrupted, ERR_INPUT bad config). */
+int runner_run(const runner_config *cfg, char **run_dir, error *err);
+
+/* Ask a running runner_run to stop: it kills its children, stops its
+ * nats-server and returns. Async-signal-safe (for SIGINT/SIGTERM handlers). */
+void runner_request_stop(void);
+
+/* Count the samples in a gperftools CPU profile: header of 5 words, then
+ * records (count, depth, pc[depth]) until the trailer 0,1,0. *period_us is the
+ * header's sampling period. Returns 0, or -1 with ERR_INPUT when the file is
+ * truncated or not a profile. */
+int runner_prof_samples(uint64_t *samples, uint64_t *period_us, const char *path,
+                        error *err);
+
+#endif

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# `overhead run` end to end, against the fixture's nats-server (NATS_URL) and
+# against a server it starts itself:
+#  - bad options exit 2 before any trial and leave no run directory;
+#  - --help documents every option the parser accepts;
+#  - a short run writes a record per trial with the fields of
+#    docs/run-record.md, exact row counts, and profiles whose samples match;
+#  - the control modes (A/A, unprofiled, fixed rate, storage sweep) are
+#    recorded so the analysis can group them.
+#   test_runner_cli.sh OVERHEAD
+set -euo pipefail
+ovh=${1:?usage: test_runner_cli.sh OVERHEAD}
+: "${NATS_URL:?run under tests/nats-fixture.sh exec}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*" >&2; fail=1; }
+
+expect_exit() { # want label args...
+    local want=$1 label=$2 rc=0
+    shift 2
+    "$ovh" run -o "$tmp/out" -q "$@" >"$tmp/stdout" 2>"$tmp/stderr" || rc=$?
+    if [ "$rc" = "$want" ]; then ok "$label: exit $rc ($(head -c 150 "$tmp/stderr"))"
+    else bad "$label: exit $rc, want $want; stderr: $(cat "$tmp/stderr")"; fi
+}
+
+# Bad input: exit 2, nothing run.
+expect_exit 2 "negative N" -n -5
+expect_exit 2 "zero trials" -k 0
+expect_exit 2 "unknown storage" --storage memory,tape
+expect_exit 2 "unknown arch" --arch direct,carrier-pigeon
+expect_exit 2 "unknown option" --frobnicate
+expect_exit 2 "unreachable NATS_URL" --nats-url nats://127.0.0.1:1 --arch nats
+touch "$tmp/file"
+expect_exit 2 "unwritable output dir" -o "$tmp/file/sub"
+[ ! -e "$tmp/out" ] || [ -z "$(ls -A "$tmp/out")" ] && ok "no run directory after bad input" \
+    || bad "a run directory was created for bad input: $(ls "$tmp/out")"
+
+# --help documents every long option the parser knows.
+"$ovh" run --help >"$tmp/help"
+for opt in $(grep -o 'strcmp(a, "--[a-z-]*")' "$(dirname "$0")/../report/cmd_run.c" 2>/dev/null \
+             | sed 's/.*"\(--[a-z-]*\)".*/\1/' | sort -u); do
+    grep -q -- "$opt" "$tmp/help" || bad "--help does not mention $opt"
+done
+ok "--help covers the options"
+
+# field FILE KEY: the scalar value of "KEY" (first match) in a pretty JSON file.
+field() { sed -n "s/^ *\"$2\": \([^,{[]*\),\{0,1\}$/\1/p" "$1" | head -1; }
+
+# A short run on the fixture's server: every architecture, two storages.
+rm -rf "$tmp/out"
+"$ovh" run -o "$tmp/out" -n 2000 -k 1 --no-warmup --storage memory,wal --freq 250 \
+    >"$tmp/stdout" 2>"$tmp/stderr" || bad "short run failed: $(cat "$tmp/stderr")"
+run=$(cat "$tmp/stdout")
+[ -f "$run/run.json" ] && ok "run.json" || bad "no run.json in '$run'"
+[ "$(field "$run/run.json" status)" = '"ok"' ] && ok "run status ok" || bad "run status"
+n=$(ls "$run"/trial-*.json | wc -l)
+[ "$n" = 6 ] && ok "6 records" || bad "$n records, want 6 (3 arch x 2 storage)"
+for rec in "$run"/trial-*.json; do
+    for key in schema run_id trial round arch control profiled storage requested published \
+               stored dropped rows verified rate path_kind journal synchronous batch \
+               user_s sys_s cpu_s wall_s per_event_us samples requested_hz effective_hz \
+               nats-server gperftools sqlite kernel cpu_model sha; do
+        grep -q "\"$key\"" "$rec" || bad "$(basename "$rec"): no \"$key\""
+    done
+    [ "$(field "$rec" schema)" = '"overhead.run/1"' ] || bad "$(basename "$rec"): schema"
+    [ "$(field "$rec" verified)" = true ] || bad "$(basename "$rec"): not verified"
+    [ "$(field "$rec" rows)" = 2000 ] || bad "$(basename "$rec"): rows != 2000"
+    prof=$(field "$rec" path | tr -d '"' | grep '\.prof$' || true)
+    base=$(basename "$rec" .json)
+    [ -f "$run/$base.prof" ] || bad "$base: no profile"
+done
+grep -q '"storage": "memory"' "$run"/trial-*.json && grep -q '"journal": "wal"' "$run"/trial-*.json \
+    && ok "storage recorded" || bad "storage settings not recorded"
+grep -q '"role": "nats-server"' "$run"/trial-*-nats.json 2>/dev/null || \
+    grep -q '"role": "nats-server"' "$run"/trial-*-nats-memory.json || bad "no nats-server entry"
+
+# Control modes, on a server the runner starts itself (NATS_URL unset).
+rm -rf "$tmp/out"
+env -u NATS_URL "$ovh" run -o "$tmp/out" -n 300 -k 2 --no-warmup --aa --unprofiled \
+    >"$tmp/stdout" 2>"$tmp/stderr" || bad "A/A run failed: $(cat "$tmp/stderr")"
+run=$(cat "$tmp/stdout")
+n=$(ls "$run"/trial-*.json | wc -l)
+[ "$n" = 8 ] && ok "A/A x unprofiled: 8 records" || bad "A/A: $n records, want 8"
+[ "$(grep -l '"control": "aa"' "$run"/trial-*.json | wc -l)" = 8 ] || bad "control != aa"
+[ "$(grep -l '"aa_group": "B"' "$run"/trial-*.json | wc -l)" = 4 ] || bad "aa_group B count"
+[ "$(grep -l '"profiled": false' "$run"/trial-*.json | wc -l)" = 4 ] || bad "unprofiled count"
+ls "$run"/trial-*-unprof.prof >/dev/null 2>&1 && bad "unprofiled trial wrote a profile"
+[ -e "$run/trial-01-direct-A.json" ] && [ -e "$run/trial-04-direct-B-unprof.json" ] \
+    && [ -e "$run/trial-05-direct-B-unprof.json" ] && [ -e "$run/trial-08-direct-A.json" ] && ok "interleaved A B .. B A order" \
+    || bad "order: $(ls "$run")"
+
+rm -rf "$tmp/out"
+env -u NATS_URL "$ovh" run -o "$tmp/out" -n 100 -k 1 --no-warmup --rate 200 \
+    --arch direct,nats-2p >"$tmp/stdout" 2>"$tmp/stderr" || bad "rate run failed: $(cat "$tmp/stderr")"
+run=$(cat "$tmp/stdout")
+for rec in "$run"/trial-*.json; do
+    ach=$(sed -n '/"rate": {/,/}/s/.*"achieved": \([0-9.]*\).*/\1/p' "$rec")
+    awk -v a="$ach" 'BEGIN { exit !(a > 150 && a < 210) }' && ok "$(basename "$rec") rate $ach/s" \
+        || bad "$(basename "$rec"): achieved rate '$ach', want ~200"
+    grep -q '"requested": 200' "$rec" || bad "$(basename "$rec"): rate.requested"
+done
+pgrep -f "$tmp/out" >/dev/null && bad "processes left behind: $(pgrep -af "$tmp/out")"
+exit $fail

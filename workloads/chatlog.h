@@ -1,0 +1,48 @@
+/* chatlog: the chat log both architectures write to, so that the only
+ * difference measured between them is the bus.
+ *
+ * Schema as in the bot: chat_log(id, username, message, timestamp), one
+ * prepared INSERT. Storage is configurable (":memory:" or a file, journal
+ * mode, synchronous level, events per commit) and the effective settings, as
+ * SQLite reports them back, are available for the run record. */
+#ifndef OVERHEAD_CHATLOG_H
+#define OVERHEAD_CHATLOG_H
+
+#include <stdint.h>
+
+#include "error.h"
+
+typedef struct chatlog_config {
+    const char *path;        /* ":memory:" or a file name (created fresh by the caller) */
+    const char *journal;     /* PRAGMA journal_mode value, e.g. "wal"; NULL keeps SQLite's */
+    const char *synchronous; /* PRAGMA synchronous value, e.g. "normal"; NULL keeps SQLite's */
+    int batch;               /* events per commit; 1 = autocommit every event (the bot) */
+} chatlog_config;
+
+typedef struct chatlog chatlog;
+
+/* Open the database, apply the settings and create the table and the prepared
+ * INSERT. On success *out is owned by the caller (chatlog_free). On error
+ * *out is NULL and 'err' holds SQLite's message and the path. */
+int chatlog_open(chatlog **out, const chatlog_config *cfg, error *err);
+
+/* log_chat(): store one event. With batch > 1 a transaction is committed every
+ * 'batch' events; chatlog_flush commits the rest. Returns 0 or -1 with 'err'. */
+int chatlog_log(chatlog *log, const char *username, const char *message, double timestamp,
+                error *err);
+
+/* Commit an open batch, if any. Returns 0 or -1 with 'err'. */
+int chatlog_flush(chatlog *log, error *err);
+
+/* SELECT count(*) FROM chat_log into *out. Returns 0 or -1 with 'err'. */
+int chatlog_count(int64_t *out, chatlog *log, error *err);
+
+/* The effective settings as SQLite reports them (lower case, e.g. "wal",
+ * "normal"); borrowed, valid until chatlog_free. */
+const char *chatlog_journal(const chatlog *log);
+const char *chatlog_synchronous(const chatlog *log);
+
+/* Close the database (rolls back nothing: call chatlog_flush first). NULL is a no-op. */
+void chatlog_free(chatlog *log);
+
+#endif

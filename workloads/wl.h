@@ -1,0 +1,90 @@
+/* wl: what the workload programs share: their command line, the profiled
+ * window (ProfilerStart/ProfilerStop with the CPU and wall time it covered)
+ * and the result file the runner reads.
+ *
+ * Options common to chat_direct and chat_nats:
+ *   --events N        events to log/publish (required, >= 0)
+ *   --db PATH         ":memory:" (default) or a file name
+ *   --journal MODE    PRAGMA journal_mode (default: SQLite's)
+ *   --sync LEVEL      PRAGMA synchronous (default: SQLite's)
+ *   --batch B         events per commit (default 1: autocommit each, as the bot)
+ *   --profile FILE    profile the measured work into FILE (default: unprofiled)
+ *   --freq HZ         sampling frequency; sets CPUPROFILE_FREQUENCY and
+ *                     re-executes itself so gperftools sees it (default 250)
+ *   --rate R          pace events at R per second (default: as fast as possible)
+ *   --result FILE     write the result JSON there (default: stdout)
+ * chat_nats only:
+ *   --mode inproc|bot|service, --url URL (default $NATS_URL),
+ *   --expect N (service: events to wait for; default --events),
+ *   --ready-fd FD (service: write "ready\n" there once subscribed and flushed),
+ *   --malformed K (bot: also publish K malformed events, spread out),
+ *   --stall-ms MS (fail when no event arrives for MS ms; default 5000),
+ *   --subject S (default rosey.events.chat)
+ */
+#ifndef OVERHEAD_WL_H
+#define OVERHEAD_WL_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "error.h"
+
+typedef struct wl_options {
+    int64_t events;
+    const char *db;
+    const char *journal;
+    const char *sync;
+    int batch;
+    const char *profile;
+    int freq;
+    double rate;
+    const char *result;
+    const char *mode;
+    const char *url;
+    int64_t expect;
+    int ready_fd;
+    int64_t malformed;
+    int stall_ms;
+    const char *subject;
+} wl_options;
+
+/* Parse the options above into *opts (defaults filled first). 'nats' allows
+ * the chat_nats-only options. Returns 0, or -1 with ERR_INPUT in 'err'. */
+int wl_parse(wl_options *opts, int argc, char **argv, int nats, error *err);
+
+/* When --freq differs from CPUPROFILE_FREQUENCY in the environment, set it and
+ * re-execute /proc/self/exe (gperftools reads it once, at load time). Returns
+ * only on failure or when nothing needed doing; 0 or -1 with 'err'. */
+int wl_ensure_frequency(const wl_options *opts, char **argv, error *err);
+
+/* The measured window: CPU (getrusage RUSAGE_SELF) and monotonic wall time. */
+typedef struct wl_window {
+    double user0, sys0, wall0;
+    double user_s, sys_s, wall_s;
+    int profiling;
+} wl_window;
+
+/* Start the window, and the profiler when opts->profile is set. */
+int wl_window_start(wl_window *w, const wl_options *opts, error *err);
+
+/* Stop the profiler (if started) and close the window. */
+void wl_window_stop(wl_window *w);
+
+/* Seconds on CLOCK_MONOTONIC / CLOCK_REALTIME. */
+double wl_mono(void);
+double wl_realtime(void);
+
+/* Sleep until event 'i' is due at opts->rate events/s after 'start' (monotonic
+ * seconds); no-op when rate is 0. */
+void wl_pace(const wl_options *opts, double start, int64_t i);
+
+/* The result skeleton: {"role", "events":{}, "measured":{}, "db":{}, "profile"}.
+ * New reference, or NULL when out of memory. */
+json_t *wl_result_new(const char *role, const wl_options *opts, const wl_window *w);
+
+/* Write 'result' (adds "ok" and "error" from 'err') to opts->result or stdout.
+ * Returns 0 or -1. */
+int wl_result_write(const wl_options *opts, json_t *result, const error *err);
+
+#endif
