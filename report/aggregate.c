@@ -1,0 +1,630 @@
+#include "aggregate.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stats.h"
+#include "symbols.h"
+
+/* An open-addressing index: slots hold element index + 1 (0 = empty); the
+ * elements' hashes live in a parallel array so the index can be rebuilt. */
+typedef struct itab {
+    uint32_t *slots;
+    size_t cap;
+} itab;
+
+typedef struct aggregate_internal {
+    char **strs;
+    uint64_t *str_hash;
+    size_t nstrs, cap_strs;
+    itab str_tab;
+    uint64_t *fn_hash, *fn_stamp;
+    uint32_t *fn_lib;
+    size_t cap_fns;
+    itab fn_tab;
+    uint64_t *lib_hash, *lib_stamp;
+    size_t cap_libs;
+    itab lib_tab;
+    uint64_t *file_hash;
+    size_t cap_files;
+    itab file_tab;
+    uint64_t *edge_hash, *edge_stamp;
+    size_t cap_edges;
+    itab edge_tab;
+    uint64_t *stack_hash;
+    size_t cap_stacks, nframes, cap_frames;
+    itab stack_tab;
+    size_t cap_stripped;
+    uint64_t serial;
+} aggregate_internal;
+
+static uint64_t aggregate_mix(uint64_t h, uint64_t v) {
+    h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    h *= 0xff51afd7ed558ccdull;
+    return h ^ (h >> 32);
+}
+
+/* Make room for one more element in 'cap'-sized array '*arr' of 'size'-byte
+ * items holding 'n'. Returns -1 when out of memory. */
+static int aggregate_reserve(void **arr, size_t *cap, size_t n, size_t size) {
+    if (n < *cap)
+        return 0;
+    size_t c = *cap ? *cap * 2 : 64;
+    void *a = realloc(*arr, c * size);
+    if (a == NULL)
+        return -1;
+    *arr = a;
+    *cap = c;
+    return 0;
+}
+
+/* Grow an index to hold n + 1 elements at load <= 1/2. */
+static int itab_reserve(itab *t, size_t n, const uint64_t *hashes) {
+    if ((n + 1) * 2 <= t->cap)
+        return 0;
+    size_t cap = t->cap ? t->cap * 2 : 256;
+    uint32_t *s = calloc(cap, sizeof *s);
+    if (s == NULL)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        size_t j = hashes[i] & (cap - 1);
+        while (s[j] != 0)
+            j = (j + 1) & (cap - 1);
+        s[j] = (uint32_t)(i + 1);
+    }
+    free(t->slots);
+    t->slots = s;
+    t->cap = cap;
+    return 0;
+}
+
+/* Intern a string (NULL stays NULL). Returns NULL and sets *oom on failure. */
+static const char *aggregate_intern(aggregate *a, const char *str, int *oom) {
+    if (str == NULL)
+        return NULL;
+    aggregate_internal *in = a->in;
+    uint64_t h = 1469598103934665603ull;
+    for (const char *p = str; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    if (itab_reserve(&in->str_tab, in->nstrs, in->str_hash) != 0)
+        goto oom;
+    size_t j = h & (in->str_tab.cap - 1);
+    while (in->str_tab.slots[j] != 0) {
+        uint32_t k = in->str_tab.slots[j] - 1;
+        if (in->str_hash[k] == h && strcmp(in->strs[k], str) == 0)
+            return in->strs[k];
+        j = (j + 1) & (in->str_tab.cap - 1);
+    }
+    size_t cap = in->cap_strs;
+    if (aggregate_reserve((void **)&in->strs, &cap, in->nstrs, sizeof *in->strs) != 0 ||
+        aggregate_reserve((void **)&in->str_hash, &in->cap_strs, in->nstrs,
+                          sizeof *in->str_hash) != 0)
+        goto oom;
+    char *copy = strdup(str);
+    if (copy == NULL)
+        goto oom;
+    in->strs[in->nstrs] = copy;
+    in->str_hash[in->nstrs] = h;
+    in->str_tab.slots[j] = (uint32_t)++in->nstrs;
+    return copy;
+oom:
+    *oom = 1;
+    return NULL;
+}
+
+/* Index of the library 'name' (interned), created with zero counts. */
+static long aggregate_lib(aggregate *a, const char *name) {
+    aggregate_internal *in = a->in;
+    uint64_t h = aggregate_mix(0, (uint64_t)(uintptr_t)name);
+    if (itab_reserve(&in->lib_tab, a->nlibs, in->lib_hash) != 0)
+        return -1;
+    size_t j = h & (in->lib_tab.cap - 1);
+    while (in->lib_tab.slots[j] != 0) {
+        uint32_t k = in->lib_tab.slots[j] - 1;
+        if (a->libs[k].name == name)
+            return k;
+        j = (j + 1) & (in->lib_tab.cap - 1);
+    }
+    size_t c1 = in->cap_libs, c2 = in->cap_libs;
+    if (aggregate_reserve((void **)&a->libs, &c1, a->nlibs, sizeof *a->libs) != 0 ||
+        aggregate_reserve((void **)&in->lib_stamp, &c2, a->nlibs, sizeof *in->lib_stamp) ||
+        aggregate_reserve((void **)&in->lib_hash, &in->cap_libs, a->nlibs,
+                          sizeof *in->lib_hash) != 0)
+        return -1;
+    a->libs[a->nlibs] = (aggregate_count){.name = name};
+    in->lib_stamp[a->nlibs] = 0;
+    in->lib_hash[a->nlibs] = h;
+    in->lib_tab.slots[j] = (uint32_t)++a->nlibs;
+    return (long)a->nlibs - 1;
+}
+
+/* Index of the source file 'name' (interned). */
+static long aggregate_file(aggregate *a, const char *name) {
+    aggregate_internal *in = a->in;
+    uint64_t h = aggregate_mix(1, (uint64_t)(uintptr_t)name);
+    if (itab_reserve(&in->file_tab, a->nfiles, in->file_hash) != 0)
+        return -1;
+    size_t j = h & (in->file_tab.cap - 1);
+    while (in->file_tab.slots[j] != 0) {
+        uint32_t k = in->file_tab.slots[j] - 1;
+        if (a->files[k].name == name)
+            return k;
+        j = (j + 1) & (in->file_tab.cap - 1);
+    }
+    size_t c1 = in->cap_files;
+    if (aggregate_reserve((void **)&a->files, &c1, a->nfiles, sizeof *a->files) != 0 ||
+        aggregate_reserve((void **)&in->file_hash, &in->cap_files, a->nfiles,
+                          sizeof *in->file_hash) != 0)
+        return -1;
+    a->files[a->nfiles] = (aggregate_count){.name = name};
+    in->file_hash[a->nfiles] = h;
+    in->file_tab.slots[j] = (uint32_t)++a->nfiles;
+    return (long)a->nfiles - 1;
+}
+
+/* Index of the function (name, module), both interned; created on first use
+ * with the frame's details. Returns -1 when out of memory. */
+static long aggregate_fn_get(aggregate *a, const symbols_frame *f, const char *name,
+                             const char *module, const char *file) {
+    aggregate_internal *in = a->in;
+    uint64_t h = aggregate_mix(aggregate_mix(2, (uint64_t)(uintptr_t)name),
+                               (uint64_t)(uintptr_t)module);
+    if (itab_reserve(&in->fn_tab, a->nfns, in->fn_hash) != 0)
+        return -1;
+    size_t j = h & (in->fn_tab.cap - 1);
+    while (in->fn_tab.slots[j] != 0) {
+        uint32_t k = in->fn_tab.slots[j] - 1;
+        if (a->fns[k].name == name && a->fns[k].module == module) {
+            if (a->fns[k].file == NULL && file != NULL) {
+                a->fns[k].file = file;
+                a->fns[k].line = f->line;
+            }
+            return k;
+        }
+        j = (j + 1) & (in->fn_tab.cap - 1);
+    }
+    long lib = aggregate_lib(a, module);
+    if (lib < 0)
+        return -1;
+    size_t c1 = in->cap_fns, c2 = in->cap_fns, c3 = in->cap_fns;
+    if (aggregate_reserve((void **)&a->fns, &c1, a->nfns, sizeof *a->fns) != 0 ||
+        aggregate_reserve((void **)&in->fn_stamp, &c2, a->nfns, sizeof *in->fn_stamp) ||
+        aggregate_reserve((void **)&in->fn_lib, &c3, a->nfns, sizeof *in->fn_lib) ||
+        aggregate_reserve((void **)&in->fn_hash, &in->cap_fns, a->nfns,
+                          sizeof *in->fn_hash) != 0)
+        return -1;
+    a->fns[a->nfns] = (aggregate_fn){.name = name,
+                                     .module = module,
+                                     .file = file,
+                                     .line = file ? f->line : 0,
+                                     .named = f->named};
+    in->fn_stamp[a->nfns] = 0;
+    in->fn_lib[a->nfns] = (uint32_t)lib;
+    in->fn_hash[a->nfns] = h;
+    in->fn_tab.slots[j] = (uint32_t)++a->nfns;
+    return (long)a->nfns - 1;
+}
+
+/* Count an edge caller->callee once per stack (stamp = stack serial). */
+static int aggregate_edge_add(aggregate *a, uint32_t caller, uint32_t callee,
+                              uint64_t count) {
+    aggregate_internal *in = a->in;
+    uint64_t h = aggregate_mix(aggregate_mix(3, caller), callee);
+    if (itab_reserve(&in->edge_tab, a->nedges, in->edge_hash) != 0)
+        return -1;
+    size_t j = h & (in->edge_tab.cap - 1);
+    while (in->edge_tab.slots[j] != 0) {
+        uint32_t k = in->edge_tab.slots[j] - 1;
+        if (a->edges[k].caller == caller && a->edges[k].callee == callee) {
+            if (in->edge_stamp[k] != in->serial) {
+                in->edge_stamp[k] = in->serial;
+                a->edges[k].samples += count;
+            }
+            return 0;
+        }
+        j = (j + 1) & (in->edge_tab.cap - 1);
+    }
+    size_t c1 = in->cap_edges, c2 = in->cap_edges;
+    if (aggregate_reserve((void **)&a->edges, &c1, a->nedges, sizeof *a->edges) != 0 ||
+        aggregate_reserve((void **)&in->edge_stamp, &c2, a->nedges,
+                          sizeof *in->edge_stamp) ||
+        aggregate_reserve((void **)&in->edge_hash, &in->cap_edges, a->nedges,
+                          sizeof *in->edge_hash) != 0)
+        return -1;
+    a->edges[a->nedges] = (aggregate_edge){caller, callee, count};
+    in->edge_stamp[a->nedges] = in->serial;
+    in->edge_hash[a->nedges] = h;
+    in->edge_tab.slots[j] = (uint32_t)++a->nedges;
+    return 0;
+}
+
+/* Merge a symbolized stack (function indexes, leaf first) into a->stacks. */
+static int aggregate_stack_add(aggregate *a, const uint32_t *ids, uint32_t depth,
+                               uint64_t count) {
+    aggregate_internal *in = a->in;
+    uint64_t h = depth;
+    for (uint32_t i = 0; i < depth; i++)
+        h = aggregate_mix(h, ids[i]);
+    if (itab_reserve(&in->stack_tab, a->nstacks, in->stack_hash) != 0)
+        return -1;
+    size_t j = h & (in->stack_tab.cap - 1);
+    while (in->stack_tab.slots[j] != 0) {
+        aggregate_stack *s = &a->stacks[in->stack_tab.slots[j] - 1];
+        if (in->stack_hash[in->stack_tab.slots[j] - 1] == h && s->depth == depth &&
+            memcmp(a->frames + s->first, ids, depth * sizeof *ids) == 0) {
+            s->count += count;
+            return 0;
+        }
+        j = (j + 1) & (in->stack_tab.cap - 1);
+    }
+    size_t c1 = in->cap_stacks;
+    if (aggregate_reserve((void **)&a->stacks, &c1, a->nstacks, sizeof *a->stacks) != 0 ||
+        aggregate_reserve((void **)&in->stack_hash, &in->cap_stacks, a->nstacks,
+                          sizeof *in->stack_hash) != 0)
+        return -1;
+    while (in->nframes + depth > in->cap_frames) {
+        size_t c = in->cap_frames ? in->cap_frames * 2 : 4096;
+        uint32_t *f = realloc(a->frames, c * sizeof *f);
+        if (f == NULL)
+            return -1;
+        a->frames = f;
+        in->cap_frames = c;
+    }
+    memcpy(a->frames + in->nframes, ids, depth * sizeof *ids);
+    a->stacks[a->nstacks] = (aggregate_stack){count, depth, in->nframes};
+    in->nframes += depth;
+    in->stack_hash[a->nstacks] = h;
+    in->stack_tab.slots[j] = (uint32_t)++a->nstacks;
+    return 0;
+}
+
+/* Count a stripped profiler frame under its name. */
+static int aggregate_strip(aggregate *a, const char *name, uint64_t count) {
+    a->stripped_frames += count;
+    for (size_t i = 0; i < a->nstripped; i++)
+        if (a->stripped[i].name == name) {
+            a->stripped[i].flat += count;
+            return 0;
+        }
+    if (aggregate_reserve((void **)&a->stripped, &a->in->cap_stripped, a->nstripped,
+                          sizeof *a->stripped) != 0)
+        return -1;
+    a->stripped[a->nstripped++] = (aggregate_count){.name = name, .flat = count};
+    return 0;
+}
+
+int aggregate_new(aggregate **out, error *err) {
+    *out = NULL;
+    aggregate *a = calloc(1, sizeof *a);
+    if (a == NULL || (a->in = calloc(1, sizeof *a->in)) == NULL) {
+        free(a);
+        return error_set(err, ERR_NOMEM, "out of memory");
+    }
+    *out = a;
+    return 0;
+}
+
+static int aggregate_cmp_u64(const void *x, const void *y) {
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* Position of 'pc' in the sorted unique array (it is there). */
+static size_t aggregate_find_pc(const uint64_t *u, size_t n, uint64_t pc) {
+    size_t lo = 0, hi = n;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (u[mid] <= pc)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Add one profile stack, already mapped to function ids (profiler frames
+ * removed): flat, cum, libraries, edges, merged stacks. */
+static int aggregate_count_stack(aggregate *a, const uint32_t *ids, uint32_t depth,
+                                 uint64_t count, const char *leaf_file) {
+    aggregate_internal *in = a->in;
+    in->serial++;
+    aggregate_fn *leaf = &a->fns[ids[0]];
+    leaf->flat += count;
+    aggregate_count *lib = &a->libs[in->fn_lib[ids[0]]];
+    lib->flat += count;
+    if (!leaf->named) {
+        lib->unnamed += count;
+        a->unnamed_samples += count;
+    }
+    if (leaf_file != NULL) {
+        long f = aggregate_file(a, leaf_file);
+        if (f < 0)
+            return -1;
+        a->files[f].flat += count;
+    }
+    for (uint32_t i = 0; i < depth; i++) {
+        uint32_t id = ids[i];
+        if (in->fn_stamp[id] != in->serial) {
+            in->fn_stamp[id] = in->serial;
+            a->fns[id].cum += count;
+        }
+        uint32_t l = in->fn_lib[id];
+        if (in->lib_stamp[l] != in->serial) {
+            in->lib_stamp[l] = in->serial;
+            a->libs[l].cum += count;
+        }
+        if (i + 1 < depth && aggregate_edge_add(a, ids[i + 1], id, count) != 0)
+            return -1;
+    }
+    return aggregate_stack_add(a, ids, depth, count);
+}
+
+int aggregate_add(aggregate *a, const profile *p, const char *label, error *err) {
+    int rc = -1, oom = 0;
+    uint64_t *u = NULL;
+    symbols_frame *frames = NULL;
+    uint32_t *ufn = NULL;
+    const char **ufile = NULL, **uname = NULL;
+    symbols *sy = NULL;
+    size_t nu = 0;
+    if (p->npcs > 0) {
+        u = malloc(p->npcs * sizeof *u);
+        if (u == NULL)
+            goto nomem;
+        memcpy(u, p->pcs, p->npcs * sizeof *u);
+        qsort(u, p->npcs, sizeof *u, aggregate_cmp_u64);
+        for (size_t i = 0; i < p->npcs; i++)
+            if (nu == 0 || u[i] != u[nu - 1])
+                u[nu++] = u[i];
+    }
+    if (symbols_new(&sy, p->maps, p->maps_len, label, err) != 0)
+        goto done;
+    frames = calloc(nu ? nu : 1, sizeof *frames);
+    ufn = calloc(nu ? nu : 1, sizeof *ufn);
+    ufile = calloc(nu ? nu : 1, sizeof *ufile);
+    uname = calloc(nu ? nu : 1, sizeof *uname);
+    if (frames == NULL || ufn == NULL || ufile == NULL || uname == NULL)
+        goto nomem;
+    if (symbols_resolve(sy, u, nu, frames, err) != 0)
+        goto done;
+    for (size_t i = 0; i < nu; i++) {
+        const char *name = aggregate_intern(a, frames[i].function, &oom);
+        const char *module = aggregate_intern(a, frames[i].module, &oom);
+        ufile[i] = aggregate_intern(a, frames[i].file, &oom);
+        if (oom)
+            goto nomem;
+        uname[i] = name;
+        long id = aggregate_fn_get(a, &frames[i], name, module, ufile[i]);
+        if (id < 0)
+            goto nomem;
+        ufn[i] = (uint32_t)id;
+    }
+    for (size_t w = 0; w < symbols_warning_count(sy); w++) {
+        char **ws = realloc(a->warnings, (a->nwarnings + 1) * sizeof *ws);
+        if (ws == NULL)
+            goto nomem;
+        a->warnings = ws;
+        if ((ws[a->nwarnings] = strdup(symbols_warning(sy, w))) == NULL)
+            goto nomem;
+        a->nwarnings++;
+    }
+    uint32_t ids[PROFILE_MAX_DEPTH];
+    for (size_t s = 0; s < p->nstacks; s++) {
+        const profile_stack *st = &p->stacks[s];
+        uint32_t depth = 0;
+        const char *leaf_file = NULL;
+        size_t kept = 0;
+        for (uint32_t k = 0; k < st->depth; k++) {
+            size_t ix = aggregate_find_pc(u, nu, p->pcs[st->first + k]);
+            if (frames[ix].profiler)
+                continue;
+            if (depth == 0)
+                leaf_file = ufile[ix];
+            ids[depth++] = ufn[ix];
+            kept++;
+        }
+        if (depth == 0) {
+            /* Only profiler frames: nothing to strip them in favour of. */
+            for (uint32_t k = 0; k < st->depth; k++) {
+                size_t ix = aggregate_find_pc(u, nu, p->pcs[st->first + k]);
+                if (depth == 0)
+                    leaf_file = ufile[ix];
+                ids[depth++] = ufn[ix];
+            }
+        } else if (kept < st->depth) {
+            for (uint32_t k = 0; k < st->depth; k++) {
+                size_t ix = aggregate_find_pc(u, nu, p->pcs[st->first + k]);
+                if (frames[ix].profiler && aggregate_strip(a, uname[ix], st->count) != 0)
+                    goto nomem;
+            }
+        }
+        if (aggregate_count_stack(a, ids, depth, st->count, leaf_file) != 0)
+            goto nomem;
+    }
+    a->samples += p->samples;
+    a->header_seconds += (double)p->samples * (double)p->period_us / 1e6;
+    a->capped_samples += p->capped_samples;
+    a->nprofiles++;
+    rc = 0;
+    goto done;
+nomem:
+    error_set(err, ERR_NOMEM, "%s: out of memory", label);
+done:
+    free(u);
+    free(frames);
+    free(ufn);
+    free(ufile);
+    free(uname);
+    symbols_free(sy);
+    return rc;
+}
+
+void aggregate_set_rate(aggregate *a, double rate_hz) {
+    a->rate_hz = rate_hz > 0 ? rate_hz : 0;
+}
+
+double aggregate_seconds_per_sample(const aggregate *a) {
+    if (a->rate_hz > 0)
+        return 1.0 / a->rate_hz;
+    return a->samples > 0 ? a->header_seconds / (double)a->samples : 0;
+}
+
+int aggregate_categorize(aggregate *a, const categories *c, error *err) {
+    free(a->categories);
+    a->categories = calloc(categories_count, sizeof *a->categories);
+    if (a->categories == NULL)
+        return error_set(err, ERR_NOMEM, "out of memory");
+    a->ncategories = categories_count;
+    for (size_t i = 0; i < categories_count; i++)
+        a->categories[i].name = categories_names[i];
+    for (size_t i = 0; i < a->nfns; i++) {
+        aggregate_fn *f = &a->fns[i];
+        f->category = categories_match(c, f->module, f->name);
+        for (size_t k = 0; k < categories_count; k++)
+            if (a->categories[k].name == f->category)
+                a->categories[k].flat += f->flat;
+    }
+    return 0;
+}
+
+int aggregate_few(uint64_t k, uint64_t n) {
+    if (n == 0 || k == 0)
+        return 1;
+    double lo, hi;
+    stats_wilson((double)k, (double)n, STATS_Z95, &lo, &hi);
+    return (hi - lo) / 2 > 0.5 * (double)k / (double)n;
+}
+
+/* Sort helper for the diff: function indexes ordered by (module, name). */
+static const aggregate *aggregate_sort_ctx;
+static int aggregate_cmp_fn(const void *x, const void *y) {
+    const aggregate_fn *a = &aggregate_sort_ctx->fns[*(const size_t *)x];
+    const aggregate_fn *b = &aggregate_sort_ctx->fns[*(const size_t *)y];
+    int c = strcmp(a->module, b->module);
+    return c ? c : strcmp(a->name, b->name);
+}
+
+static int aggregate_cmp_row(const void *x, const void *y) {
+    const aggregate_diff_row *a = x, *b = y;
+    double da = isnan(a->delta_unit) ? fabs(a->delta_s) : fabs(a->delta_unit);
+    double db = isnan(b->delta_unit) ? fabs(b->delta_s) : fabs(b->delta_unit);
+    if (da != db)
+        return da > db ? -1 : 1;
+    int c = strcmp(a->name, b->name);
+    return c ? c : strcmp(a->module, b->module);
+}
+
+/* Sorted function indexes of 'a' by (module, name); NULL when out of memory. */
+static size_t *aggregate_sorted(const aggregate *a) {
+    size_t *ix = malloc((a->nfns ? a->nfns : 1) * sizeof *ix);
+    if (ix == NULL)
+        return NULL;
+    for (size_t i = 0; i < a->nfns; i++)
+        ix[i] = i;
+    aggregate_sort_ctx = a;
+    qsort(ix, a->nfns, sizeof *ix, aggregate_cmp_fn);
+    return ix;
+}
+
+int aggregate_diff(aggregate_diff_row **rows, size_t *nrows, const aggregate *base,
+                   const aggregate *new, double base_units, double new_units,
+                   error *err) {
+    *rows = NULL;
+    *nrows = 0;
+    int rc = -1;
+    size_t *bi = aggregate_sorted(base), *ni = aggregate_sorted(new);
+    aggregate_diff_row *r = calloc(base->nfns + new->nfns + 1, sizeof *r);
+    if (bi == NULL || ni == NULL || r == NULL) {
+        error_set(err, ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    double bs = aggregate_seconds_per_sample(base), ns = aggregate_seconds_per_sample(new);
+    size_t i = 0, j = 0, n = 0;
+    while (i < base->nfns || j < new->nfns) {
+        const aggregate_fn *b = i < base->nfns ? &base->fns[bi[i]] : NULL;
+        const aggregate_fn *w = j < new->nfns ? &new->fns[ni[j]] : NULL;
+        int c = b == NULL ? 1 : w == NULL ? -1 : strcmp(b->module, w->module);
+        if (c == 0)
+            c = strcmp(b->name, w->name);
+        aggregate_diff_row *row = &r[n];
+        if (c <= 0) {
+            row->name = b->name;
+            row->module = b->module;
+            row->base = b->flat;
+            i++;
+        }
+        if (c >= 0) {
+            row->name = w->name;
+            row->module = w->module;
+            row->new = w->flat;
+            j++;
+        }
+        if (row->base == 0 && row->new == 0)
+            continue;
+        row->base_s = (double)row->base * bs;
+        row->new_s = (double)row->new * ns;
+        row->delta_s = row->new_s - row->base_s;
+        if (base_units > 0 && new_units > 0) {
+            row->base_unit = row->base_s / base_units;
+            row->new_unit = row->new_s / new_units;
+            row->delta_unit = row->new_unit - row->base_unit;
+        } else {
+            row->base_unit = row->new_unit = row->delta_unit = NAN;
+        }
+        row->z = stats_two_prop_z((double)row->base, (double)base->samples,
+                                  (double)row->new, (double)new->samples, &row->p);
+        n++;
+    }
+    qsort(r, n, sizeof *r, aggregate_cmp_row);
+    *rows = r;
+    *nrows = n;
+    r = NULL;
+    rc = 0;
+done:
+    free(bi);
+    free(ni);
+    free(r);
+    return rc;
+}
+
+void aggregate_free(aggregate *a) {
+    if (a == NULL)
+        return;
+    aggregate_internal *in = a->in;
+    if (in != NULL) {
+        for (size_t i = 0; i < in->nstrs; i++)
+            free(in->strs[i]);
+        free(in->strs);
+        free(in->str_hash);
+        free(in->str_tab.slots);
+        free(in->fn_hash);
+        free(in->fn_stamp);
+        free(in->fn_lib);
+        free(in->fn_tab.slots);
+        free(in->lib_hash);
+        free(in->lib_stamp);
+        free(in->lib_tab.slots);
+        free(in->file_hash);
+        free(in->file_tab.slots);
+        free(in->edge_hash);
+        free(in->edge_stamp);
+        free(in->edge_tab.slots);
+        free(in->stack_hash);
+        free(in->stack_tab.slots);
+        free(in);
+    }
+    for (size_t i = 0; i < a->nwarnings; i++)
+        free(a->warnings[i]);
+    free(a->warnings);
+    free(a->fns);
+    free(a->libs);
+    free(a->files);
+    free(a->edges);
+    free(a->stacks);
+    free(a->frames);
+    free(a->stripped);
+    free(a->categories);
+    free(a);
+}

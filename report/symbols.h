@@ -1,0 +1,52 @@
+/* symbols: program counters -> functions, offline, from the memory map text
+ * a profile carries (no running process needed), with elfutils libdwfl.
+ *
+ * Rules (see DESIGN.md): a symbol names an address only when it contains it
+ * (address < value + size); otherwise the function is named
+ * "libX.so+0xSTART" from its .eh_frame range; addresses in .plt sections are
+ * "[PLT]"; addresses outside every readable mapped file are "[unknown]".
+ * C++ names are demangled and "@VERSION"/"@@VERSION" suffixes are stripped.
+ * Source file and line come from DWARF when the file has it. Every distinct
+ * pc is looked up once and cached. Files that cannot be read or no longer
+ * match the map give warnings naming the file. */
+#ifndef OVERHEAD_SYMBOLS_H
+#define OVERHEAD_SYMBOLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+typedef struct symbols symbols;
+
+typedef struct symbols_frame {
+    const char *function; /* never NULL: a name, "libX.so+0x1a40", "[PLT]", "[unknown]" */
+    const char *module;   /* base name of the mapped file, or "[unknown]" */
+    const char *file;     /* source file from DWARF, or NULL */
+    int line;             /* source line, 0 when unknown */
+    int named;            /* 1 when a symbol contains the address */
+    int profiler;         /* 1 for the profiler's own signal-path frames */
+} symbols_frame;
+
+/* Create a symbolizer for the process described by the maps text
+ * ('maps_len' bytes, need not be NUL-terminated). 'label' (e.g. the profile's
+ * file name) prefixes warnings. On error *out is NULL. Free with symbols_free. */
+int symbols_new(symbols **out, const char *maps, size_t maps_len, const char *label,
+                error *err);
+
+/* Resolve pcs[0..n-1] (lookup addresses: callers already pc-1) into
+ * frames[0..n-1]. 'pcs' should be sorted and unique for speed, but need not
+ * be. The frames' strings live until symbols_free. Fails with ERR_INPUT "no
+ * memory map: cannot symbolize" when n > 0 and the maps text was empty. */
+int symbols_resolve(symbols *s, const uint64_t *pcs, size_t n, symbols_frame *frames,
+                    error *err);
+
+/* Warnings collected so far (missing or changed files, files without symbols),
+ * each one line naming the file. Valid until symbols_free. */
+size_t symbols_warning_count(const symbols *s);
+const char *symbols_warning(const symbols *s, size_t i);
+
+/* Free a symbolizer. NULL is a no-op. */
+void symbols_free(symbols *s);
+
+#endif
