@@ -12,5 +12,11 @@ int cmd_index(int argc, char **argv);
 /* The templates folder: $OVERHEAD_TEMPLATES, else the source tree's. */
 const char *cmd_templates_dir(void);
 int cmd_run(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+
+/* The path of a data file (categories.tsv, functions.tsv): $OVERHEAD_DATA,
+ * else the source tree's report/ folder. Two results may be held at once. */
+const char *cmd_data_file(const char *name);
 
 #endif

@@ -13,6 +13,8 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
+    {"report", cmd_report, "measure, analyse and publish the report (make report)"},
+    {"analyze", cmd_analyze, "analyse a run: overhead with CI, breakdown, hotspots (JSON)"},
     {"render", cmd_render, "render an analysis into CPU_OVERHEAD_ANALYSIS.{md,html,json}"},
     {"index", cmd_index, "rebuild the docs index of published reports"},
     {"version", cmd_version, "print versions of overhead and its libraries"},

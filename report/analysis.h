@@ -1,0 +1,44 @@
+/* analysis: a run directory (trial records + profiles from `overhead run`)
+ * -> the analysis JSON (schema overhead.analysis/1) that the report template
+ * reads. Everything the report shows is computed here, with its uncertainty;
+ * the template and the renderer only lay it out. The fields are described in
+ * docs/analysis-schema.md. */
+#ifndef OVERHEAD_ANALYSIS_H
+#define OVERHEAD_ANALYSIS_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "error.h"
+
+typedef struct analysis_options {
+    double target_pct;          /* the overhead target, default 5 */
+    double reference_pct;       /* the figure the team quoted, default 5.80 */
+    const char *nats_arch;      /* headline NATS architecture; NULL: nats-2p if
+                                   measured, else nats */
+    const char *storage;        /* headline storage; NULL: the first measured */
+    const char *sprint;         /* for the report's metadata */
+    const char *reproduce;      /* the command that reproduces the report */
+    const char *categories;     /* category rules file (report/categories.tsv) */
+    const char *functions;      /* known-function descriptions (report/functions.tsv) */
+    unsigned bootstrap_iters;   /* default 10000 */
+    uint64_t seed;              /* bootstrap seed, default 1 */
+    int accept_loss;            /* analyse runs with lost events (the report says so) */
+} analysis_options;
+
+/* Fill 'o' with the defaults above ('categories'/'functions' left NULL). */
+void analysis_defaults(analysis_options *o);
+
+/* Analyse the runs in rundirs[0..ndirs-1] together (e.g. the saturated
+ * comparison, a chat-rate phase, an A/A control and a storage sweep made as
+ * separate runs); the first is the main run, whose run.json describes the
+ * environment. On success *out is a new JSON object (the
+ * caller owns the reference). On error *out is NULL and 'err' says which
+ * file or trial is at fault: ERR_INPUT for unreadable or inconsistent
+ * records, ERR_CHECK when a trial lost events (unless accept_loss) or the run
+ * has too few trials to compare. */
+int analysis_run(json_t **out, const char *const *rundirs, size_t ndirs,
+                 const analysis_options *o, error *err);
+
+#endif
