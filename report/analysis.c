@@ -785,8 +785,11 @@ int analysis_run(json_t **out, const char *const *rundirs, size_t ndirs,
     json_object_set_new(a, "date", json_string(date));
     json_object_set_new(a, "sprint", json_string(o->sprint ? o->sprint : ""));
     json_object_set_new(a, "title", json_string("CPU Overhead Analysis: NATS vs direct SQLite"));
-    json_object_set_new(a, "run", json_pack("{s:s, s:O?}", "dir", rundir, "id",
-                                            jget(c.runj, "run_id")));
+    json_t *dirs = json_array();
+    for (size_t i = 0; i < ndirs; i++)
+        json_array_append_new(dirs, json_string(rundirs[i]));
+    json_object_set_new(a, "run", json_pack("{s:s, s:O?, s:o}", "dir", rundir, "id",
+                                            jget(c.runj, "run_id"), "dirs", dirs));
     json_object_set_new(a, "reproduce",
                         json_string(o->reproduce ? o->reproduce
                                     : jstr(c.runj, "command") ? jstr(c.runj, "command")

@@ -1,0 +1,151 @@
+/* End to end: the report's numbers against the run records they came from.
+ *
+ *   test_report_e2e DOCS_REPORT_DIR
+ *
+ * Reads CPU_OVERHEAD_ANALYSIS.json, then every trial record of the runs it
+ * lists, and recomputes the headline independently of the analysis module:
+ * per-event CPU = (workload windows + nats-server) / stored events, the
+ * medians of the saturated, profiled, non-control trials at the headline
+ * storage, and the overhead. Also checks that every trial stored every event
+ * and that the Markdown and HTML show the same numbers. */
+#include "check.h"
+
+#include <dirent.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+
+static int cmp(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, size_t n) {
+    qsort(v, n, sizeof *v, cmp);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    static char buf[1 << 22];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return buf;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 2) {
+        fprintf(stderr, "usage: test_report_e2e DOCS_REPORT_DIR\n");
+        return 2;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/CPU_OVERHEAD_ANALYSIS.json", argv[1]);
+    json_error_t jerr;
+    json_t *a = json_load_file(path, 0, &jerr);
+    CHECK_MSG(a != NULL, "%s: %s", path, jerr.text);
+    if (a == NULL)
+        return check_status();
+    const char *storage = json_string_value(json_object_get(json_object_get(a, "config"), "storage"));
+    const char *nats = json_string_value(json_object_get(json_object_get(a, "config"), "nats_arch"));
+    CHECK(storage != NULL && nats != NULL);
+    double d[512], n[512];
+    size_t nd = 0, nn = 0, trials = 0;
+    size_t i;
+    json_t *dir;
+    json_array_foreach(json_object_get(json_object_get(a, "run"), "dirs"), i, dir) {
+        DIR *dh = opendir(json_string_value(dir));
+        CHECK(dh != NULL);
+        struct dirent *e;
+        while (dh != NULL && (e = readdir(dh)) != NULL) {
+            size_t len = strlen(e->d_name);
+            if (strncmp(e->d_name, "trial-", 6) != 0 || len < 6 ||
+                strcmp(e->d_name + len - 5, ".json") != 0)
+                continue;
+            snprintf(path, sizeof path, "%s/%s", json_string_value(dir), e->d_name);
+            json_t *r = json_load_file(path, 0, &jerr);
+            CHECK_MSG(r != NULL, "%s: %s", path, jerr.text);
+            if (r == NULL)
+                continue;
+            trials++;
+            json_t *ev = json_object_get(r, "events");
+            json_int_t req = json_integer_value(json_object_get(ev, "requested"));
+            CHECK_EQ_INT(json_integer_value(json_object_get(ev, "published")), req);
+            CHECK_EQ_INT(json_integer_value(json_object_get(ev, "stored")), req);
+            CHECK_EQ_INT(json_integer_value(json_object_get(ev, "rows")), req);
+            CHECK_EQ_INT(json_integer_value(json_object_get(ev, "dropped")), 0);
+            CHECK(json_is_true(json_object_get(r, "ok")));
+            /* the headline's trials: saturated, profiled, not A/A, that storage */
+            const char *arch = json_string_value(json_object_get(r, "arch"));
+            if (json_is_number(json_object_get(json_object_get(r, "rate"), "requested")) ||
+                !json_is_true(json_object_get(r, "profiled")) ||
+                json_is_string(json_object_get(r, "aa_group")) ||
+                strcmp(json_string_value(json_object_get(r, "storage")), storage) != 0) {
+                json_decref(r);
+                continue;
+            }
+            /* workload windows, summed from the processes themselves */
+            double cpu = 0, broker = 0;
+            size_t k;
+            json_t *p;
+            json_array_foreach(json_object_get(r, "processes"), k, p) {
+                json_t *m = json_object_get(p, "measured");
+                if (json_is_object(m))
+                    cpu += json_number_value(json_object_get(m, "cpu_s"));
+                else
+                    broker += json_number_value(json_object_get(p, "cpu_s")); /* nats-server */
+            }
+            CHECK_MSG(strcmp(arch, "direct") == 0 || broker > 0,
+                      "%s: no nats-server CPU accounted", path);
+            cpu += broker;
+            double us = cpu / (double)req * 1e6;
+            if (strcmp(arch, "direct") == 0 && nd < 512)
+                d[nd++] = us;
+            else if (strcmp(arch, nats) == 0 && nn < 512)
+                n[nn++] = us;
+            json_decref(r);
+        }
+        if (dh != NULL)
+            closedir(dh);
+    }
+    CHECK(trials > 0);
+    CHECK(nd >= 2 && nn >= 2);
+    if (nd >= 2 && nn >= 2) {
+        double md = median(d, nd), mn = median(n, nn), ov = mn / md - 1;
+        json_t *v = json_object_get(json_object_get(a, "headline"), "values");
+        double got_d = json_number_value(json_object_get(v, "direct_us"));
+        double got_n = json_number_value(json_object_get(v, "nats_us"));
+        double got = json_number_value(json_object_get(v, "overhead"));
+        CHECK_MSG(fabs(got_d - md) < 1e-6 * md, "direct %g vs recomputed %g", got_d, md);
+        CHECK_MSG(fabs(got_n - mn) < 1e-6 * mn, "nats %g vs recomputed %g", got_n, mn);
+        CHECK_MSG(fabs(got - ov) < 1e-9, "overhead %g vs recomputed %g", got, ov);
+        double lo = json_number_value(json_object_get(v, "ci_lo"));
+        double hi = json_number_value(json_object_get(v, "ci_hi"));
+        CHECK_MSG(lo <= ov && ov <= hi, "overhead %g outside its CI [%g, %g]", ov, lo, hi);
+        CHECK_EQ_INT(json_integer_value(json_object_get(json_object_get(a, "headline"), "n_direct")), nd);
+        CHECK_EQ_INT(json_integer_value(json_object_get(json_object_get(a, "headline"), "n_nats")), nn);
+        /* the published texts show the same figure */
+        const char *pct = json_string_value(
+            json_object_get(json_object_get(a, "headline"), "overhead_pct"));
+        char want[64];
+        snprintf(want, sizeof want, "**Finding**: %s%% per-event overhead", pct);
+        snprintf(path, sizeof path, "%s/CPU_OVERHEAD_ANALYSIS.md", argv[1]);
+        char *md_text = slurp(path);
+        CHECK_MSG(md_text != NULL && strstr(md_text, want) != NULL, "'%s' not in %s", want, path);
+        snprintf(path, sizeof path, "%s/CPU_OVERHEAD_ANALYSIS.html", argv[1]);
+        char *html = slurp(path);
+        CHECK(html != NULL && strstr(html, "<svg") != NULL && strstr(html, "<table>") != NULL);
+        /* the breakdown adds up to the measured overhead */
+        double sum = 0;
+        json_t *row;
+        json_array_foreach(json_object_get(json_object_get(a, "breakdown"), "rows"), i, row) {
+            sum += json_number_value(json_object_get(row, "delta"));
+        }
+        CHECK_MSG(fabs(sum - (mn - md)) < 1e-6 * mn, "breakdown sums to %g, overhead %g us",
+                  sum, mn - md);
+    }
+    json_decref(a);
+    return check_status();
+}
