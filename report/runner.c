@@ -508,8 +508,13 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
     double t1 = procstat_mono();
     if (is_nats && r->server_pid > 0)
         have_s1 = procstat_read(&s1, r->server_pid, NULL) == 0;
-    if (is_nats && r->server != NULL && !natsd_alive(r->server) && fail[0] == '\0')
-        snprintf(fail, sizeof fail, "nats-server exited during the trial");
+    if (is_nats && r->server != NULL && !natsd_alive(r->server)) {
+        /* Name the root cause, not its first symptom. */
+        char symptom[900];
+        snprintf(symptom, sizeof symptom, "%s", fail);
+        snprintf(fail, sizeof fail, "nats-server exited during the trial%s%s%s",
+                 symptom[0] ? " (" : "", symptom, symptom[0] ? ")" : "");
+    }
 
     /* Read what the workloads reported. */
     for (int i = 0; i < nch; i++) {
@@ -638,12 +643,14 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
             : json_null(),
         "batch", cfg->batch,
         "processes", procs, "cpu",
-        json_pack("{s:f, s:f, s:f, s:o, s:o, s:f, s:o, s:b}", "total_s", cpu, "user_s",
-                  user, "sys_s", sys, "per_event_us",
+        json_pack("{s:f, s:f, s:f, s:o, s:o, s:f, s:o, s:f, s:o, s:b}", "total_s", cpu,
+                  "user_s", user, "sys_s", sys, "per_event_us",
                   runner_num_or_null(stored > 0, cpu / (double)stored * 1e6),
                   "nats_server_s", runner_num_or_null(have_server, server_cpu),
                   "measured_s", mcpu, "measured_per_event_us",
-                  runner_num_or_null(stored > 0, mcpu / (double)stored * 1e6),
+                  runner_num_or_null(stored > 0, mcpu / (double)stored * 1e6), "window_s",
+                  mcpu + server_cpu, "window_per_event_us",
+                  runner_num_or_null(stored > 0, (mcpu + server_cpu) / (double)stored * 1e6),
                   "includes_nats_server", have_server),
         "wall_s", t1 - t0, "profiles", profiles, "samples", (json_int_t)samples, "sampling",
         "requested_hz", cfg->freq, "period_us",
@@ -788,7 +795,14 @@ int runner_run(const runner_config *cfg, char **run_dir, error *err) {
 
     char cmdline[4300];
     snprintf(cmdline, sizeof cmdline, "'%s' --version 2>&1", cfg->nats_server);
+    /* The version and git probes are children too: their CPU is recorded so
+     * that an outside measurement of the whole run can be reconciled. */
+    struct rusage pr0, pr1;
+    getrusage(RUSAGE_CHILDREN, &pr0);
     server_version = procstat_command_line(cmdline);
+    getrusage(RUSAGE_CHILDREN, &pr1);
+    double probes_cpu = runner_tv(&pr1.ru_utime) + runner_tv(&pr1.ru_stime) -
+                        runner_tv(&pr0.ru_utime) - runner_tv(&pr0.ru_stime);
     if (needs_nats && cfg->nats_url == NULL) {
         char ndir[4200];
         snprintf(ndir, sizeof ndir, "%s/nats", r.dir);
@@ -801,7 +815,11 @@ int runner_run(const runner_config *cfg, char **run_dir, error *err) {
         r.url = cfg->nats_url;
         r.server_pid = cfg->nats_pid;
     }
+    getrusage(RUSAGE_CHILDREN, &pr0);
     r.env = runner_environment(cfg, server_version);
+    getrusage(RUSAGE_CHILDREN, &pr1);
+    probes_cpu += runner_tv(&pr1.ru_utime) + runner_tv(&pr1.ru_stime) -
+                  runner_tv(&pr0.ru_utime) - runner_tv(&pr0.ru_stime);
     if (r.env == NULL || trials == NULL || warm == NULL) {
         error_set(err, ERR_NOMEM, "out of memory");
         goto done;
@@ -975,9 +993,10 @@ finish:;
     json_object_set_new(runj, "warmup", json_incref(warm));
     json_object_set_new(
         runj, "runner_rusage",
-        json_pack("{s:f, s:f, s:f, s:f}", "self_user_s", runner_tv(&self.ru_utime),
+        json_pack("{s:f, s:f, s:f, s:f, s:f}", "self_user_s", runner_tv(&self.ru_utime),
                   "self_sys_s", runner_tv(&self.ru_stime), "children_user_s",
-                  runner_tv(&kids.ru_utime), "children_sys_s", runner_tv(&kids.ru_stime)));
+                  runner_tv(&kids.ru_utime), "children_sys_s", runner_tv(&kids.ru_stime),
+                  "probes_cpu_s", probes_cpu));
     json_object_set_new(runj, "config",
                         json_pack("{s:I, s:i, s:i, s:i, s:o, s:b, s:b, s:b, s:f, s:b}",
                                   "events", (json_int_t)n, "trials", cfg->trials, "batch",

@@ -60,7 +60,7 @@ n=$(ls "$run"/trial-*.json | wc -l)
 for rec in "$run"/trial-*.json; do
     for key in schema run_id trial round arch control profiled storage requested published \
                stored dropped rows verified rate path_kind journal synchronous batch \
-               user_s sys_s cpu_s wall_s per_event_us samples requested_hz effective_hz \
+               user_s sys_s cpu_s wall_s per_event_us window_per_event_us samples requested_hz effective_hz \
                nats-server gperftools sqlite kernel cpu_model sha; do
         grep -q "\"$key\"" "$rec" || bad "$(basename "$rec"): no \"$key\""
     done
