@@ -6,5 +6,10 @@
 #define OVERHEAD_COMMANDS_H
 
 int cmd_version(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_json(int argc, char **argv);
+int cmd_folded(int argc, char **argv);
+int cmd_speedscope(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 #endif

@@ -14,6 +14,11 @@ typedef struct command {
 
 static const command commands[] = {
     {"version", cmd_version, "print versions of overhead and its libraries"},
+    {"top", cmd_top, "functions by CPU samples, like pprof -top"},
+    {"json", cmd_json, "a profile as JSON (overhead.profile/1)"},
+    {"folded", cmd_folded, "folded stacks for flame graphs"},
+    {"speedscope", cmd_speedscope, "a profile in speedscope format"},
+    {"diff", cmd_diff, "compare two sets of profiles per function"},
 };
 
 static void usage(FILE *out) {
