@@ -18,5 +18,10 @@ int cmd_report(int argc, char **argv);
 /* The path of a data file (categories.tsv, functions.tsv): $OVERHEAD_DATA,
  * else the source tree's report/ folder. Two results may be held at once. */
 const char *cmd_data_file(const char *name);
+int cmd_top(int argc, char **argv);
+int cmd_json(int argc, char **argv);
+int cmd_folded(int argc, char **argv);
+int cmd_speedscope(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 #endif
