@@ -511,7 +511,10 @@ static fnode *fnode_child(fnode *n, const char *name) {
     return k;
 }
 
-/* Add every stack of a side to the tree, root (outermost caller) first. */
+/* Add every stack of a side to the tree leaf first (an inverted flame
+ * graph): the two architectures have different callers (main vs nats.c's
+ * delivery thread) but share the functions where CPU is spent, so their
+ * paths match from the leaf until the callers diverge. */
 static int flame_add(fnode *root, const side *s, int is_new) {
     const aggregate *a = s->agg;
     for (size_t i = 0; i < a->nstacks; i++) {
@@ -524,7 +527,7 @@ static int flame_add(fnode *root, const side *s, int is_new) {
             n->base += v;
         uint32_t depth = st->depth < FLAME_DEPTH ? st->depth : FLAME_DEPTH;
         for (uint32_t d = 0; d < depth; d++) {
-            uint32_t fi = a->frames[st->first + st->depth - 1 - d];
+            uint32_t fi = a->frames[st->first + d];
             n = fnode_child(n, a->fns[fi].name);
             if (n == NULL)
                 return -1;
@@ -886,9 +889,10 @@ int analysis_run(json_t **out, const char *const *rundirs, size_t ndirs,
         compare u = compare_groups(&c, g1, g2);
         json_t *sd_s = fsigned(ed * 100), *sn_s = fsigned(en * 100);
         snprintf(obs, sizeof obs,
-                 "**Observer effect.** With the profiler on, per-event CPU is %s%% for direct "
-                 "and %s%% for NATS compared with unprofiled trials (%zu and %zu of them). "
-                 "Without the profiler the overhead is %s%%%s%s%s%s%s.",
+                 "**Observer effect.** Profiled trials' median CPU per event differs by %s%% "
+                 "for direct and %s%% for NATS from unprofiled ones (%zu and %zu of them; "
+                 "compare with the noise floor). Without the profiler the overhead is "
+                 "%s%%%s%s%s%s%s.",
                  json_string_value(sd_s), json_string_value(sn_s), g1->n, g2->n,
                  fmt(u.ratio * 100, b1, 32), u.ok ? " (95% CI " : "",
                  u.ok ? fmt(u.lo * 100, b2, 32) : "", u.ok ? "% to " : "",
@@ -1159,9 +1163,10 @@ int analysis_run(json_t **out, const char *const *rundirs, size_t ndirs,
         json_object_set_new(
             charts, "flame",
             json_pack("{s:s, s:s, s:o}", "unit", "us/event", "caption",
-                      "Differential flame graph: each box is a function on the stack (callers "
-                      "below callees), its width the NATS architecture's CPU per event, red "
-                      "where it grew against direct, blue where it shrank. Hover for numbers.",
+                      "Inverted differential flame graph: the bottom row holds the functions "
+                      "where CPU is spent (as in a flat profile), each row above their "
+                      "callers; widths are the NATS architecture's CPU per event, red where it "
+                      "grew against direct, blue where it shrank. Hover for numbers.",
                       "root", flame_json(&froot, FLAME_MIN * froot.new)));
 
         /* Sampling health. */
