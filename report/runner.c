@@ -856,8 +856,10 @@ int runner_run(const runner_config *cfg, char **run_dir, error *err) {
             int ok = 0;
             char base[200];
             snprintf(base, sizeof base, "warmup-%s", vs[i].tag);
-            if (runner_trial(&rec, &ok, &r, &vs[i], 0, 0, wn, base, err) != 0)
-                goto done;
+            if (runner_trial(&rec, &ok, &r, &vs[i], 0, 0, wn, base, err) != 0) {
+                failed = 1; /* still rewrite run.json and stop the server */
+                break;
+            }
             est_cpu_ev[i] = runner_json_num(json_object_get(rec, "cpu"), "measured_s", NULL) /
                             (double)wn;
             json_array_append_new(

@@ -50,7 +50,7 @@ field() { sed -n "s/^ *\"$2\": \([^,{[]*\),\{0,1\}$/\1/p" "$1" | head -1; }
 
 # A short run on the fixture's server: every architecture, two storages.
 rm -rf "$tmp/out"
-"$ovh" run -o "$tmp/out" -n 2000 -k 1 --no-warmup --storage memory,wal --freq 250 \
+"$ovh" run -o "$tmp/out" -n 1000 -k 1 --no-warmup --storage memory,wal --freq 250 \
     >"$tmp/stdout" 2>"$tmp/stderr" || bad "short run failed: $(cat "$tmp/stderr")"
 run=$(cat "$tmp/stdout")
 [ -f "$run/run.json" ] && ok "run.json" || bad "no run.json in '$run'"
@@ -66,7 +66,7 @@ for rec in "$run"/trial-*.json; do
     done
     [ "$(field "$rec" schema)" = '"overhead.run/1"' ] || bad "$(basename "$rec"): schema"
     [ "$(field "$rec" verified)" = true ] || bad "$(basename "$rec"): not verified"
-    [ "$(field "$rec" rows)" = 2000 ] || bad "$(basename "$rec"): rows != 2000"
+    [ "$(field "$rec" rows)" = 1000 ] || bad "$(basename "$rec"): rows != 1000"
     prof=$(field "$rec" path | tr -d '"' | grep '\.prof$' || true)
     base=$(basename "$rec" .json)
     [ -f "$run/$base.prof" ] || bad "$base: no profile"

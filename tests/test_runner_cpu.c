@@ -29,7 +29,7 @@ int main(int argc, char **argv) {
     if (pid == 0) {
         dup2(pfd[1], 1);
         close(pfd[0]);
-        execl(argv[1], argv[1], "run", "-q", "--no-warmup", "-o", out, "-n", "50000", "-k",
+        execl(argv[1], argv[1], "run", "-q", "--no-warmup", "-o", out, "-n", "100000", "-k",
               "1", "--arch", "direct,nats,nats-2p", "--storage", "memory", (char *)NULL);
         _exit(127);
     }
@@ -60,6 +60,11 @@ int main(int argc, char **argv) {
         json_error_t jerr;
         json_t *rec = json_load_file(path, 0, &jerr);
         CHECK_MSG(rec != NULL, "%s: %s", path, jerr.text);
+        /* N=100000 stored exactly, in every architecture. */
+        json_t *ev = json_object_get(rec, "events");
+        CHECK_MSG(json_is_true(json_object_get(ev, "verified")), "%s: not verified", path);
+        CHECK_EQ_INT(json_integer_value(json_object_get(ev, "rows")), 100000);
+        CHECK_EQ_INT(json_integer_value(json_object_get(ev, "dropped")), 0);
         json_t *procs = json_object_get(rec, "processes");
         size_t i;
         json_t *p;
