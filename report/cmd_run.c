@@ -13,6 +13,8 @@
 
 #include "runner.h"
 
+/* The --help text: one line per option, kept as typed. */
+/* clang-format off */
 static void run_usage(FILE *out) {
     fprintf(out,
 "usage: overhead run [options]\n"
@@ -71,6 +73,7 @@ static void run_usage(FILE *out) {
 "unreachable NATS URL or unwritable output directory (before any trial).\n",
             OVERHEAD_NATS_SERVER_DEFAULT);
 }
+/* clang-format on */
 
 static void run_progress(void *ctx, const char *line) {
     (void)ctx;
@@ -119,7 +122,8 @@ static int run_double(double *out, const char *opt, const char *v, double min) {
     char *end = NULL;
     double x = strtod(v, &end);
     if (end == v || *end != '\0' || !(x >= min) || x > 1e9) {
-        fprintf(stderr, "overhead run: %s: expected a number >= %g, got '%s'\n", opt, min, v);
+        fprintf(stderr, "overhead run: %s: expected a number >= %g, got '%s'\n", opt, min,
+                v);
         return -1;
     }
     *out = x;
@@ -232,8 +236,8 @@ int cmd_run(int argc, char **argv) {
         } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
             progress = 0;
         } else {
-            fprintf(stderr, "overhead run: unknown option '%s' (see 'overhead run --help')\n",
-                    a);
+            fprintf(stderr,
+                    "overhead run: unknown option '%s' (see 'overhead run --help')\n", a);
             goto done;
         }
 #undef NEEDV

@@ -85,7 +85,8 @@ static int natsd_read_until(int fd, const char *want, char *buf, size_t size,
 }
 
 /* Split "scheme://host:port/..." into host and port. */
-static int natsd_split(const char *url, char *host, size_t hsize, char *port, size_t psize) {
+static int natsd_split(const char *url, char *host, size_t hsize, char *port,
+                       size_t psize) {
     const char *p = strstr(url, "://");
     p = p ? p + 3 : url;
     const char *at = strchr(p, '@');
@@ -145,7 +146,8 @@ static int natsd_read_ports(natsd *d, const char *path) {
     json_error_t jerr;
     json_t *j = json_load_file(path, 0, &jerr);
     const char *url = json_string_value(json_array_get(json_object_get(j, "nats"), 0));
-    const char *mon = json_string_value(json_array_get(json_object_get(j, "monitoring"), 0));
+    const char *mon =
+        json_string_value(json_array_get(json_object_get(j, "monitoring"), 0));
     int rc = -1;
     if (url != NULL && mon != NULL) {
         snprintf(d->url, sizeof d->url, "%s", url);
@@ -176,8 +178,8 @@ int natsd_start(natsd **out, const char *exe, const char *dir, error *err) {
     if (d == NULL)
         return error_set(err, ERR_NOMEM, "natsd: out of memory");
     snprintf(log, sizeof log, "%s/server.log", dir);
-    char *argv[] = {(char *)exe, "-a", "127.0.0.1", "-p", "-1", "-m", "-1",
-                    "--ports_file_dir", (char *)dir, NULL};
+    char *argv[] = {(char *)exe, "-a", "127.0.0.1",        "-p",        "-1",
+                    "-m",        "-1", "--ports_file_dir", (char *)dir, NULL};
     if (procstat_spawn(&d->pid, argv, log, -1, err) != 0) {
         free(d);
         return -1;

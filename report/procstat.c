@@ -28,7 +28,8 @@ int procstat_read(procstat_cpu *out, pid_t pid, error *err) {
     while ((de = readdir(dir)) != NULL) {
         if (de->d_name[0] == '.')
             continue;
-        snprintf(path, sizeof path, "/proc/%d/task/%.20s/schedstat", (int)pid, de->d_name);
+        snprintf(path, sizeof path, "/proc/%d/task/%.20s/schedstat", (int)pid,
+                 de->d_name);
         f = fopen(path, "r");
         if (f == NULL)
             continue; /* the thread just exited */
@@ -51,8 +52,9 @@ int procstat_read(procstat_cpu *out, pid_t pid, error *err) {
      * last ')'. utime and stime are fields 14 and 15 (the 12th and 13th after it). */
     char *p = strrchr(buf, ')');
     unsigned long long ut = 0, st = 0;
-    if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-                            &ut, &st) != 2) {
+    if (p == NULL ||
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+               &st) != 2) {
         error_set(err, ERR_SYSTEM, "%s: unexpected contents", path);
         goto done;
     }
@@ -107,11 +109,12 @@ json_t *procstat_host(void) {
     uname(&u);
     char kernel[600];
     snprintf(kernel, sizeof kernel, "%s %s %s", u.sysname, u.release, u.machine);
-    char *gov = procstat_first_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
-    json_t *host = json_pack("{s:s, s:I, s:s?, s:s, s:s, s:I}", "cpu_model", model, "cpus",
-                             (json_int_t)sysconf(_SC_NPROCESSORS_ONLN), "governor", gov,
-                             "kernel", kernel, "hostname", u.nodename, "clk_tck",
-                             (json_int_t)sysconf(_SC_CLK_TCK));
+    char *gov =
+        procstat_first_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
+    json_t *host = json_pack("{s:s, s:I, s:s?, s:s, s:s, s:I}", "cpu_model", model,
+                             "cpus", (json_int_t)sysconf(_SC_NPROCESSORS_ONLN),
+                             "governor", gov, "kernel", kernel, "hostname", u.nodename,
+                             "clk_tck", (json_int_t)sysconf(_SC_CLK_TCK));
     free(gov);
     return host;
 }

@@ -2,8 +2,9 @@
  * about the host, read from /proc, /sys and uname.
  *
  * nats-server's CPU comes from /proc/PID/task/TID/schedstat summed over its
- * threads (first field, nanoseconds on CPU): /proc/PID/stat counts 10 ms ticks, too coarse for a trial of a
- * second or two, and is read only to split user from system time. */
+ * threads (first field, nanoseconds on CPU): /proc/PID/stat counts 10 ms ticks, too
+ * coarse for a trial of a second or two, and is read only to split user from system time.
+ */
 #ifndef OVERHEAD_PROCSTAT_H
 #define OVERHEAD_PROCSTAT_H
 

@@ -65,7 +65,8 @@ static const storage_preset *runner_storage(const char *name) {
 }
 
 static int runner_known_arch(const char *a) {
-    return strcmp(a, "direct") == 0 || strcmp(a, "nats") == 0 || strcmp(a, "nats-2p") == 0;
+    return strcmp(a, "direct") == 0 || strcmp(a, "nats") == 0 ||
+           strcmp(a, "nats-2p") == 0;
 }
 
 void runner_defaults(runner_config *cfg) {
@@ -154,7 +155,8 @@ int runner_validate(const runner_config *cfg, error *err) {
         snprintf(path, sizeof path, "%s/%s", cfg->workload_dir, bins[i]);
         if (access(path, X_OK) != 0)
             return error_errno(err, ERR_INPUT, errno,
-                               "workload %s (see --workloads or OVERHEAD_WORKLOADS)", path);
+                               "workload %s (see --workloads or OVERHEAD_WORKLOADS)",
+                               path);
     }
     int needs_nats = cfg->aa ? 0 : 0;
     for (int i = 0; i < cfg->narchs && !cfg->aa; i++)
@@ -198,8 +200,8 @@ int runner_prof_samples(uint64_t *samples, uint64_t *period_us, const char *path
     size_t i = 5;
     for (;;) {
         if (i + 2 > nwords) {
-            error_set(err, ERR_INPUT, "%s: truncated at byte %zu (no 0,1,0 trailer)", path,
-                      i * w);
+            error_set(err, ERR_INPUT, "%s: truncated at byte %zu (no 0,1,0 trailer)",
+                      path, i * w);
             goto done;
         }
         uintptr_t count = WORD(i), depth = WORD(i + 1);
@@ -211,8 +213,8 @@ int runner_prof_samples(uint64_t *samples, uint64_t *period_us, const char *path
             break;
         }
         if (depth < 1 || depth > 254 || i + 2 + depth > nwords) {
-            error_set(err, ERR_INPUT, "%s: bad record at byte %zu (depth %lu)", path, i * w,
-                      (unsigned long)depth);
+            error_set(err, ERR_INPUT, "%s: bad record at byte %zu (depth %lu)", path,
+                      i * w, (unsigned long)depth);
             goto done;
         }
         *samples += count;
@@ -243,7 +245,7 @@ typedef struct child {
     struct rusage ru;
     double t0, t1;
     char result[4096];
-    char prof[4096];  /* empty when unprofiled */
+    char prof[4096]; /* empty when unprofiled */
     char log[4096];
     char prof_rel[256];
 } child;
@@ -368,8 +370,9 @@ static int runner_wait_ready(int fd, error *err) {
             return error_set(err, ERR_SYSTEM, "service exited before it was ready");
         n += (size_t)k;
     }
-    return strncmp(buf, "ready\n", 6) == 0 ? 0
-                                            : error_set(err, ERR_SYSTEM, "service: bad ready line");
+    return strncmp(buf, "ready\n", 6) == 0
+               ? 0
+               : error_set(err, ERR_SYSTEM, "service: bad ready line");
 }
 
 /* Run one trial of 'v' with 'n' events. 'base' names its files. The record
@@ -526,19 +529,22 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
     json_t *sres = res[0];
     json_t *pres = nch == 2 ? res[1] : res[0]; /* the publisher's result */
     const child *pub_c = nch == 2 ? &ch[1] : &ch[0];
-    int64_t published = runner_ev(pres, "published"), received = runner_ev(sres, "received"),
-            stored = runner_ev(sres, "stored"), malformed = runner_ev(sres, "malformed"),
+    int64_t published = runner_ev(pres, "published"),
+            received = runner_ev(sres, "received"), stored = runner_ev(sres, "stored"),
+            malformed = runner_ev(sres, "malformed"),
             dropped = runner_ev(sres, "dropped"), rows = runner_ev(sres, "rows");
     int verified = published == n && received == n && stored == n && rows == n &&
                    dropped == 0 && malformed == 0;
     if (fail[0] == '\0' && !verified)
-        snprintf(fail, sizeof fail,
-                 "lost events: requested %lld, published %lld, received %lld, stored %lld, "
-                 "rows %lld, dropped %lld, malformed %lld",
-                 (long long)n, (long long)published, (long long)received, (long long)stored,
-                 (long long)rows, (long long)dropped, (long long)malformed);
+        snprintf(
+            fail, sizeof fail,
+            "lost events: requested %lld, published %lld, received %lld, stored %lld, "
+            "rows %lld, dropped %lld, malformed %lld",
+            (long long)n, (long long)published, (long long)received, (long long)stored,
+            (long long)rows, (long long)dropped, (long long)malformed);
     if (fail[0] == '\0' && sres != NULL && !json_is_true(json_object_get(sres, "ok")))
-        snprintf(fail, sizeof fail, "%s", json_string_value(json_object_get(sres, "error")));
+        snprintf(fail, sizeof fail, "%s",
+                 json_string_value(json_object_get(sres, "error")));
 
     /* Per process: CPU, wall, profile, samples. */
     json_t *procs = json_array(), *profiles = json_array();
@@ -551,16 +557,17 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
         double mu = json_real_value(json_object_get(m, "user_s")),
                ms = json_real_value(json_object_get(m, "sys_s"));
         int have_m = m != NULL;
-        json_t *p = json_pack("{s:s, s:i, s:i, s:f, s:f, s:f, s:f, s:s, s:o, s:s}",
-                              "role", ch[i].role, "pid", (int)ch[i].pid, "exit_status",
-                              WIFEXITED(ch[i].status) ? WEXITSTATUS(ch[i].status) : -1,
-                              "user_s", u, "sys_s", s, "cpu_s", u + s, "wall_s",
-                              ch[i].t1 - ch[i].t0, "cpu_source", "wait4", "measured",
-                              have_m ? json_pack("{s:f, s:f, s:f, s:f}", "user_s", mu,
-                                                 "sys_s", ms, "cpu_s", mu + ms, "wall_s",
-                                                 json_real_value(json_object_get(m, "wall_s")))
-                                     : json_null(),
-                              "log", strrchr(ch[i].log, '/') + 1);
+        json_t *p =
+            json_pack("{s:s, s:i, s:i, s:f, s:f, s:f, s:f, s:s, s:o, s:s}", "role",
+                      ch[i].role, "pid", (int)ch[i].pid, "exit_status",
+                      WIFEXITED(ch[i].status) ? WEXITSTATUS(ch[i].status) : -1, "user_s",
+                      u, "sys_s", s, "cpu_s", u + s, "wall_s", ch[i].t1 - ch[i].t0,
+                      "cpu_source", "wait4", "measured",
+                      have_m ? json_pack("{s:f, s:f, s:f, s:f}", "user_s", mu, "sys_s",
+                                         ms, "cpu_s", mu + ms, "wall_s",
+                                         json_real_value(json_object_get(m, "wall_s")))
+                             : json_null(),
+                      "log", strrchr(ch[i].log, '/') + 1);
         cpu += u + s;
         user += u;
         sys += s;
@@ -575,13 +582,13 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
                 prof_cpu += mu + ms;
                 json_object_set_new(p, "profile", json_string(ch[i].prof_rel));
                 json_object_set_new(p, "samples", json_integer((json_int_t)smp));
-                json_object_set_new(p, "effective_hz",
-                                    runner_num_or_null(mu + ms > 0, (double)smp / (mu + ms)));
-                json_array_append_new(profiles,
-                                      json_pack("{s:s, s:s, s:I, s:I}", "role", ch[i].role,
-                                                "path", ch[i].prof_rel, "samples",
-                                                (json_int_t)smp, "period_us",
-                                                (json_int_t)per));
+                json_object_set_new(
+                    p, "effective_hz",
+                    runner_num_or_null(mu + ms > 0, (double)smp / (mu + ms)));
+                json_array_append_new(
+                    profiles, json_pack("{s:s, s:s, s:I, s:I}", "role", ch[i].role,
+                                        "path", ch[i].prof_rel, "samples",
+                                        (json_int_t)smp, "period_us", (json_int_t)per));
             } else {
                 all_profiles = 0;
                 json_object_set_new(p, "profile", json_null());
@@ -599,16 +606,17 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
             server_cpu = (double)(s1.on_cpu_ns - s0.on_cpu_ns) / 1e9;
             cpu += server_cpu;
             json_array_append_new(
-                procs, json_pack("{s:s, s:i, s:n, s:f, s:f, s:f, s:f, s:s, s:n, s:b}", "role",
-                                 "nats-server", "pid", (int)r->server_pid, "exit_status",
-                                 "user_s", s1.user_s - s0.user_s, "sys_s",
-                                 s1.sys_s - s0.sys_s, "cpu_s", server_cpu, "wall_s", t1 - t0,
-                                 "cpu_source", "schedstat", "measured", "external",
-                                 r->server == NULL));
+                procs,
+                json_pack("{s:s, s:i, s:n, s:f, s:f, s:f, s:f, s:s, s:n, s:b}", "role",
+                          "nats-server", "pid", (int)r->server_pid, "exit_status",
+                          "user_s", s1.user_s - s0.user_s, "sys_s", s1.sys_s - s0.sys_s,
+                          "cpu_s", server_cpu, "wall_s", t1 - t0, "cpu_source",
+                          "schedstat", "measured", "external", r->server == NULL));
         } else {
             json_array_append_new(
-                procs, json_pack("{s:s, s:n, s:s}", "role", "nats-server", "cpu_s",
-                                 "cpu_source", r->server_pid > 0 ? "unreadable" : "unknown"));
+                procs,
+                json_pack("{s:s, s:n, s:s}", "role", "nats-server", "cpu_s", "cpu_source",
+                          r->server_pid > 0 ? "unreadable" : "unknown"));
         }
     }
     json_t *pm = json_object_get(pres, "measured");
@@ -624,13 +632,13 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
         " s:O, s:O, s:O, s:O}",
         "schema", "overhead.run/1", "run_id", r->run_id, "trial", index, "round", round,
         "arch", v->arch, "tag", v->tag, "control", v->aa_group ? "aa" : NULL, "aa_group",
-        v->aa_group, "profiled", v->profiled, "storage", v->storage, "ok", fail[0] == '\0',
-        "failure", fail[0] ? fail : NULL,
-        "events", "requested", (json_int_t)n, "published", (json_int_t)published,
-        "received", (json_int_t)received, "stored", (json_int_t)stored, "malformed",
+        v->aa_group, "profiled", v->profiled, "storage", v->storage, "ok",
+        fail[0] == '\0', "failure", fail[0] ? fail : NULL, "events", "requested",
+        (json_int_t)n, "published", (json_int_t)published, "received",
+        (json_int_t)received, "stored", (json_int_t)stored, "malformed",
         (json_int_t)malformed, "dropped", (json_int_t)dropped, "rows", (json_int_t)rows,
-        "verified", verified,
-        "rate", "requested", cfg->rate > 0 ? json_real(cfg->rate) : json_null(), "achieved",
+        "verified", verified, "rate", "requested",
+        cfg->rate > 0 ? json_real(cfg->rate) : json_null(), "achieved",
         runner_num_or_null(pub_wall > 0 && published > 0, (double)published / pub_wall),
         "db", "storage", v->storage, "path_kind", sp->memory ? "memory" : "file", "path",
         sp->memory ? ":memory:" : strrchr(db, '/') + 1, "journal",
@@ -641,19 +649,19 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
         json_is_string(json_object_get(sdb, "synchronous"))
             ? json_copy(json_object_get(sdb, "synchronous"))
             : json_null(),
-        "batch", cfg->batch,
-        "processes", procs, "cpu",
-        json_pack("{s:f, s:f, s:f, s:o, s:o, s:f, s:o, s:f, s:o, s:b}", "total_s", cpu,
-                  "user_s", user, "sys_s", sys, "per_event_us",
-                  runner_num_or_null(stored > 0, cpu / (double)stored * 1e6),
-                  "nats_server_s", runner_num_or_null(have_server, server_cpu),
-                  "measured_s", mcpu, "measured_per_event_us",
-                  runner_num_or_null(stored > 0, mcpu / (double)stored * 1e6), "window_s",
-                  mcpu + server_cpu, "window_per_event_us",
-                  runner_num_or_null(stored > 0, (mcpu + server_cpu) / (double)stored * 1e6),
-                  "includes_nats_server", have_server),
-        "wall_s", t1 - t0, "profiles", profiles, "samples", (json_int_t)samples, "sampling",
-        "requested_hz", cfg->freq, "period_us",
+        "batch", cfg->batch, "processes", procs, "cpu",
+        json_pack(
+            "{s:f, s:f, s:f, s:o, s:o, s:f, s:o, s:f, s:o, s:b}", "total_s", cpu,
+            "user_s", user, "sys_s", sys, "per_event_us",
+            runner_num_or_null(stored > 0, cpu / (double)stored * 1e6), "nats_server_s",
+            runner_num_or_null(have_server, server_cpu), "measured_s", mcpu,
+            "measured_per_event_us",
+            runner_num_or_null(stored > 0, mcpu / (double)stored * 1e6), "window_s",
+            mcpu + server_cpu, "window_per_event_us",
+            runner_num_or_null(stored > 0, (mcpu + server_cpu) / (double)stored * 1e6),
+            "includes_nats_server", have_server),
+        "wall_s", t1 - t0, "profiles", profiles, "samples", (json_int_t)samples,
+        "sampling", "requested_hz", cfg->freq, "period_us",
         v->profiled && period > 0 ? json_integer((json_int_t)period) : json_null(),
         "effective_hz",
         runner_num_or_null(v->profiled && all_profiles && prof_cpu > 0,
@@ -696,12 +704,12 @@ static json_t *runner_environment(const runner_config *cfg, const char *server_v
     json_t *cmd = json_array();
     for (int i = 0; i < cfg->argc; i++)
         json_array_append_new(cmd, json_string(cfg->argv[i]));
-    json_t *env = json_pack("{s:{s:s, s:s?, s:s, s:s, s:s}, s:o, s:{s:s?, s:b}, s:o}",
-                            "versions", "nats.c", nats_GetVersion(), "nats-server",
-                            server_version, "sqlite", sqlite3_libversion(), "jansson",
-                            jansson_version_str(), "gperftools", OVERHEAD_GPERFTOOLS_VERSION,
-                            "host", procstat_host(), "git", "sha", sha, "dirty",
-                            dirty != NULL, "command", cmd);
+    json_t *env =
+        json_pack("{s:{s:s, s:s?, s:s, s:s, s:s}, s:o, s:{s:s?, s:b}, s:o}", "versions",
+                  "nats.c", nats_GetVersion(), "nats-server", server_version, "sqlite",
+                  sqlite3_libversion(), "jansson", jansson_version_str(), "gperftools",
+                  OVERHEAD_GPERFTOOLS_VERSION, "host", procstat_host(), "git", "sha", sha,
+                  "dirty", dirty != NULL, "command", cmd);
     if (env != NULL) {
         json_t *host = json_object_get(env, "host");
         json_t *kernel = json_object_get(host, "kernel");
@@ -825,10 +833,11 @@ int runner_run(const runner_config *cfg, char **run_dir, error *err) {
         goto done;
     }
     if (cfg->freq > 250)
-        runner_say(cfg,
-                   "warning: --freq %d is above the kernel's 250 Hz tick: expect about 250 "
-                   "samples per CPU-second, and use the effective rate, not the period",
-                   cfg->freq);
+        runner_say(
+            cfg,
+            "warning: --freq %d is above the kernel's 250 Hz tick: expect about 250 "
+            "samples per CPU-second, and use the effective rate, not the period",
+            cfg->freq);
     int64_t n = cfg->events;
     if (n < 0)
         n = cfg->rate > 0 ? (int64_t)fmax(10, cfg->rate * 5) : 100000;
@@ -837,8 +846,8 @@ int runner_run(const runner_config *cfg, char **run_dir, error *err) {
                      "versions", json_object_get(r.env, "versions"), "host",
                      json_object_get(r.env, "host"), "git", json_object_get(r.env, "git"),
                      "command", json_object_get(r.env, "command"), "nats_url", r.url,
-                     "nats_server_pid", (int)r.server_pid, "nats_server_started_by_runner",
-                     r.server != NULL);
+                     "nats_server_pid", (int)r.server_pid,
+                     "nats_server_started_by_runner", r.server != NULL);
     if (runj == NULL || runner_write_json(r.dir, "run.json", runj, err) != 0)
         goto done;
 
@@ -856,10 +865,13 @@ int runner_run(const runner_config *cfg, char **run_dir, error *err) {
             int ok = 0;
             char base[200];
             snprintf(base, sizeof base, "warmup-%s", vs[i].tag);
-            if (runner_trial(&rec, &ok, &r, &vs[i], 0, 0, wn, base, err) != 0)
-                goto done;
-            est_cpu_ev[i] = runner_json_num(json_object_get(rec, "cpu"), "measured_s", NULL) /
-                            (double)wn;
+            if (runner_trial(&rec, &ok, &r, &vs[i], 0, 0, wn, base, err) != 0) {
+                failed = 1; /* still rewrite run.json and stop the server */
+                break;
+            }
+            est_cpu_ev[i] =
+                runner_json_num(json_object_get(rec, "cpu"), "measured_s", NULL) /
+                (double)wn;
             json_array_append_new(
                 warm, json_pack("{s:s, s:I, s:b, s:o, s:O}", "tag", vs[i].tag, "events",
                                 (json_int_t)wn, "ok", ok, "per_event_us",
@@ -896,8 +908,9 @@ int runner_run(const runner_config *cfg, char **run_dir, error *err) {
                     if (need > (double)n)
                         n = (int64_t)fmin(1000000, ceil(need / 10000) * 10000);
                 }
-            runner_say(cfg, "events per trial: %lld (chosen for >= %lld samples per "
-                            "architecture; set with -n)",
+            runner_say(cfg,
+                       "events per trial: %lld (chosen for >= %lld samples per "
+                       "architecture; set with -n)",
                        (long long)n, (long long)cfg->min_samples);
         }
         int total = 0;
@@ -913,8 +926,9 @@ int runner_run(const runner_config *cfg, char **run_dir, error *err) {
             }
         runner_say(cfg, "expected samples in total: ~%d", total);
     } else {
-        runner_say(cfg, "expected samples: ~%.0f per profiled CPU-second of each process "
-                        "(no warm-up, so no per-event estimate)",
+        runner_say(cfg,
+                   "expected samples: ~%.0f per profiled CPU-second of each process "
+                   "(no warm-up, so no per-event estimate)",
                    cfg->freq < 250 ? (double)cfg->freq : 250.0);
     }
     json_object_set_new(runj, "events_per_trial", json_integer((json_int_t)n));
@@ -942,7 +956,8 @@ int runner_run(const runner_config *cfg, char **run_dir, error *err) {
             snprintf(name, sizeof name, "%s.json", base);
             json_t *cpu = json_object_get(rec, "cpu");
             if (!ok && cfg->accept_loss && !runner_stop_flag &&
-                json_object_get(json_object_get(rec, "events"), "verified") == json_false() &&
+                json_object_get(json_object_get(rec, "events"), "verified") ==
+                    json_false() &&
                 (r.server == NULL || natsd_alive(r.server)))
                 json_object_set_new(rec, "loss_accepted", json_true());
             if (runner_write_json(r.dir, name, rec, err) != 0) {
@@ -954,23 +969,26 @@ int runner_run(const runner_config *cfg, char **run_dir, error *err) {
                                   json_pack("{s:i, s:s, s:b, s:s}", "trial", index, "tag",
                                             v->tag, "ok", ok, "record", name));
             double wall = runner_json_num(rec, "wall_s", NULL);
-            runner_say(cfg,
-                       "trial %d/%d %-18s %s: %.0f events/s, %.2f us/event (%s), %lld samples",
-                       index, total_trials, v->tag, ok ? "ok" : "FAILED",
-                       (double)n / wall, runner_json_num(cpu, "per_event_us", NULL),
-                       json_is_true(json_object_get(cpu, "includes_nats_server"))
-                           ? "incl. nats-server"
-                           : "workload only",
-                       (long long)json_integer_value(json_object_get(rec, "samples")));
+            runner_say(
+                cfg,
+                "trial %d/%d %-18s %s: %.0f events/s, %.2f us/event (%s), %lld samples",
+                index, total_trials, v->tag, ok ? "ok" : "FAILED", (double)n / wall,
+                runner_json_num(cpu, "per_event_us", NULL),
+                json_is_true(json_object_get(cpu, "includes_nats_server"))
+                    ? "incl. nats-server"
+                    : "workload only",
+                (long long)json_integer_value(json_object_get(rec, "samples")));
             if (!ok) {
                 const char *why = json_string_value(json_object_get(rec, "failure"));
                 if (json_is_true(json_object_get(rec, "loss_accepted"))) {
-                    runner_say(cfg, "trial %d lost events (accepted by --accept-loss): %s",
+                    runner_say(cfg,
+                               "trial %d lost events (accepted by --accept-loss): %s",
                                index, why);
                 } else {
                     error_set(err,
-                              strncmp(why ? why : "", "lost events", 11) == 0 ? ERR_CHECK
-                                                                              : ERR_SYSTEM,
+                              strncmp(why ? why : "", "lost events", 11) == 0
+                                  ? ERR_CHECK
+                                  : ERR_SYSTEM,
                               "trial %d (%s) failed: %s", index, v->tag, why ? why : "?");
                     failed = 1;
                 }
@@ -991,18 +1009,18 @@ finish:;
     json_object_set_new(runj, "failure", failed ? json_string(err->text) : json_null());
     json_object_set_new(runj, "trials", json_incref(trials));
     json_object_set_new(runj, "warmup", json_incref(warm));
-    json_object_set_new(
-        runj, "runner_rusage",
-        json_pack("{s:f, s:f, s:f, s:f, s:f}", "self_user_s", runner_tv(&self.ru_utime),
-                  "self_sys_s", runner_tv(&self.ru_stime), "children_user_s",
-                  runner_tv(&kids.ru_utime), "children_sys_s", runner_tv(&kids.ru_stime),
-                  "probes_cpu_s", probes_cpu));
+    json_object_set_new(runj, "runner_rusage",
+                        json_pack("{s:f, s:f, s:f, s:f, s:f}", "self_user_s",
+                                  runner_tv(&self.ru_utime), "self_sys_s",
+                                  runner_tv(&self.ru_stime), "children_user_s",
+                                  runner_tv(&kids.ru_utime), "children_sys_s",
+                                  runner_tv(&kids.ru_stime), "probes_cpu_s", probes_cpu));
     json_object_set_new(runj, "config",
                         json_pack("{s:I, s:i, s:i, s:i, s:o, s:b, s:b, s:b, s:f, s:b}",
                                   "events", (json_int_t)n, "trials", cfg->trials, "batch",
                                   cfg->batch, "freq_hz", cfg->freq, "rate",
-                                  cfg->rate > 0 ? json_real(cfg->rate) : json_null(), "aa",
-                                  cfg->aa, "unprofiled", cfg->unprofiled, "warmup",
+                                  cfg->rate > 0 ? json_real(cfg->rate) : json_null(),
+                                  "aa", cfg->aa, "unprofiled", cfg->unprofiled, "warmup",
                                   cfg->warmup, "trial_timeout_s", cfg->trial_timeout,
                                   "accept_loss", cfg->accept_loss));
     if (runner_write_json(r.dir, "run.json", runj, failed ? NULL : err) != 0)

@@ -28,10 +28,10 @@
 #define RUNNER_MAX_LIST 8
 
 typedef struct runner_config {
-    int64_t events;           /* per trial; -1: chosen after the warm-up to reach
-                                 min_samples (100000 without warm-up), rate x 5
-                                 with a rate */
-    int trials;               /* rounds: each variant runs once per round */
+    int64_t events; /* per trial; -1: chosen after the warm-up to reach
+                       min_samples (100000 without warm-up), rate x 5
+                       with a rate */
+    int trials;     /* rounds: each variant runs once per round */
     const char *archs[RUNNER_MAX_LIST]; /* "direct", "nats", "nats-2p" */
     int narchs;
     const char *storages[RUNNER_MAX_LIST]; /* "memory", "wal", "wal-full", "delete" */

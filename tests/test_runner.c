@@ -32,7 +32,8 @@ static const char *write_prof(const uintptr_t *w, size_t n) {
 
 static void test_prof_samples(void) {
     /* header; 2 records (3 + 4 samples); trailer; then maps text would follow */
-    const uintptr_t good[] = {0, 3, 0, 4000, 0, 3, 2, 0x1000, 0x2000, 4, 1, 0x3000, 0, 1, 0};
+    const uintptr_t good[] = {0,      3, 0, 4000,   0, 3, 2, 0x1000,
+                              0x2000, 4, 1, 0x3000, 0, 1, 0};
     uint64_t samples = 0, period = 0;
     error err;
     error_clear(&err);
@@ -42,7 +43,8 @@ static void test_prof_samples(void) {
 
     error_clear(&err);
     CHECK_EQ_INT(runner_prof_samples(&samples, &period, write_prof(good, 11), &err), -1);
-    CHECK(strstr(err.text, "truncated") != NULL || strstr(err.text, "bad record") != NULL);
+    CHECK(strstr(err.text, "truncated") != NULL ||
+          strstr(err.text, "bad record") != NULL);
     CHECK_EQ_INT(err.kind, ERR_INPUT);
 
     const uintptr_t bad[] = {1, 2, 3, 4, 5, 6};
@@ -105,8 +107,8 @@ static void test_procstat(void) {
     CHECK_EQ_INT(procstat_read(&b, getpid(), &err), 0);
     double clock = cpu_clock() - c0;
     double burned = (double)(b.on_cpu_ns - a.on_cpu_ns) / 1e9;
-    CHECK_MSG(fabs(burned - clock) < 0.02, "schedstat says %.3f s, CPU clock %.3f s", burned,
-              clock);
+    CHECK_MSG(fabs(burned - clock) < 0.02, "schedstat says %.3f s, CPU clock %.3f s",
+              burned, clock);
     error_clear(&err);
     CHECK_EQ_INT(procstat_read(&a, 0x3fffffff, &err), -1);
     json_t *host = procstat_host();

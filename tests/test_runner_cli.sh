@@ -50,7 +50,7 @@ field() { sed -n "s/^ *\"$2\": \([^,{[]*\),\{0,1\}$/\1/p" "$1" | head -1; }
 
 # A short run on the fixture's server: every architecture, two storages.
 rm -rf "$tmp/out"
-"$ovh" run -o "$tmp/out" -n 2000 -k 1 --no-warmup --storage memory,wal --freq 250 \
+"$ovh" run -o "$tmp/out" -n 1000 -k 1 --no-warmup --storage memory,wal --freq 250 \
     >"$tmp/stdout" 2>"$tmp/stderr" || bad "short run failed: $(cat "$tmp/stderr")"
 run=$(cat "$tmp/stdout")
 [ -f "$run/run.json" ] && ok "run.json" || bad "no run.json in '$run'"
@@ -66,7 +66,7 @@ for rec in "$run"/trial-*.json; do
     done
     [ "$(field "$rec" schema)" = '"overhead.run/1"' ] || bad "$(basename "$rec"): schema"
     [ "$(field "$rec" verified)" = true ] || bad "$(basename "$rec"): not verified"
-    [ "$(field "$rec" rows)" = 2000 ] || bad "$(basename "$rec"): rows != 2000"
+    [ "$(field "$rec" rows)" = 1000 ] || bad "$(basename "$rec"): rows != 1000"
     prof=$(field "$rec" path | tr -d '"' | grep '\.prof$' || true)
     base=$(basename "$rec" .json)
     [ -f "$run/$base.prof" ] || bad "$base: no profile"
@@ -101,5 +101,43 @@ for rec in "$run"/trial-*.json; do
         || bad "$(basename "$rec"): achieved rate '$ach', want ~200"
     grep -q '"requested": 200' "$rec" || bad "$(basename "$rec"): rate.requested"
 done
+# A workload that "loses" one event (exits 0, reports rows = N-1): the runner
+# must catch it from the numbers alone, exit 1 and print them; with
+# --accept-loss it records the loss and goes on.
+mkdir -p "$tmp/fake"
+cat >"$tmp/fake/chat_direct" <<'FAKE'
+#!/usr/bin/env bash
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --events) n=$2 ;; --result) res=$2 ;; --profile) prof=$2 ;;
+    esac
+    shift 2
+done
+if [ -n "${prof:-}" ]; then # an empty but valid profile: header, trailer
+    printf '\0\0\0\0\0\0\0\0\3\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\240\17\0\0\0\0\0\0\0\0\0\0\0\0\0\0' >"$prof"
+    printf '\0\0\0\0\0\0\0\0\1\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0' >>"$prof"
+fi
+m=$((n - 1))
+cat >"$res" <<JSON
+{"role":"direct","events":{"requested":$n,"published":$n,"received":$n,"stored":$m,
+ "malformed":0,"dropped":0,"rows":$m},"measured":{"user_s":0.001,"sys_s":0.001,"wall_s":0.01},
+ "db":{"journal":"memory","synchronous":"off"},"ok":true,"error":null}
+JSON
+FAKE
+chmod +x "$tmp/fake/chat_direct"
+cp "$tmp/fake/chat_direct" "$tmp/fake/chat_nats"
+rm -rf "$tmp/out"
+expect_exit 1 "lost event" --workloads "$tmp/fake" --arch direct -n 50 -k 2 --no-warmup \
+    --storage memory
+grep -q "lost events: requested 50, published 50, received 50, stored 49, rows 49" \
+    "$tmp/stderr" && ok "lost event: numbers printed" || bad "numbers: $(cat "$tmp/stderr")"
+[ "$(ls "$tmp"/out/*/trial-*.json | wc -l)" = 1 ] && ok "lost event: stopped after trial 1" \
+    || bad "lost event: $(ls "$tmp"/out/*)"
+rm -rf "$tmp/out"
+expect_exit 0 "--accept-loss" --workloads "$tmp/fake" --arch direct -n 50 -k 2 --no-warmup \
+    --storage memory --accept-loss
+[ "$(grep -l '"loss_accepted": true' "$tmp"/out/*/trial-*.json | wc -l)" = 2 ] \
+    && ok "--accept-loss: both trials recorded with loss_accepted" || bad "loss_accepted"
+
 pgrep -f "$tmp/out" >/dev/null && bad "processes left behind: $(pgrep -af "$tmp/out")"
 exit $fail

@@ -41,7 +41,8 @@ int main(int argc, char **argv) {
     if (err.kind == ERR_NONE)
         chatlog_flush(log, &err);
     wl_window_stop(&win);
-    if (err.kind == ERR_NONE && chatlog_count(&rows, log, &err) == 0 && rows != opts.events)
+    if (err.kind == ERR_NONE && chatlog_count(&rows, log, &err) == 0 &&
+        rows != opts.events)
         error_set(&err, ERR_CHECK, "chat_direct: %lld rows in chat_log, expected %lld",
                   (long long)rows, (long long)opts.events);
 done:
@@ -57,7 +58,8 @@ done:
         json_object_set_new(ev, "dropped", json_integer(0));
         json_object_set_new(ev, "rows", json_integer(rows));
         json_t *db = json_object_get(res, "db");
-        json_object_set_new(db, "journal", log ? json_string(chatlog_journal(log)) : json_null());
+        json_object_set_new(db, "journal",
+                            log ? json_string(chatlog_journal(log)) : json_null());
         json_object_set_new(db, "synchronous",
                             log ? json_string(chatlog_synchronous(log)) : json_null());
         wl_result_write(&opts, res, &err);

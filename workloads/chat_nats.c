@@ -43,8 +43,8 @@ static int publish_all(chatpub *pub, const wl_options *opts, int64_t *published,
         wl_pace(opts, start, i);
         int n;
         const char *data = buf;
-        if (bad < opts->malformed && (every <= 1 || i % every == every - 1 ||
-                                      good >= opts->events)) {
+        if (bad < opts->malformed &&
+            (every <= 1 || i % every == every - 1 || good >= opts->events)) {
             data = malformed_events[bad % (int64_t)(sizeof malformed_events /
                                                     sizeof malformed_events[0])];
             n = (int)strlen(data);
@@ -128,7 +128,8 @@ done:
     if (res != NULL) {
         json_t *ev = json_object_get(res, "events");
         json_object_set_new(ev, "malformed_injected", json_integer(opts.malformed));
-        json_object_set_new(ev, "published", is_svc ? json_null() : json_integer(published));
+        json_object_set_new(ev, "published",
+                            is_svc ? json_null() : json_integer(published));
         if (!is_bot) {
             json_object_set_new(ev, "expected", json_integer(opts.expect));
             json_object_set_new(ev, "received", json_integer(st.received));
@@ -139,7 +140,8 @@ done:
             json_object_set_new(ev, "rows", json_integer(rows));
         }
         json_t *db = json_object_get(res, "db");
-        json_object_set_new(db, "journal", log ? json_string(chatlog_journal(log)) : json_null());
+        json_object_set_new(db, "journal",
+                            log ? json_string(chatlog_journal(log)) : json_null());
         json_object_set_new(db, "synchronous",
                             log ? json_string(chatlog_synchronous(log)) : json_null());
         json_object_set_new(res, "subject", json_string(opts.subject));

@@ -144,7 +144,8 @@ int chatlog_count(int64_t *out, chatlog *log, error *err) {
     if (sqlite3_prepare_v2(log->db, "SELECT count(*) FROM chat_log", -1, &st, NULL) !=
             SQLITE_OK ||
         sqlite3_step(st) != SQLITE_ROW) {
-        error_set(err, ERR_SYSTEM, "sqlite: SELECT count(*): %s", sqlite3_errmsg(log->db));
+        error_set(err, ERR_SYSTEM, "sqlite: SELECT count(*): %s",
+                  sqlite3_errmsg(log->db));
         goto done;
     }
     *out = sqlite3_column_int64(st, 0);

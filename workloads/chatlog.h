@@ -13,10 +13,11 @@
 #include "error.h"
 
 typedef struct chatlog_config {
-    const char *path;        /* ":memory:" or a file name (created fresh by the caller) */
-    const char *journal;     /* PRAGMA journal_mode value, e.g. "wal"; NULL keeps SQLite's */
-    const char *synchronous; /* PRAGMA synchronous value, e.g. "normal"; NULL keeps SQLite's */
-    int batch;               /* events per commit; 1 = autocommit every event (the bot) */
+    const char *path;    /* ":memory:" or a file name (created fresh by the caller) */
+    const char *journal; /* PRAGMA journal_mode value, e.g. "wal"; NULL keeps SQLite's */
+    const char
+        *synchronous; /* PRAGMA synchronous value, e.g. "normal"; NULL keeps SQLite's */
+    int batch;        /* events per commit; 1 = autocommit every event (the bot) */
 } chatlog_config;
 
 typedef struct chatlog chatlog;

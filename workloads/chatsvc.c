@@ -18,8 +18,8 @@ struct chatsvc {
     pthread_cond_t cond;
     int64_t expect;
     int64_t received, stored, malformed;
-    int closed;     /* the connection is closed (server gone, or we closed it) */
-    int failed;     /* storage failed in the handler */
+    int closed; /* the connection is closed (server gone, or we closed it) */
+    int failed; /* storage failed in the handler */
     char fail_text[1100];
 };
 
@@ -73,8 +73,8 @@ static void chatsvc_on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *m
     error err;
     int bad = 0;
     error_clear(&err);
-    json_t *ev = json_loadb(natsMsg_GetData(msg), (size_t)natsMsg_GetDataLength(msg), 0,
-                            &jerr);
+    json_t *ev =
+        json_loadb(natsMsg_GetData(msg), (size_t)natsMsg_GetDataLength(msg), 0, &jerr);
     json_t *user = json_object_get(ev, "username");
     json_t *text = json_object_get(ev, "message");
     json_t *ts = json_object_get(ev, "timestamp");
@@ -163,10 +163,11 @@ int chatsvc_wait(chatsvc *svc, int64_t expect, int stall_ms, error *err) {
         natsSubscription_GetDropped(svc->sub, &dropped);
         natsSubscription_GetPending(svc->sub, &pending, NULL);
         if (dropped > 0) {
-            error_set(err, ERR_CHECK,
-                      "chatsvc: nats.c dropped %lld events (slow consumer); received %lld "
-                      "of %lld",
-                      (long long)dropped, (long long)svc->received, (long long)expect);
+            error_set(
+                err, ERR_CHECK,
+                "chatsvc: nats.c dropped %lld events (slow consumer); received %lld "
+                "of %lld",
+                (long long)dropped, (long long)svc->received, (long long)expect);
             break;
         }
         if (svc->closed) {

@@ -12,13 +12,14 @@
 #include <gperftools/profiler.h>
 
 /* Parse a non-negative integer option value. */
-static int wl_int(int64_t *out, const char *name, const char *v, int64_t min, error *err) {
+static int wl_int(int64_t *out, const char *name, const char *v, int64_t min,
+                  error *err) {
     char *end = NULL;
     errno = 0;
     long long x = strtoll(v, &end, 10);
     if (errno != 0 || end == v || *end != '\0' || x < min)
-        return error_set(err, ERR_INPUT, "%s: expected an integer >= %lld, got '%s'", name,
-                         (long long)min, v);
+        return error_set(err, ERR_INPUT, "%s: expected an integer >= %lld, got '%s'",
+                         name, (long long)min, v);
     *out = x;
     return 0;
 }
@@ -95,9 +96,9 @@ int wl_parse(wl_options *opts, int argc, char **argv, int nats, error *err) {
     if (opts->expect < 0)
         opts->expect = opts->events;
     if (nats) {
-        if (opts->mode == NULL || (strcmp(opts->mode, "inproc") != 0 &&
-                                   strcmp(opts->mode, "bot") != 0 &&
-                                   strcmp(opts->mode, "service") != 0))
+        if (opts->mode == NULL ||
+            (strcmp(opts->mode, "inproc") != 0 && strcmp(opts->mode, "bot") != 0 &&
+             strcmp(opts->mode, "service") != 0))
             return error_set(err, ERR_INPUT, "--mode must be inproc, bot or service");
         if (opts->url == NULL || *opts->url == '\0')
             return error_set(err, ERR_INPUT, "no NATS URL: give --url or set NATS_URL");
@@ -177,10 +178,10 @@ json_t *wl_result_new(const char *role, const wl_options *opts, const wl_window 
                      "s:s?, s:i, s:f}",
                      "role", role, "events", "requested", (json_int_t)opts->events,
                      "measured", "user_s", w->user_s, "sys_s", w->sys_s, "wall_s",
-                     w->wall_s, "db", "path", opts->db, "journal_requested", opts->journal,
-                     "synchronous_requested", opts->sync, "batch", opts->batch, "profile",
-                     opts->profile, "frequency_hz", opts->freq, "rate_requested",
-                     opts->rate);
+                     w->wall_s, "db", "path", opts->db, "journal_requested",
+                     opts->journal, "synchronous_requested", opts->sync, "batch",
+                     opts->batch, "profile", opts->profile, "frequency_hz", opts->freq,
+                     "rate_requested", opts->rate);
 }
 
 int wl_result_write(const wl_options *opts, json_t *result, const error *err) {
