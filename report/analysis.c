@@ -548,7 +548,8 @@ static int cmp_fnode(const void *pa, const void *pb) {
 
 static json_t *flame_json(fnode *n, double min) {
     json_t *kids = json_array();
-    qsort(n->kids, n->nkids, sizeof *n->kids, cmp_fnode);
+    if (n->nkids > 1)
+        qsort(n->kids, n->nkids, sizeof *n->kids, cmp_fnode);
     for (size_t i = 0; i < n->nkids; i++)
         if (fmax(n->kids[i].new, n->kids[i].base) >= min)
             json_array_append_new(kids, flame_json(&n->kids[i], min));
