@@ -71,6 +71,21 @@ typedef struct phase {
     runner_config cfg;
 } phase;
 
+/* Append a phase comparing direct with 'nats_arch' at 'storage', with the
+ * runner's defaults otherwise. Returns it for the caller to adjust. */
+static phase *phase_compare(phase *ph, size_t *nph, const char *name, const char *nats_arch,
+                            const char *storage) {
+    phase *p = &ph[(*nph)++];
+    p->name = name;
+    runner_defaults(&p->cfg);
+    p->cfg.archs[0] = "direct";
+    p->cfg.archs[1] = nats_arch;
+    p->cfg.narchs = 2;
+    p->cfg.storages[0] = storage;
+    p->cfg.nstorages = 1;
+    return p;
+}
+
 /* Parse a number option; -1 (after a message) when it is not in [min, max]. */
 static int report_num(double *out, const char *opt, const char *v, double min, double max) {
     char *end;
@@ -186,26 +201,12 @@ int cmd_report(int argc, char **argv) {
     if (sweep_list == NULL)
         goto done;
     if (!from) {
-        phase *p = &ph[nph++];
-        p->name = "saturated";
-        runner_defaults(&p->cfg);
-        p->cfg.archs[0] = "direct";
-        p->cfg.archs[1] = nats_arch;
-        p->cfg.narchs = 2;
-        p->cfg.storages[0] = storage;
-        p->cfg.nstorages = 1;
+        phase *p = phase_compare(ph, &nph, "saturated", nats_arch, storage);
         p->cfg.unprofiled = unprofiled && !quick;
         p->cfg.trials = trials > 0 ? (int)trials : quick ? 3 : 5;
         p->cfg.events = events > 0 ? (int64_t)events : quick ? 20000 : -1;
         if (rate > 0) {
-            p = &ph[nph++];
-            p->name = "chat rate";
-            runner_defaults(&p->cfg);
-            p->cfg.archs[0] = "direct";
-            p->cfg.archs[1] = nats_arch;
-            p->cfg.narchs = 2;
-            p->cfg.storages[0] = storage;
-            p->cfg.nstorages = 1;
+            p = phase_compare(ph, &nph, "chat rate", nats_arch, storage);
             p->cfg.rate = rate;
             p->cfg.trials = quick ? 2 : 3;
             p->cfg.events = (int64_t)(rate * (quick ? 2 : 4));
@@ -228,14 +229,7 @@ int cmd_report(int argc, char **argv) {
              t != NULL && nph < MAX_PHASES; t = strtok_r(NULL, ",", &save)) {
             if (strcmp(t, storage) == 0)
                 continue; /* measured by the saturated phase already */
-            p = &ph[nph++];
-            p->name = t;
-            runner_defaults(&p->cfg);
-            p->cfg.archs[0] = "direct";
-            p->cfg.archs[1] = nats_arch;
-            p->cfg.narchs = 2;
-            p->cfg.storages[0] = t;
-            p->cfg.nstorages = 1;
+            p = phase_compare(ph, &nph, t, nats_arch, t);
             p->cfg.trials = quick ? 2 : 3;
             int fsync_each = strcmp(t, "wal-full") == 0 || strcmp(t, "delete") == 0;
             p->cfg.events = strcmp(t, "memory") == 0 ? (quick ? 20000 : 100000)

@@ -44,7 +44,6 @@ int publish_report(const char *outdir, json_t *analysis, const publish_paths *pa
     template *md_t = NULL, *page_t = NULL;
     char *md = NULL, *body = NULL, *html = NULL, *json = NULL;
     size_t md_len = 0;
-    json_t *page_ctx = NULL;
     if (template_load(&md_t, paths->md_template, err) != 0 ||
         template_load(&page_t, paths->page, err) != 0)
         goto done;
@@ -52,13 +51,7 @@ int publish_report(const char *outdir, json_t *analysis, const publish_paths *pa
         goto done;
     if (render_html_body(&body, md, md_len, analysis, err) != 0)
         goto done;
-    page_ctx = json_deep_copy(analysis);
-    if (page_ctx == NULL ||
-        json_object_set_new(page_ctx, "index_href", json_string(index_href)) != 0) {
-        error_set(err, ERR_NOMEM, "%s: out of memory", outdir);
-        goto done;
-    }
-    if (render_page(&html, page_t, page_ctx, body, err) != 0)
+    if (render_page(&html, page_t, analysis, body, index_href, err) != 0)
         goto done;
     json = json_dumps(analysis, JSON_INDENT(2) | JSON_SORT_KEYS);
     if (json == NULL) {
@@ -76,7 +69,6 @@ int publish_report(const char *outdir, json_t *analysis, const publish_paths *pa
 done:
     template_free(md_t);
     template_free(page_t);
-    json_decref(page_ctx);
     free(md);
     free(body);
     free(html);

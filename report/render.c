@@ -475,12 +475,11 @@ done:
 }
 
 int render_page(char **out, const template *page, json_t *analysis, const char *body_html,
-                error *err) {
+                const char *index_href, error *err) {
     *out = NULL;
-    json_t *ctx = json_deep_copy(analysis);
-    if (ctx == NULL)
-        ctx = json_object();
-    if (ctx == NULL || json_object_set_new(ctx, "body", json_string_nocheck(body_html)) != 0) {
+    json_t *ctx = json_is_object(analysis) ? json_deep_copy(analysis) : json_object();
+    if (ctx == NULL || json_object_set_new(ctx, "body", json_string_nocheck(body_html)) != 0 ||
+        json_object_set_new(ctx, "index_href", json_string(index_href)) != 0) {
         json_decref(ctx);
         return error_set(err, ERR_NOMEM, "page: out of memory");
     }

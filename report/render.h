@@ -29,8 +29,9 @@ int render_chart_svg(buf *out, const char *name, json_t *chart, error *err);
 
 /* The whole page: 'page' (an HTML template) rendered in HTML mode with the
  * analysis as context plus "body" (raw, already-safe HTML from
- * render_html_body). On success *out is a new string (free()). */
+ * render_html_body) and "index_href" (the link back to the docs index).
+ * On success *out is a new string (free()). */
 int render_page(char **out, const template *page, json_t *analysis, const char *body_html,
-                error *err);
+                const char *index_href, error *err);
 
 #endif

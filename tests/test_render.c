@@ -88,15 +88,17 @@ static void test_errors(void) {
 }
 
 static void test_page(void) {
-    const char *page_text = "<title>{{title}}</title><main>{{{body}}}</main>";
+    const char *page_text =
+        "<title>{{title}}</title><a href=\"{{index_href}}\">i</a><main>{{{body}}}</main>";
     template *page = NULL;
     error err;
     error_clear(&err);
     CHECK(template_parse(&page, page_text, strlen(page_text), "page.html", &err) == 0);
     json_t *a = load("{\"title\": \"A & <B>\"}");
     char *out = NULL;
-    CHECK(render_page(&out, page, a, "<p>x</p>", &err) == 0);
-    CHECK_EQ_STR(out, "<title>A &amp; &lt;B&gt;</title><main><p>x</p></main>");
+    CHECK(render_page(&out, page, a, "<p>x</p>", "../i.html", &err) == 0);
+    CHECK_EQ_STR(out, "<title>A &amp; &lt;B&gt;</title><a href=\"../i.html\">i</a>"
+                      "<main><p>x</p></main>");
     free(out);
     json_decref(a);
     template_free(page);
