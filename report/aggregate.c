@@ -60,11 +60,14 @@ static int aggregate_reserve(void **arr, size_t *cap, size_t n, size_t size) {
     return 0;
 }
 
-/* Grow an index to hold n + 1 elements at load <= 1/2. */
-static int itab_reserve(itab *t, size_t n, const uint64_t *hashes) {
-    if ((n + 1) * 2 <= t->cap)
+/* Grow an index holding 'n' elements (hashes[0..n-1]) so that 'want'
+ * elements fit at load <= 1/2. */
+static int itab_reserve_for(itab *t, size_t n, size_t want, const uint64_t *hashes) {
+    if (want * 2 <= t->cap)
         return 0;
     size_t cap = t->cap ? t->cap * 2 : 256;
+    while (want * 2 > cap)
+        cap *= 2;
     uint32_t *s = calloc(cap, sizeof *s);
     if (s == NULL)
         return -1;
@@ -78,6 +81,11 @@ static int itab_reserve(itab *t, size_t n, const uint64_t *hashes) {
     t->slots = s;
     t->cap = cap;
     return 0;
+}
+
+/* Grow an index holding 'n' elements to take one more. */
+static int itab_reserve(itab *t, size_t n, const uint64_t *hashes) {
+    return itab_reserve_for(t, n, n + 1, hashes);
 }
 
 /* Intern a string (NULL stays NULL). Returns NULL and sets *oom on failure. */
@@ -306,22 +314,15 @@ int aggregate_new(aggregate **out, error *err) {
     return 0;
 }
 
-static int aggregate_cmp_u64(const void *x, const void *y) {
-    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-    return a < b ? -1 : a > b;
-}
+/* A distinct pc and its first-seen id, for sorting. */
+typedef struct aggregate_upc {
+    uint64_t pc;
+    uint32_t uid;
+} aggregate_upc;
 
-/* Position of 'pc' in the sorted unique array (it is there). */
-static size_t aggregate_find_pc(const uint64_t *u, size_t n, uint64_t pc) {
-    size_t lo = 0, hi = n;
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (u[mid] <= pc)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return lo;
+static int aggregate_cmp_upc(const void *x, const void *y) {
+    uint64_t a = ((const aggregate_upc *)x)->pc, b = ((const aggregate_upc *)y)->pc;
+    return a < b ? -1 : a > b;
 }
 
 /* Add one profile stack, already mapped to function ids (profiler frames
@@ -361,34 +362,110 @@ static int aggregate_count_stack(aggregate *a, const uint32_t *ids, uint32_t dep
     return aggregate_stack_add(a, ids, depth, count);
 }
 
+/* Number the distinct pcs of 'p' in one hashing pass: pos_uid[i] is the id
+ * of p->pcs[i]; sorted[0..*nu-1] holds each distinct pc with its id, by pc
+ * (so that symbols walks each module's table in order). */
+static int aggregate_number_pcs(const profile *p, uint32_t *pos_uid, aggregate_upc *sorted,
+                                size_t *nu) {
+    size_t cap = 64;
+    while (cap < 2 * p->npcs)
+        cap *= 2;
+    uint32_t *tab = calloc(cap, sizeof *tab);
+    if (tab == NULL)
+        return -1;
+    size_t n = 0;
+    for (size_t i = 0; i < p->npcs; i++) {
+        uint64_t pc = p->pcs[i];
+        size_t j = aggregate_mix(7, pc) & (cap - 1);
+        while (tab[j] != 0 && sorted[tab[j] - 1].pc != pc)
+            j = (j + 1) & (cap - 1);
+        if (tab[j] == 0) {
+            sorted[n] = (aggregate_upc){pc, (uint32_t)n};
+            tab[j] = (uint32_t)++n;
+        }
+        pos_uid[i] = tab[j] - 1;
+    }
+    free(tab);
+    qsort(sorted, n, sizeof *sorted, aggregate_cmp_upc);
+    *nu = n;
+    return 0;
+}
+
+/* Reserve room for 'stacks' more merged stacks and 'frames' more frames. */
+static int aggregate_presize(aggregate *a, size_t stacks, size_t frames) {
+    aggregate_internal *in = a->in;
+    size_t want = a->nstacks + stacks;
+    if (want > in->cap_stacks) {
+        aggregate_stack *s = realloc(a->stacks, want * sizeof *s);
+        if (s == NULL)
+            return -1;
+        a->stacks = s;
+        uint64_t *h = realloc(in->stack_hash, want * sizeof *h);
+        if (h == NULL)
+            return -1;
+        in->stack_hash = h;
+        in->cap_stacks = want;
+    }
+    if (in->nframes + frames > in->cap_frames) {
+        uint32_t *f = realloc(a->frames, (in->nframes + frames) * sizeof *f);
+        if (f == NULL)
+            return -1;
+        a->frames = f;
+        in->cap_frames = in->nframes + frames;
+    }
+    /* Every frame may add an edge: size the edge arrays once, not by doubling. */
+    size_t ew = a->nedges + frames;
+    if (ew > in->cap_edges) {
+        aggregate_edge *e = realloc(a->edges, ew * sizeof *e);
+        if (e != NULL)
+            a->edges = e;
+        uint64_t *st = e ? realloc(in->edge_stamp, ew * sizeof *st) : NULL;
+        if (st != NULL)
+            in->edge_stamp = st;
+        uint64_t *h = st ? realloc(in->edge_hash, ew * sizeof *h) : NULL;
+        if (h == NULL)
+            return -1;
+        in->edge_hash = h;
+        in->cap_edges = ew;
+    }
+    if (itab_reserve_for(&in->edge_tab, a->nedges, ew + 1, in->edge_hash) != 0)
+        return -1;
+    return itab_reserve_for(&in->stack_tab, a->nstacks, want + 1, in->stack_hash);
+}
+
 int aggregate_add(aggregate *a, const profile *p, const char *label, error *err) {
     int rc = -1, oom = 0;
-    uint64_t *u = NULL;
-    symbols_frame *frames = NULL;
+    uint64_t *sp = NULL;
+    aggregate_upc *su = NULL;
+    uint32_t *pos_uid = NULL;
+    symbols_frame *sorted_frames = NULL, *frames = NULL;
     uint32_t *ufn = NULL;
     const char **ufile = NULL, **uname = NULL;
     symbols *sy = NULL;
-    size_t nu = 0;
-    if (p->npcs > 0) {
-        u = malloc(p->npcs * sizeof *u);
-        if (u == NULL)
-            goto nomem;
-        memcpy(u, p->pcs, p->npcs * sizeof *u);
-        qsort(u, p->npcs, sizeof *u, aggregate_cmp_u64);
-        for (size_t i = 0; i < p->npcs; i++)
-            if (nu == 0 || u[i] != u[nu - 1])
-                u[nu++] = u[i];
-    }
+    size_t nu = 0, n1 = p->npcs ? p->npcs : 1;
+    pos_uid = malloc(n1 * sizeof *pos_uid);
+    su = malloc(n1 * sizeof *su);
+    if (pos_uid == NULL || su == NULL || aggregate_number_pcs(p, pos_uid, su, &nu) != 0 ||
+        aggregate_presize(a, p->nstacks, p->npcs) != 0)
+        goto nomem;
     if (symbols_new(&sy, p->maps, p->maps_len, label, err) != 0)
         goto done;
-    frames = calloc(nu ? nu : 1, sizeof *frames);
-    ufn = calloc(nu ? nu : 1, sizeof *ufn);
-    ufile = calloc(nu ? nu : 1, sizeof *ufile);
-    uname = calloc(nu ? nu : 1, sizeof *uname);
-    if (frames == NULL || ufn == NULL || ufile == NULL || uname == NULL)
+    size_t u1 = nu ? nu : 1;
+    sp = malloc(u1 * sizeof *sp);
+    sorted_frames = calloc(u1, sizeof *sorted_frames);
+    frames = calloc(u1, sizeof *frames);
+    ufn = calloc(u1, sizeof *ufn);
+    ufile = calloc(u1, sizeof *ufile);
+    uname = calloc(u1, sizeof *uname);
+    if (sp == NULL || sorted_frames == NULL || frames == NULL || ufn == NULL ||
+        ufile == NULL || uname == NULL)
         goto nomem;
-    if (symbols_resolve(sy, u, nu, frames, err) != 0)
+    for (size_t k = 0; k < nu; k++)
+        sp[k] = su[k].pc;
+    if (symbols_resolve(sy, sp, nu, sorted_frames, err) != 0)
         goto done;
+    for (size_t k = 0; k < nu; k++)
+        frames[su[k].uid] = sorted_frames[k];
     for (size_t i = 0; i < nu; i++) {
         const char *name = aggregate_intern(a, frames[i].function, &oom);
         const char *module = aggregate_intern(a, frames[i].module, &oom);
@@ -413,32 +490,26 @@ int aggregate_add(aggregate *a, const profile *p, const char *label, error *err)
     uint32_t ids[PROFILE_MAX_DEPTH];
     for (size_t s = 0; s < p->nstacks; s++) {
         const profile_stack *st = &p->stacks[s];
+        const uint32_t *uid = pos_uid + st->first;
         uint32_t depth = 0;
         const char *leaf_file = NULL;
-        size_t kept = 0;
         for (uint32_t k = 0; k < st->depth; k++) {
-            size_t ix = aggregate_find_pc(u, nu, p->pcs[st->first + k]);
-            if (frames[ix].profiler)
+            if (frames[uid[k]].profiler)
                 continue;
             if (depth == 0)
-                leaf_file = ufile[ix];
-            ids[depth++] = ufn[ix];
-            kept++;
+                leaf_file = ufile[uid[k]];
+            ids[depth++] = ufn[uid[k]];
         }
         if (depth == 0) {
             /* Only profiler frames: nothing to strip them in favour of. */
-            for (uint32_t k = 0; k < st->depth; k++) {
-                size_t ix = aggregate_find_pc(u, nu, p->pcs[st->first + k]);
-                if (depth == 0)
-                    leaf_file = ufile[ix];
-                ids[depth++] = ufn[ix];
-            }
-        } else if (kept < st->depth) {
-            for (uint32_t k = 0; k < st->depth; k++) {
-                size_t ix = aggregate_find_pc(u, nu, p->pcs[st->first + k]);
-                if (frames[ix].profiler && aggregate_strip(a, uname[ix], st->count) != 0)
+            for (uint32_t k = 0; k < st->depth; k++)
+                ids[depth++] = ufn[uid[k]];
+            leaf_file = ufile[uid[0]];
+        } else if (depth < st->depth) {
+            for (uint32_t k = 0; k < st->depth; k++)
+                if (frames[uid[k]].profiler &&
+                    aggregate_strip(a, uname[uid[k]], st->count) != 0)
                     goto nomem;
-            }
         }
         if (aggregate_count_stack(a, ids, depth, st->count, leaf_file) != 0)
             goto nomem;
@@ -452,7 +523,10 @@ int aggregate_add(aggregate *a, const profile *p, const char *label, error *err)
 nomem:
     error_set(err, ERR_NOMEM, "%s: out of memory", label);
 done:
-    free(u);
+    free(sp);
+    free(su);
+    free(pos_uid);
+    free(sorted_frames);
     free(frames);
     free(ufn);
     free(ufile);
