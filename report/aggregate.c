@@ -320,9 +320,28 @@ typedef struct aggregate_upc {
     uint32_t uid;
 } aggregate_upc;
 
-static int aggregate_cmp_upc(const void *x, const void *y) {
-    uint64_t a = ((const aggregate_upc *)x)->pc, b = ((const aggregate_upc *)y)->pc;
-    return a < b ? -1 : a > b;
+/* Sort v[0..n-1] by pc: LSD radix sort, 8 bits a pass, skipping the passes
+ * where every key has the same byte (the high bytes of addresses mostly).
+ * Uses 'tmp' (n items). Faster than qsort on the 10^5..10^6 pcs of a big
+ * profile. */
+static void aggregate_sort_upc(aggregate_upc *v, aggregate_upc *tmp, size_t n) {
+    aggregate_upc *src = v, *dst = tmp;
+    for (unsigned shift = 0; shift < 64; shift += 8) {
+        size_t count[257] = {0};
+        for (size_t i = 0; i < n; i++)
+            count[((src[i].pc >> shift) & 0xff) + 1]++;
+        if (n == 0 || count[((src[0].pc >> shift) & 0xff) + 1] == n)
+            continue;
+        for (int b = 0; b < 256; b++)
+            count[b + 1] += count[b];
+        for (size_t i = 0; i < n; i++)
+            dst[count[(src[i].pc >> shift) & 0xff]++] = src[i];
+        aggregate_upc *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != v)
+        memcpy(v, src, n * sizeof *v);
 }
 
 /* Add one profile stack, already mapped to function ids (profiler frames
@@ -356,8 +375,6 @@ static int aggregate_count_stack(aggregate *a, const uint32_t *ids, uint32_t dep
             in->lib_stamp[l] = in->serial;
             a->libs[l].cum += count;
         }
-        if (i + 1 < depth && aggregate_edge_add(a, ids[i + 1], id, count) != 0)
-            return -1;
     }
     return aggregate_stack_add(a, ids, depth, count);
 }
@@ -371,8 +388,12 @@ static int aggregate_number_pcs(const profile *p, uint32_t *pos_uid, aggregate_u
     while (cap < 2 * p->npcs)
         cap *= 2;
     uint32_t *tab = calloc(cap, sizeof *tab);
-    if (tab == NULL)
+    aggregate_upc *tmp = malloc((p->npcs ? p->npcs : 1) * sizeof *tmp);
+    if (tab == NULL || tmp == NULL) {
+        free(tab);
+        free(tmp);
         return -1;
+    }
     size_t n = 0;
     for (size_t i = 0; i < p->npcs; i++) {
         uint64_t pc = p->pcs[i];
@@ -386,7 +407,8 @@ static int aggregate_number_pcs(const profile *p, uint32_t *pos_uid, aggregate_u
         pos_uid[i] = tab[j] - 1;
     }
     free(tab);
-    qsort(sorted, n, sizeof *sorted, aggregate_cmp_upc);
+    aggregate_sort_upc(sorted, tmp, n);
+    free(tmp);
     *nu = n;
     return 0;
 }
@@ -413,23 +435,6 @@ static int aggregate_presize(aggregate *a, size_t stacks, size_t frames) {
         a->frames = f;
         in->cap_frames = in->nframes + frames;
     }
-    /* Every frame may add an edge: size the edge arrays once, not by doubling. */
-    size_t ew = a->nedges + frames;
-    if (ew > in->cap_edges) {
-        aggregate_edge *e = realloc(a->edges, ew * sizeof *e);
-        if (e != NULL)
-            a->edges = e;
-        uint64_t *st = e ? realloc(in->edge_stamp, ew * sizeof *st) : NULL;
-        if (st != NULL)
-            in->edge_stamp = st;
-        uint64_t *h = st ? realloc(in->edge_hash, ew * sizeof *h) : NULL;
-        if (h == NULL)
-            return -1;
-        in->edge_hash = h;
-        in->cap_edges = ew;
-    }
-    if (itab_reserve_for(&in->edge_tab, a->nedges, ew + 1, in->edge_hash) != 0)
-        return -1;
     return itab_reserve_for(&in->stack_tab, a->nstacks, want + 1, in->stack_hash);
 }
 
@@ -533,6 +538,39 @@ done:
     free(uname);
     symbols_free(sy);
     return rc;
+}
+
+int aggregate_edges(aggregate *a, error *err) {
+    aggregate_internal *in = a->in;
+    a->nedges = 0;
+    if (in->edge_tab.slots != NULL)
+        memset(in->edge_tab.slots, 0, in->edge_tab.cap * sizeof *in->edge_tab.slots);
+    /* At most one edge per frame: size the arrays once, not by doubling. */
+    size_t ew = in->nframes + 1;
+    if (ew > in->cap_edges) {
+        aggregate_edge *e = realloc(a->edges, ew * sizeof *e);
+        if (e != NULL)
+            a->edges = e;
+        uint64_t *st = e ? realloc(in->edge_stamp, ew * sizeof *st) : NULL;
+        if (st != NULL)
+            in->edge_stamp = st;
+        uint64_t *h = st ? realloc(in->edge_hash, ew * sizeof *h) : NULL;
+        if (h == NULL)
+            return error_set(err, ERR_NOMEM, "out of memory");
+        in->edge_hash = h;
+        in->cap_edges = ew;
+    }
+    if (itab_reserve_for(&in->edge_tab, 0, ew, in->edge_hash) != 0)
+        return error_set(err, ERR_NOMEM, "out of memory");
+    for (size_t s = 0; s < a->nstacks; s++) {
+        const aggregate_stack *st = &a->stacks[s];
+        const uint32_t *ids = a->frames + st->first;
+        in->serial++;
+        for (uint32_t i = 0; i + 1 < st->depth; i++)
+            if (aggregate_edge_add(a, ids[i + 1], ids[i], st->count) != 0)
+                return error_set(err, ERR_NOMEM, "out of memory");
+    }
+    return 0;
 }
 
 void aggregate_set_rate(aggregate *a, double rate_hz) {

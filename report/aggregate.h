@@ -59,7 +59,7 @@ typedef struct aggregate {
     aggregate_fn *fns;
     aggregate_count *libs;
     aggregate_count *files;
-    aggregate_edge *edges;
+    aggregate_edge *edges;       /* filled by aggregate_edges() */
     aggregate_stack *stacks;
     uint32_t *frames;
     aggregate_count *stripped;   /* profiler frames removed: name, frames (in flat) */
@@ -75,6 +75,11 @@ int aggregate_new(aggregate **out, error *err);
  * prefixes warnings and errors. On error 'a' may hold part of the profile:
  * discard it. */
 int aggregate_add(aggregate *a, const profile *p, const char *label, error *err);
+
+/* Compute a->edges (caller -> callee, counted once per stack) from the
+ * merged stacks. Edges are not kept up to date by aggregate_add, because
+ * most outputs do not need them: call this after the last add. */
+int aggregate_edges(aggregate *a, error *err);
 
 /* Use a measured sampling rate (samples per CPU-second, e.g. from a run
  * record) instead of the header period to convert samples to time. */

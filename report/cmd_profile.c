@@ -194,7 +194,13 @@ static json_t *cmd_json_counts(const aggregate_count *rows, size_t n, const aggr
     return arr;
 }
 
-static int cmd_json_run(const aggregate *a, const opts *o, char **paths, int n) {
+static int cmd_json_run(aggregate *a, const opts *o, char **paths, int n) {
+    error err;
+    error_clear(&err);
+    if (aggregate_edges(a, &err) != 0) {
+        fprintf(stderr, "overhead %s: %s\n", o->cmd, err.text);
+        return 1;
+    }
     double spp = aggregate_seconds_per_sample(a);
     json_t *root = json_object();
     json_object_set_new(root, "schema", json_string("overhead.profile/1"));

@@ -17,17 +17,19 @@ typedef struct reader {
     size_t table_cap;
 } reader;
 
-/* Read the word at byte 'off' (the caller checked the bounds). */
+/* Read the word at byte 'off' (the caller checked the bounds). memcpy
+ * because the buffer may be unaligned; swap when the file's byte order is
+ * not this machine's. */
 static uint64_t profile_word(const reader *r, size_t off) {
-    uint64_t v = 0;
-    const uint8_t *b = r->buf + off;
-    if (r->be)
-        for (unsigned i = 0; i < r->ws; i++)
-            v = (v << 8) | b[i];
-    else
-        for (unsigned i = r->ws; i-- > 0;)
-            v = (v << 8) | b[i];
-    return v;
+    int swap = r->be != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
+    if (r->ws == 8) {
+        uint64_t v;
+        memcpy(&v, r->buf + off, 8);
+        return swap ? __builtin_bswap64(v) : v;
+    }
+    uint32_t v;
+    memcpy(&v, r->buf + off, 4);
+    return swap ? __builtin_bswap32(v) : v;
 }
 
 /* Read 'n' bytes at 'off' as an unsigned integer of the given byte order. */

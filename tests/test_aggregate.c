@@ -101,6 +101,8 @@ static void test_counts(void) {
     CHECK_EQ_INT(CUM(a, "fa"), 3); /* once per stack despite recursion */
     CHECK_EQ_INT(CUM(a, "fb"), 5);
     CHECK_EQ_INT(CUM(a, "fmain"), 6);
+    CHECK_EQ_INT(a->nedges, 0); /* computed on demand */
+    CHECK_EQ_INT(aggregate_edges(a, &err), 0);
     CHECK_EQ_INT(a->nedges, 5);
     CHECK_EQ_INT(edge(a, "fb", "fa"), 3);
     CHECK_EQ_INT(edge(a, "fa", "fb"), 3);
@@ -132,6 +134,8 @@ static void test_counts(void) {
     CHECK_EQ_INT(a->nprofiles, 2);
     CHECK_EQ_INT(FLAT(a, "fc"), 10);
     CHECK_EQ_INT(CUM(a, "fmain"), 12);
+    CHECK_EQ_INT(aggregate_edges(a, &err), 0);
+    CHECK_EQ_INT(a->nedges, 5);
     CHECK_EQ_INT(edge(a, "fb", "fa"), 6);
     CHECK_EQ_INT(a->nstacks, 4);
 
