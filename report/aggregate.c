@@ -8,6 +8,10 @@
 #include "stats.h"
 #include "symbols.h"
 
+/* Frames of one symbolized stack at most: the profiler's depth cap, each
+ * frame possibly expanded by inlined calls. Deeper stacks are cut. */
+#define AGGREGATE_MAX_DEPTH (PROFILE_MAX_DEPTH * 8)
+
 /* An open-addressing index: slots hold element index + 1 (0 = empty); the
  * elements' hashes live in a parallel array so the index can be rebuilt. */
 typedef struct itab {
@@ -444,7 +448,8 @@ int aggregate_add(aggregate *a, const profile *p, const char *label, error *err)
     aggregate_upc *su = NULL;
     uint32_t *pos_uid = NULL;
     symbols_frame *sorted_frames = NULL, *frames = NULL;
-    uint32_t *ufn = NULL;
+    uint32_t *cstart = NULL, *clen = NULL, *chain = NULL;
+    size_t nchain = 0, cap_chain = 0;
     const char **ufile = NULL, **uname = NULL;
     symbols *sy = NULL;
     size_t nu = 0, n1 = p->npcs ? p->npcs : 1;
@@ -459,11 +464,12 @@ int aggregate_add(aggregate *a, const profile *p, const char *label, error *err)
     sp = malloc(u1 * sizeof *sp);
     sorted_frames = calloc(u1, sizeof *sorted_frames);
     frames = calloc(u1, sizeof *frames);
-    ufn = calloc(u1, sizeof *ufn);
+    cstart = calloc(u1, sizeof *cstart);
+    clen = calloc(u1, sizeof *clen);
     ufile = calloc(u1, sizeof *ufile);
     uname = calloc(u1, sizeof *uname);
-    if (sp == NULL || sorted_frames == NULL || frames == NULL || ufn == NULL ||
-        ufile == NULL || uname == NULL)
+    if (sp == NULL || sorted_frames == NULL || frames == NULL || cstart == NULL ||
+        clen == NULL || ufile == NULL || uname == NULL)
         goto nomem;
     for (size_t k = 0; k < nu; k++)
         sp[k] = su[k].pc;
@@ -471,17 +477,27 @@ int aggregate_add(aggregate *a, const profile *p, const char *label, error *err)
         goto done;
     for (size_t k = 0; k < nu; k++)
         frames[su[k].uid] = sorted_frames[k];
+    /* Each distinct pc becomes a chain of function ids, innermost first:
+     * the functions DWARF says were inlined there, then the symbol's. */
     for (size_t i = 0; i < nu; i++) {
-        const char *name = aggregate_intern(a, frames[i].function, &oom);
-        const char *module = aggregate_intern(a, frames[i].module, &oom);
-        ufile[i] = aggregate_intern(a, frames[i].file, &oom);
-        if (oom)
-            goto nomem;
-        uname[i] = name;
-        long id = aggregate_fn_get(a, &frames[i], name, module, ufile[i]);
-        if (id < 0)
-            goto nomem;
-        ufn[i] = (uint32_t)id;
+        cstart[i] = (uint32_t)nchain;
+        for (const symbols_frame *fr = &frames[i]; fr != NULL; fr = fr->inlined_into) {
+            const char *name = aggregate_intern(a, fr->function, &oom);
+            const char *module = aggregate_intern(a, fr->module, &oom);
+            const char *file = aggregate_intern(a, fr->file, &oom);
+            if (oom)
+                goto nomem;
+            if (fr == &frames[i]) {
+                uname[i] = name;
+                ufile[i] = file;
+            }
+            long id = aggregate_fn_get(a, fr, name, module, file);
+            if (id < 0 || aggregate_reserve((void **)&chain, &cap_chain, nchain,
+                                            sizeof *chain) != 0)
+                goto nomem;
+            chain[nchain++] = (uint32_t)id;
+        }
+        clen[i] = (uint32_t)(nchain - cstart[i]);
     }
     for (size_t w = 0; w < symbols_warning_count(sy); w++) {
         char **ws = realloc(a->warnings, (a->nwarnings + 1) * sizeof *ws);
@@ -492,25 +508,26 @@ int aggregate_add(aggregate *a, const profile *p, const char *label, error *err)
             goto nomem;
         a->nwarnings++;
     }
-    uint32_t ids[PROFILE_MAX_DEPTH];
+    static uint32_t ids[AGGREGATE_MAX_DEPTH];
     for (size_t s = 0; s < p->nstacks; s++) {
         const profile_stack *st = &p->stacks[s];
         const uint32_t *uid = pos_uid + st->first;
-        uint32_t depth = 0;
+        uint32_t depth = 0, kept = 0;
         const char *leaf_file = NULL;
-        for (uint32_t k = 0; k < st->depth; k++) {
-            if (frames[uid[k]].profiler)
-                continue;
-            if (depth == 0)
-                leaf_file = ufile[uid[k]];
-            ids[depth++] = ufn[uid[k]];
+        for (int all = 0; all <= 1 && depth == 0; all++) {
+            /* First without the profiler's frames; if nothing else is left,
+             * keep them: there is nothing to strip them in favour of. */
+            for (uint32_t k = 0; k < st->depth; k++) {
+                if (!all && frames[uid[k]].profiler)
+                    continue;
+                if (depth == 0)
+                    leaf_file = ufile[uid[k]];
+                kept++;
+                for (uint32_t c = 0; c < clen[uid[k]] && depth < AGGREGATE_MAX_DEPTH; c++)
+                    ids[depth++] = chain[cstart[uid[k]] + c];
+            }
         }
-        if (depth == 0) {
-            /* Only profiler frames: nothing to strip them in favour of. */
-            for (uint32_t k = 0; k < st->depth; k++)
-                ids[depth++] = ufn[uid[k]];
-            leaf_file = ufile[uid[0]];
-        } else if (depth < st->depth) {
+        if (kept < st->depth) {
             for (uint32_t k = 0; k < st->depth; k++)
                 if (frames[uid[k]].profiler &&
                     aggregate_strip(a, uname[uid[k]], st->count) != 0)
@@ -533,7 +550,9 @@ done:
     free(pos_uid);
     free(sorted_frames);
     free(frames);
-    free(ufn);
+    free(cstart);
+    free(clen);
+    free(chain);
     free(ufile);
     free(uname);
     symbols_free(sy);

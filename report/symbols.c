@@ -1,5 +1,6 @@
 #include "symbols.h"
 
+#include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <gelf.h>
@@ -59,6 +60,8 @@ struct symbols {
     size_t nstrs, cap_strs;
     char **warnings;
     size_t nwarnings;
+    symbols_frame **inl; /* frames made for inlined calls, freed at the end */
+    size_t ninl;
 };
 
 static char *symbols_debuginfo_path = NULL;
@@ -467,6 +470,98 @@ static int symbols_is_profiler(const char *module_base, const char *fn) {
     return 0;
 }
 
+/* Name of a DIE, following DW_AT_abstract_origin / DW_AT_specification. */
+static const char *symbols_die_name(Dwarf_Die *die) {
+    Dwarf_Attribute attr;
+    if (dwarf_attr_integrate(die, DW_AT_name, &attr) == NULL)
+        return NULL;
+    return dwarf_formstring(&attr);
+}
+
+/* Expand *f with the functions DWARF says were inlined at 'pc': *f becomes
+ * the innermost, and a chain of frames leads out to the function the symbol
+ * named. Returns -1 only when out of memory; missing DWARF is no error. */
+static int symbols_inline(symbols *s, Dwfl_Module *mod, uint64_t pc, symbols_frame *f) {
+    Dwarf_Addr bias = 0;
+    Dwarf_Die *cu = dwfl_module_addrdie(mod, pc, &bias);
+    Dwarf_Die *scopes = NULL;
+    int n = cu ? dwarf_getscopes(cu, pc - bias, &scopes) : 0;
+    Dwarf_Files *files = NULL;
+    size_t nfiles = 0;
+    if (n > 0 && dwarf_getsrcfiles(cu, &files, &nfiles) != 0)
+        files = NULL;
+    /* scopes[0] is innermost; collect the inlined subroutines before the
+     * enclosing subprogram (lexical blocks in between are skipped). */
+    int rc = 0;
+    symbols_frame *inner = NULL, *prev = NULL;
+    const char *file = f->file;
+    int line = f->line;
+    for (int i = 0; i < n; i++) {
+        int tag = dwarf_tag(&scopes[i]);
+        if (tag == DW_TAG_subprogram)
+            break;
+        if (tag != DW_TAG_inlined_subroutine)
+            continue;
+        const char *name = symbols_die_name(&scopes[i]);
+        symbols_frame *fr = malloc(sizeof *fr);
+        symbols_frame **v = realloc(s->inl, (s->ninl + 1) * sizeof *v);
+        if (v != NULL)
+            s->inl = v;
+        if (fr == NULL || v == NULL || (name && (name = symbols_intern(s, name)) == NULL)) {
+            free(fr);
+            rc = -1;
+            break;
+        }
+        s->inl[s->ninl++] = fr;
+        *fr = *f;
+        fr->function = name ? name : "[inlined]";
+        fr->file = file;
+        fr->line = line;
+        fr->inlined_into = NULL;
+        if (prev != NULL)
+            prev->inlined_into = fr;
+        else
+            inner = fr;
+        prev = fr;
+        /* the next frame out is at this inlined call's site */
+        Dwarf_Attribute attr;
+        Dwarf_Word cf = 0, cl = 0;
+        file = NULL;
+        line = 0;
+        if (dwarf_attr(&scopes[i], DW_AT_call_file, &attr) != NULL &&
+            dwarf_formudata(&attr, &cf) == 0 && files != NULL && cf < nfiles) {
+            const char *src = dwarf_filesrc(files, cf, NULL, NULL);
+            if (src != NULL && (file = symbols_intern(s, src)) == NULL) {
+                rc = -1;
+                break;
+            }
+        }
+        if (dwarf_attr(&scopes[i], DW_AT_call_line, &attr) != NULL &&
+            dwarf_formudata(&attr, &cl) == 0)
+            line = (int)cl;
+    }
+    free(scopes);
+    if (rc != 0 || inner == NULL)
+        return rc;
+    /* The outermost frame is the symbol's own function, at the last call site. */
+    symbols_frame *outer = malloc(sizeof *outer);
+    symbols_frame **v = realloc(s->inl, (s->ninl + 1) * sizeof *v);
+    if (v != NULL)
+        s->inl = v;
+    if (outer == NULL || v == NULL) {
+        free(outer);
+        return -1;
+    }
+    s->inl[s->ninl++] = outer;
+    *outer = *f;
+    outer->file = file;
+    outer->line = line;
+    outer->inlined_into = NULL;
+    prev->inlined_into = outer;
+    *f = *inner;
+    return 0;
+}
+
 /* Resolve one pc. Returns -1 only when out of memory. */
 static int symbols_one(symbols *s, uint64_t pc, symbols_frame *f) {
     *f = (symbols_frame){.function = "[unknown]", .module = "[unknown]"};
@@ -512,14 +607,15 @@ static int symbols_one(symbols *s, uint64_t pc, symbols_frame *f) {
                 uint64_t fs = symbols_fde_start(m, start);
                 snprintf(name, sizeof name, "%s+0x%" PRIx64, m->base,
                          fs != 0 && fs <= start ? fs : (uint64_t)start);
-            }
-            else
+            } else {
                 snprintf(name, sizeof name, "[%s]", m->base);
+            }
             free(fr);
             if ((f->function = symbols_intern(s, name)) == NULL)
                 return -1;
         }
     }
+    f->profiler = f->named && symbols_is_profiler(f->module, f->function);
     if (m->has_dwarf) {
         Dwfl_Line *line = dwfl_module_getsrc(mod, pc);
         int lineno = 0;
@@ -529,8 +625,9 @@ static int symbols_one(symbols *s, uint64_t pc, symbols_frame *f) {
                 return -1;
             f->line = lineno;
         }
+        if (f->named && symbols_inline(s, mod, pc, f) != 0)
+            return -1;
     }
-    f->profiler = f->named && symbols_is_profiler(f->module, f->function);
     return 0;
 }
 
@@ -577,6 +674,9 @@ void symbols_free(symbols *s) {
     for (size_t i = 0; i < s->nwarnings; i++)
         free(s->warnings[i]);
     free(s->warnings);
+    for (size_t i = 0; i < s->ninl; i++)
+        free(s->inl[i]);
+    free(s->inl);
     free(s->label);
     free(s);
 }

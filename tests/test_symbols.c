@@ -3,6 +3,7 @@
  *    profiler; its library is stripped to .dynsym and its hottest function is
  *    static. Flat samples must land on "libsymtest_hot.so+0x<start>", not on
  *    the preceding exported symbol that google-pprof names (checked too).
+ *    main_step, inlined into main_spin, gets a frame of its own from DWARF.
  * 2. This process's own memory map: demangling, version suffixes, the
  *    profiler's frames, [PLT], [unknown], missing and changed files. */
 #include "aggregate.h"
@@ -59,8 +60,13 @@ static void test_profiled_program(void) {
         CHECK_EQ_INT(st->named, 0);
         CHECK_EQ_STR(st->module, "libsymtest_hot.so");
     }
+    /* main_step is inlined into main_spin: DWARF gives it its own frame. */
     const aggregate_fn *ms = find_fn(a, "main_spin");
-    CHECK(ms != NULL && ms->flat >= 0.2 * n && strcmp(ms->module, "symtest_prog") == 0);
+    const aggregate_fn *step = find_fn(a, "main_step");
+    CHECK(ms != NULL && ms->cum >= 0.2 * n && strcmp(ms->module, "symtest_prog") == 0);
+    CHECK_MSG(step != NULL && step->flat >= 0.1 * n && step->cum <= ms->cum,
+              "main_step flat %llu", step ? (unsigned long long)step->flat : 0ull);
+    CHECK(step != NULL && step->file != NULL && strstr(step->file, "hotprog.c") != NULL);
     const aggregate_fn *ex = find_fn(a, "hotlib_exported_spin");
     CHECK(ex != NULL && ex->flat >= 0.12 * n && ex->named);
     const aggregate_fn *before = find_fn(a, "hotlib_before");
