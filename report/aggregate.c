@@ -44,6 +44,7 @@ typedef struct aggregate_internal {
     uint64_t serial;
 } aggregate_internal;
 
+/* Mix 'v' into hash 'h' (for pointer, id and pc keys). */
 static uint64_t aggregate_mix(uint64_t h, uint64_t v) {
     h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
     h *= 0xff51afd7ed558ccdull;
@@ -141,7 +142,8 @@ static long aggregate_lib(aggregate *a, const char *name) {
     }
     size_t c1 = in->cap_libs, c2 = in->cap_libs;
     if (aggregate_reserve((void **)&a->libs, &c1, a->nlibs, sizeof *a->libs) != 0 ||
-        aggregate_reserve((void **)&in->lib_stamp, &c2, a->nlibs, sizeof *in->lib_stamp) ||
+        aggregate_reserve((void **)&in->lib_stamp, &c2, a->nlibs,
+                          sizeof *in->lib_stamp) ||
         aggregate_reserve((void **)&in->lib_hash, &in->cap_libs, a->nlibs,
                           sizeof *in->lib_hash) != 0)
         return -1;
@@ -386,8 +388,8 @@ static int aggregate_count_stack(aggregate *a, const uint32_t *ids, uint32_t dep
 /* Number the distinct pcs of 'p' in one hashing pass: pos_uid[i] is the id
  * of p->pcs[i]; sorted[0..*nu-1] holds each distinct pc with its id, by pc
  * (so that symbols walks each module's table in order). */
-static int aggregate_number_pcs(const profile *p, uint32_t *pos_uid, aggregate_upc *sorted,
-                                size_t *nu) {
+static int aggregate_number_pcs(const profile *p, uint32_t *pos_uid,
+                                aggregate_upc *sorted, size_t *nu) {
     size_t cap = 64;
     while (cap < 2 * p->npcs)
         cap *= 2;
@@ -637,6 +639,7 @@ static int aggregate_cmp_fn(const void *x, const void *y) {
     return c ? c : strcmp(a->name, b->name);
 }
 
+/* Diff rows by decreasing |delta| (per unit when known), then by name. */
 static int aggregate_cmp_row(const void *x, const void *y) {
     const aggregate_diff_row *a = x, *b = y;
     double da = isnan(a->delta_unit) ? fabs(a->delta_s) : fabs(a->delta_unit);
@@ -671,7 +674,8 @@ int aggregate_diff(aggregate_diff_row **rows, size_t *nrows, const aggregate *ba
         error_set(err, ERR_NOMEM, "out of memory");
         goto done;
     }
-    double bs = aggregate_seconds_per_sample(base), ns = aggregate_seconds_per_sample(new);
+    double bs = aggregate_seconds_per_sample(base),
+           ns = aggregate_seconds_per_sample(new);
     size_t i = 0, j = 0, n = 0;
     while (i < base->nfns || j < new->nfns) {
         const aggregate_fn *b = i < base->nfns ? &base->fns[bi[i]] : NULL;
@@ -695,7 +699,7 @@ int aggregate_diff(aggregate_diff_row **rows, size_t *nrows, const aggregate *ba
         if (row->base == 0 && row->new == 0)
             continue;
         row->base_s = (double)row->base * bs;
-        row->new_s = (double)row->new * ns;
+        row->new_s = (double)row->new *ns;
         row->delta_s = row->new_s - row->base_s;
         if (base_units > 0 && new_units > 0) {
             row->base_unit = row->base_s / base_units;

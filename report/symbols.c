@@ -27,7 +27,7 @@ typedef struct module {
     Dwfl_Module *mod;
     const char *base; /* interned base name */
     const char *path;
-    int loaded, ok;   /* ok: the ELF could be read */
+    int loaded, ok; /* ok: the ELF could be read */
     GElf_Addr bias;
     sym *syms;
     size_t nsyms;
@@ -64,6 +64,8 @@ struct symbols {
     size_t ninl;
 };
 
+/* Standard elfutils callbacks: open the files named in the map, and look
+ * for separate debug info in the usual places (/usr/lib/debug). */
 static char *symbols_debuginfo_path = NULL;
 static const Dwfl_Callbacks symbols_callbacks = {
     .find_elf = dwfl_linux_proc_find_elf,
@@ -71,6 +73,7 @@ static const Dwfl_Callbacks symbols_callbacks = {
     .debuginfo_path = &symbols_debuginfo_path,
 };
 
+/* FNV-1a of the first 'n' bytes. */
 static uint64_t symbols_strhash(const char *s, size_t n) {
     uint64_t h = 1469598103934665603ull;
     for (size_t i = 0; i < n; i++) {
@@ -115,6 +118,7 @@ static const char *symbols_intern_n(symbols *s, const char *str, size_t n) {
     return copy;
 }
 
+/* Intern a NUL-terminated string (see symbols_intern_n). */
 static const char *symbols_intern(symbols *s, const char *str) {
     return symbols_intern_n(s, str, strlen(str));
 }
@@ -215,6 +219,7 @@ done:
     return rc;
 }
 
+/* Symbols by address; among aliases the preferred name first. */
 static int symbols_cmp_sym(const void *a, const void *b) {
     const sym *x = a, *y = b;
     if (x->lo != y->lo)
@@ -273,7 +278,8 @@ static void symbols_read_fde_starts(module *m, Elf *elf) {
     size_t shstrndx;
     if (elf_getshdrstrndx(elf, &shstrndx) != 0)
         return;
-    for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn != NULL; scn = elf_nextscn(elf, scn)) {
+    for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn != NULL;
+         scn = elf_nextscn(elf, scn)) {
         GElf_Shdr sh;
         if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type == SHT_NOBITS)
             continue;
@@ -357,10 +363,12 @@ static void symbols_load_module(symbols *s, module *m) {
             qsort(m->syms, m->nsyms, sizeof *m->syms, symbols_cmp_sym);
     }
     if (m->nsyms == 0)
-        symbols_warn(s, "%s has no function symbols: functions named by address", m->path);
+        symbols_warn(s, "%s has no function symbols: functions named by address",
+                     m->path);
     size_t shstrndx;
     if (elf_getshdrstrndx(elf, &shstrndx) == 0) {
-        for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn != NULL; scn = elf_nextscn(elf, scn)) {
+        for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn != NULL;
+             scn = elf_nextscn(elf, scn)) {
             GElf_Shdr sh;
             if (gelf_getshdr(scn, &sh) == NULL)
                 continue;
@@ -382,7 +390,8 @@ static void symbols_load_module(symbols *s, module *m) {
 static module *symbols_module(symbols *s, Dwfl_Module *mod) {
     void **ud = NULL;
     const char *mainfile = NULL;
-    const char *name = dwfl_module_info(mod, &ud, NULL, NULL, NULL, NULL, &mainfile, NULL);
+    const char *name =
+        dwfl_module_info(mod, &ud, NULL, NULL, NULL, NULL, &mainfile, NULL);
     if (ud != NULL && *ud != NULL)
         return *ud;
     module *m = calloc(1, sizeof *m);
@@ -458,8 +467,12 @@ static sym *symbols_find(module *m, uint64_t pc) {
  * ProfilerStart/ProfilerStop and friends are real work the program asked for. */
 static int symbols_is_profiler(const char *module_base, const char *fn) {
     static const char *const prefixes[] = {
-        "CpuProfiler::prof_handler", "ProfileHandler::", "ProfileData::Add",
-        "ProfileData::Evict",        "ProfileData::FlushEvicted", "GetStackTrace",
+        "CpuProfiler::prof_handler",
+        "ProfileHandler::",
+        "ProfileData::Add",
+        "ProfileData::Evict",
+        "ProfileData::FlushEvicted",
+        "GetStackTrace",
         "GetStackFrames",
     };
     if (strncmp(module_base, "libprofiler", 11) != 0)
@@ -507,7 +520,8 @@ static int symbols_inline(symbols *s, Dwfl_Module *mod, uint64_t pc, symbols_fra
         symbols_frame **v = realloc(s->inl, (s->ninl + 1) * sizeof *v);
         if (v != NULL)
             s->inl = v;
-        if (fr == NULL || v == NULL || (name && (name = symbols_intern(s, name)) == NULL)) {
+        if (fr == NULL || v == NULL ||
+            (name && (name = symbols_intern(s, name)) == NULL)) {
             free(fr);
             rc = -1;
             break;
@@ -569,8 +583,10 @@ static int symbols_one(symbols *s, uint64_t pc, symbols_frame *f) {
     if (mod == NULL) {
         /* Not a file libdwfl can read: name special mappings ("[vdso]"). */
         for (size_t i = 0; i < s->nlines; i++)
-            if (s->lines[i].path[0] == '[' && pc >= s->lines[i].lo && pc < s->lines[i].hi) {
-                if ((f->function = f->module = symbols_intern(s, s->lines[i].path)) == NULL)
+            if (s->lines[i].path[0] == '[' && pc >= s->lines[i].lo &&
+                pc < s->lines[i].hi) {
+                if ((f->function = f->module = symbols_intern(s, s->lines[i].path)) ==
+                    NULL)
                     return -1;
                 break;
             }
@@ -600,7 +616,8 @@ static int symbols_one(symbols *s, uint64_t pc, symbols_frame *f) {
             Dwarf_Frame *fr = NULL;
             Dwarf_Addr start = 0, end = 0;
             bool sig;
-            if (m->cfi != NULL && dwarf_cfi_addrframe(m->cfi, pc - m->cfi_bias, &fr) == 0 &&
+            if (m->cfi != NULL &&
+                dwarf_cfi_addrframe(m->cfi, pc - m->cfi_bias, &fr) == 0 &&
                 dwarf_frame_info(fr, &start, &end, &sig) >= 0) {
                 /* start/end are one CFI row's range; the function starts at
                  * its FDE's start when .eh_frame_hdr tells us. */
@@ -619,7 +636,8 @@ static int symbols_one(symbols *s, uint64_t pc, symbols_frame *f) {
     if (m->has_dwarf) {
         Dwfl_Line *line = dwfl_module_getsrc(mod, pc);
         int lineno = 0;
-        const char *src = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
+        const char *src =
+            line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
         if (src != NULL) {
             if ((f->file = symbols_intern(s, src)) == NULL)
                 return -1;

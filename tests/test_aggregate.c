@@ -35,7 +35,7 @@ static void put(uint64_t w) {
     len += 8;
 }
 
-#define LEAF(f) ((uint64_t)(uintptr_t)&f + 1)
+#define LEAF(f)   ((uint64_t)(uintptr_t)&f + 1)
 #define CALLER(f) ((uint64_t)(uintptr_t)&f + 2)
 
 /* Build a 64-bit profile: the records given, then this process's maps. */
@@ -73,15 +73,14 @@ static uint64_t edge(const aggregate *a, const char *caller, const char *callee)
 }
 
 #define FLAT(a, n) (fn_index(a, n) < 0 ? -1 : (long long)(a)->fns[fn_index(a, n)].flat)
-#define CUM(a, n) (fn_index(a, n) < 0 ? -1 : (long long)(a)->fns[fn_index(a, n)].cum)
+#define CUM(a, n)  (fn_index(a, n) < 0 ? -1 : (long long)(a)->fns[fn_index(a, n)].cum)
 
 static void test_counts(void) {
     const uint64_t w[] = {
-        3, 4, LEAF(fa), CALLER(fb), CALLER(fa), CALLER(fmain), /* recursion */
-        2, 2, LEAF(fb), CALLER(fmain),
-        4, 1, LEAF(fc),
-        1, 1, LEAF(fc), /* duplicate record */
-        1, 2, 0x10, CALLER(fmain),
+        3,        4, LEAF(fa), CALLER(fb),    CALLER(fa), CALLER(fmain), /* recursion */
+        2,        2, LEAF(fb), CALLER(fmain), 4,          1,
+        LEAF(fc), 1, 1,        LEAF(fc), /* duplicate record */
+        1,        2, 0x10,     CALLER(fmain),
     };
     profile *p = make_profile(w, sizeof w / sizeof w[0]);
     aggregate *a = NULL;
@@ -171,8 +170,10 @@ static void test_categories_errors(void) {
     CHECK_EQ_STR(categories_match(NULL, "libc.so.6", "malloc"), "other");
     error_clear(&err);
     CHECK_EQ_INT(categories_load(&c, OVERHEAD_CATEGORIES_FILE, &err), 0);
-    CHECK_EQ_STR(categories_match(c, "libjansson.so.4", "json_dumps"), "JSON serialization");
-    CHECK_EQ_STR(categories_match(c, "libnats.so.3.6", "natsConn_publish"), "NATS client");
+    CHECK_EQ_STR(categories_match(c, "libjansson.so.4", "json_dumps"),
+                 "JSON serialization");
+    CHECK_EQ_STR(categories_match(c, "libnats.so.3.6", "natsConn_publish"),
+                 "NATS client");
     CHECK_EQ_STR(categories_match(c, "libc.so.6", "malloc"), "memory allocation");
     CHECK_EQ_STR(categories_match(c, "libc.so.6", "__lll_lock_wait"),
                  "thread hand-off / event loop");
