@@ -3,6 +3,7 @@
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
+#include <errno.h>
 #include <gelf.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -332,8 +333,10 @@ static void symbols_load_module(symbols *s, module *m) {
     m->loaded = 1;
     Elf *elf = dwfl_module_getelf(m->mod, &m->bias);
     if (elf == NULL) {
-        symbols_warn(s, "cannot read %s (%s): its addresses stay unnamed", m->path,
-                     dwfl_errmsg(-1));
+        struct stat st;
+        int e = stat(m->path, &st) != 0 ? errno : 0;
+        symbols_warn(s, "cannot read %s (%s): its functions are unnamed", m->path,
+                     e ? strerror(e) : dwfl_errmsg(-1));
         return;
     }
     m->ok = 1;
@@ -596,8 +599,12 @@ static int symbols_one(symbols *s, uint64_t pc, symbols_frame *f) {
     if (m == NULL)
         return -1;
     f->module = m->base;
-    if (!m->ok)
-        return 0;
+    if (!m->ok) {
+        /* The file could not be read: the function is unknown, the library not. */
+        char name[512];
+        snprintf(name, sizeof name, "[%s]", m->base);
+        return (f->function = symbols_intern(s, name)) == NULL ? -1 : 0;
+    }
     sym *sy = symbols_find(m, pc);
     if (sy != NULL) {
         if (sy->name == NULL && (sy->name = symbols_display(s, sy->raw)) == NULL)
