@@ -510,7 +510,7 @@ int aggregate_add(aggregate *a, const profile *p, const char *label, error *err)
             goto nomem;
         a->nwarnings++;
     }
-    static uint32_t ids[AGGREGATE_MAX_DEPTH];
+    uint32_t ids[AGGREGATE_MAX_DEPTH]; /* 8 KiB */
     for (size_t s = 0; s < p->nstacks; s++) {
         const profile_stack *st = &p->stacks[s];
         const uint32_t *uid = pos_uid + st->first;
