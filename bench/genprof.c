@@ -96,7 +96,8 @@ int main(int argc, char **argv) {
     put(out, 0), put(out, 3), put(out, 0), put(out, 4000), put(out, 0);
     uint64_t left = samples;
     for (uint64_t s = 0; s < nstacks; s++) {
-        uint64_t count = s + 1 == nstacks ? left : 1 + next() % (2 * samples / nstacks - 1);
+        uint64_t count =
+            s + 1 == nstacks ? left : 1 + next() % (2 * samples / nstacks - 1);
         if (count > left - (nstacks - 1 - s))
             count = left - (nstacks - 1 - s);
         left -= count;

@@ -8,6 +8,10 @@
 #include "stats.h"
 #include "symbols.h"
 
+/* Frames of one symbolized stack at most: the profiler's depth cap, each
+ * frame possibly expanded by inlined calls. Deeper stacks are cut. */
+#define AGGREGATE_MAX_DEPTH (PROFILE_MAX_DEPTH * 8)
+
 /* An open-addressing index: slots hold element index + 1 (0 = empty); the
  * elements' hashes live in a parallel array so the index can be rebuilt. */
 typedef struct itab {
@@ -40,6 +44,7 @@ typedef struct aggregate_internal {
     uint64_t serial;
 } aggregate_internal;
 
+/* Mix 'v' into hash 'h' (for pointer, id and pc keys). */
 static uint64_t aggregate_mix(uint64_t h, uint64_t v) {
     h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
     h *= 0xff51afd7ed558ccdull;
@@ -60,11 +65,14 @@ static int aggregate_reserve(void **arr, size_t *cap, size_t n, size_t size) {
     return 0;
 }
 
-/* Grow an index to hold n + 1 elements at load <= 1/2. */
-static int itab_reserve(itab *t, size_t n, const uint64_t *hashes) {
-    if ((n + 1) * 2 <= t->cap)
+/* Grow an index holding 'n' elements (hashes[0..n-1]) so that 'want'
+ * elements fit at load <= 1/2. */
+static int itab_reserve_for(itab *t, size_t n, size_t want, const uint64_t *hashes) {
+    if (want * 2 <= t->cap)
         return 0;
     size_t cap = t->cap ? t->cap * 2 : 256;
+    while (want * 2 > cap)
+        cap *= 2;
     uint32_t *s = calloc(cap, sizeof *s);
     if (s == NULL)
         return -1;
@@ -78,6 +86,11 @@ static int itab_reserve(itab *t, size_t n, const uint64_t *hashes) {
     t->slots = s;
     t->cap = cap;
     return 0;
+}
+
+/* Grow an index holding 'n' elements to take one more. */
+static int itab_reserve(itab *t, size_t n, const uint64_t *hashes) {
+    return itab_reserve_for(t, n, n + 1, hashes);
 }
 
 /* Intern a string (NULL stays NULL). Returns NULL and sets *oom on failure. */
@@ -129,7 +142,8 @@ static long aggregate_lib(aggregate *a, const char *name) {
     }
     size_t c1 = in->cap_libs, c2 = in->cap_libs;
     if (aggregate_reserve((void **)&a->libs, &c1, a->nlibs, sizeof *a->libs) != 0 ||
-        aggregate_reserve((void **)&in->lib_stamp, &c2, a->nlibs, sizeof *in->lib_stamp) ||
+        aggregate_reserve((void **)&in->lib_stamp, &c2, a->nlibs,
+                          sizeof *in->lib_stamp) ||
         aggregate_reserve((void **)&in->lib_hash, &in->cap_libs, a->nlibs,
                           sizeof *in->lib_hash) != 0)
         return -1;
@@ -306,22 +320,34 @@ int aggregate_new(aggregate **out, error *err) {
     return 0;
 }
 
-static int aggregate_cmp_u64(const void *x, const void *y) {
-    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-    return a < b ? -1 : a > b;
-}
+/* A distinct pc and its first-seen id, for sorting. */
+typedef struct aggregate_upc {
+    uint64_t pc;
+    uint32_t uid;
+} aggregate_upc;
 
-/* Position of 'pc' in the sorted unique array (it is there). */
-static size_t aggregate_find_pc(const uint64_t *u, size_t n, uint64_t pc) {
-    size_t lo = 0, hi = n;
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (u[mid] <= pc)
-            lo = mid;
-        else
-            hi = mid;
+/* Sort v[0..n-1] by pc: LSD radix sort, 8 bits a pass, skipping the passes
+ * where every key has the same byte (the high bytes of addresses mostly).
+ * Uses 'tmp' (n items). Faster than qsort on the 10^5..10^6 pcs of a big
+ * profile. */
+static void aggregate_sort_upc(aggregate_upc *v, aggregate_upc *tmp, size_t n) {
+    aggregate_upc *src = v, *dst = tmp;
+    for (unsigned shift = 0; shift < 64; shift += 8) {
+        size_t count[257] = {0};
+        for (size_t i = 0; i < n; i++)
+            count[((src[i].pc >> shift) & 0xff) + 1]++;
+        if (n == 0 || count[((src[0].pc >> shift) & 0xff) + 1] == n)
+            continue;
+        for (int b = 0; b < 256; b++)
+            count[b + 1] += count[b];
+        for (size_t i = 0; i < n; i++)
+            dst[count[(src[i].pc >> shift) & 0xff]++] = src[i];
+        aggregate_upc *t = src;
+        src = dst;
+        dst = t;
     }
-    return lo;
+    if (src != v)
+        memcpy(v, src, n * sizeof *v);
 }
 
 /* Add one profile stack, already mapped to function ids (profiler frames
@@ -355,51 +381,125 @@ static int aggregate_count_stack(aggregate *a, const uint32_t *ids, uint32_t dep
             in->lib_stamp[l] = in->serial;
             a->libs[l].cum += count;
         }
-        if (i + 1 < depth && aggregate_edge_add(a, ids[i + 1], id, count) != 0)
-            return -1;
     }
     return aggregate_stack_add(a, ids, depth, count);
 }
 
+/* Number the distinct pcs of 'p' in one hashing pass: pos_uid[i] is the id
+ * of p->pcs[i]; sorted[0..*nu-1] holds each distinct pc with its id, by pc
+ * (so that symbols walks each module's table in order). */
+static int aggregate_number_pcs(const profile *p, uint32_t *pos_uid,
+                                aggregate_upc *sorted, size_t *nu) {
+    size_t cap = 64;
+    while (cap < 2 * p->npcs)
+        cap *= 2;
+    uint32_t *tab = calloc(cap, sizeof *tab);
+    aggregate_upc *tmp = malloc((p->npcs ? p->npcs : 1) * sizeof *tmp);
+    if (tab == NULL || tmp == NULL) {
+        free(tab);
+        free(tmp);
+        return -1;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < p->npcs; i++) {
+        uint64_t pc = p->pcs[i];
+        size_t j = aggregate_mix(7, pc) & (cap - 1);
+        while (tab[j] != 0 && sorted[tab[j] - 1].pc != pc)
+            j = (j + 1) & (cap - 1);
+        if (tab[j] == 0) {
+            sorted[n] = (aggregate_upc){pc, (uint32_t)n};
+            tab[j] = (uint32_t)++n;
+        }
+        pos_uid[i] = tab[j] - 1;
+    }
+    free(tab);
+    aggregate_sort_upc(sorted, tmp, n);
+    free(tmp);
+    *nu = n;
+    return 0;
+}
+
+/* Reserve room for 'stacks' more merged stacks and 'frames' more frames. */
+static int aggregate_presize(aggregate *a, size_t stacks, size_t frames) {
+    aggregate_internal *in = a->in;
+    size_t want = a->nstacks + stacks;
+    if (want > in->cap_stacks) {
+        aggregate_stack *s = realloc(a->stacks, want * sizeof *s);
+        if (s == NULL)
+            return -1;
+        a->stacks = s;
+        uint64_t *h = realloc(in->stack_hash, want * sizeof *h);
+        if (h == NULL)
+            return -1;
+        in->stack_hash = h;
+        in->cap_stacks = want;
+    }
+    if (in->nframes + frames > in->cap_frames) {
+        uint32_t *f = realloc(a->frames, (in->nframes + frames) * sizeof *f);
+        if (f == NULL)
+            return -1;
+        a->frames = f;
+        in->cap_frames = in->nframes + frames;
+    }
+    return itab_reserve_for(&in->stack_tab, a->nstacks, want + 1, in->stack_hash);
+}
+
 int aggregate_add(aggregate *a, const profile *p, const char *label, error *err) {
     int rc = -1, oom = 0;
-    uint64_t *u = NULL;
-    symbols_frame *frames = NULL;
-    uint32_t *ufn = NULL;
+    uint64_t *sp = NULL;
+    aggregate_upc *su = NULL;
+    uint32_t *pos_uid = NULL;
+    symbols_frame *sorted_frames = NULL, *frames = NULL;
+    uint32_t *cstart = NULL, *clen = NULL, *chain = NULL;
+    size_t nchain = 0, cap_chain = 0;
     const char **ufile = NULL, **uname = NULL;
     symbols *sy = NULL;
-    size_t nu = 0;
-    if (p->npcs > 0) {
-        u = malloc(p->npcs * sizeof *u);
-        if (u == NULL)
-            goto nomem;
-        memcpy(u, p->pcs, p->npcs * sizeof *u);
-        qsort(u, p->npcs, sizeof *u, aggregate_cmp_u64);
-        for (size_t i = 0; i < p->npcs; i++)
-            if (nu == 0 || u[i] != u[nu - 1])
-                u[nu++] = u[i];
-    }
+    size_t nu = 0, n1 = p->npcs ? p->npcs : 1;
+    pos_uid = malloc(n1 * sizeof *pos_uid);
+    su = malloc(n1 * sizeof *su);
+    if (pos_uid == NULL || su == NULL || aggregate_number_pcs(p, pos_uid, su, &nu) != 0 ||
+        aggregate_presize(a, p->nstacks, p->npcs) != 0)
+        goto nomem;
     if (symbols_new(&sy, p->maps, p->maps_len, label, err) != 0)
         goto done;
-    frames = calloc(nu ? nu : 1, sizeof *frames);
-    ufn = calloc(nu ? nu : 1, sizeof *ufn);
-    ufile = calloc(nu ? nu : 1, sizeof *ufile);
-    uname = calloc(nu ? nu : 1, sizeof *uname);
-    if (frames == NULL || ufn == NULL || ufile == NULL || uname == NULL)
+    size_t u1 = nu ? nu : 1;
+    sp = malloc(u1 * sizeof *sp);
+    sorted_frames = calloc(u1, sizeof *sorted_frames);
+    frames = calloc(u1, sizeof *frames);
+    cstart = calloc(u1, sizeof *cstart);
+    clen = calloc(u1, sizeof *clen);
+    ufile = calloc(u1, sizeof *ufile);
+    uname = calloc(u1, sizeof *uname);
+    if (sp == NULL || sorted_frames == NULL || frames == NULL || cstart == NULL ||
+        clen == NULL || ufile == NULL || uname == NULL)
         goto nomem;
-    if (symbols_resolve(sy, u, nu, frames, err) != 0)
+    for (size_t k = 0; k < nu; k++)
+        sp[k] = su[k].pc;
+    if (symbols_resolve(sy, sp, nu, sorted_frames, err) != 0)
         goto done;
+    for (size_t k = 0; k < nu; k++)
+        frames[su[k].uid] = sorted_frames[k];
+    /* Each distinct pc becomes a chain of function ids, innermost first:
+     * the functions DWARF says were inlined there, then the symbol's. */
     for (size_t i = 0; i < nu; i++) {
-        const char *name = aggregate_intern(a, frames[i].function, &oom);
-        const char *module = aggregate_intern(a, frames[i].module, &oom);
-        ufile[i] = aggregate_intern(a, frames[i].file, &oom);
-        if (oom)
-            goto nomem;
-        uname[i] = name;
-        long id = aggregate_fn_get(a, &frames[i], name, module, ufile[i]);
-        if (id < 0)
-            goto nomem;
-        ufn[i] = (uint32_t)id;
+        cstart[i] = (uint32_t)nchain;
+        for (const symbols_frame *fr = &frames[i]; fr != NULL; fr = fr->inlined_into) {
+            const char *name = aggregate_intern(a, fr->function, &oom);
+            const char *module = aggregate_intern(a, fr->module, &oom);
+            const char *file = aggregate_intern(a, fr->file, &oom);
+            if (oom)
+                goto nomem;
+            if (fr == &frames[i]) {
+                uname[i] = name;
+                ufile[i] = file;
+            }
+            long id = aggregate_fn_get(a, fr, name, module, file);
+            if (id < 0 || aggregate_reserve((void **)&chain, &cap_chain, nchain,
+                                            sizeof *chain) != 0)
+                goto nomem;
+            chain[nchain++] = (uint32_t)id;
+        }
+        clen[i] = (uint32_t)(nchain - cstart[i]);
     }
     for (size_t w = 0; w < symbols_warning_count(sy); w++) {
         char **ws = realloc(a->warnings, (a->nwarnings + 1) * sizeof *ws);
@@ -410,35 +510,30 @@ int aggregate_add(aggregate *a, const profile *p, const char *label, error *err)
             goto nomem;
         a->nwarnings++;
     }
-    uint32_t ids[PROFILE_MAX_DEPTH];
+    uint32_t ids[AGGREGATE_MAX_DEPTH]; /* 8 KiB */
     for (size_t s = 0; s < p->nstacks; s++) {
         const profile_stack *st = &p->stacks[s];
-        uint32_t depth = 0;
+        const uint32_t *uid = pos_uid + st->first;
+        uint32_t depth = 0, kept = 0;
         const char *leaf_file = NULL;
-        size_t kept = 0;
-        for (uint32_t k = 0; k < st->depth; k++) {
-            size_t ix = aggregate_find_pc(u, nu, p->pcs[st->first + k]);
-            if (frames[ix].profiler)
-                continue;
-            if (depth == 0)
-                leaf_file = ufile[ix];
-            ids[depth++] = ufn[ix];
-            kept++;
-        }
-        if (depth == 0) {
-            /* Only profiler frames: nothing to strip them in favour of. */
+        for (int all = 0; all <= 1 && depth == 0; all++) {
+            /* First without the profiler's frames; if nothing else is left,
+             * keep them: there is nothing to strip them in favour of. */
             for (uint32_t k = 0; k < st->depth; k++) {
-                size_t ix = aggregate_find_pc(u, nu, p->pcs[st->first + k]);
+                if (!all && frames[uid[k]].profiler)
+                    continue;
                 if (depth == 0)
-                    leaf_file = ufile[ix];
-                ids[depth++] = ufn[ix];
+                    leaf_file = ufile[uid[k]];
+                kept++;
+                for (uint32_t c = 0; c < clen[uid[k]] && depth < AGGREGATE_MAX_DEPTH; c++)
+                    ids[depth++] = chain[cstart[uid[k]] + c];
             }
-        } else if (kept < st->depth) {
-            for (uint32_t k = 0; k < st->depth; k++) {
-                size_t ix = aggregate_find_pc(u, nu, p->pcs[st->first + k]);
-                if (frames[ix].profiler && aggregate_strip(a, uname[ix], st->count) != 0)
+        }
+        if (kept < st->depth) {
+            for (uint32_t k = 0; k < st->depth; k++)
+                if (frames[uid[k]].profiler &&
+                    aggregate_strip(a, uname[uid[k]], st->count) != 0)
                     goto nomem;
-            }
         }
         if (aggregate_count_stack(a, ids, depth, st->count, leaf_file) != 0)
             goto nomem;
@@ -452,13 +547,51 @@ int aggregate_add(aggregate *a, const profile *p, const char *label, error *err)
 nomem:
     error_set(err, ERR_NOMEM, "%s: out of memory", label);
 done:
-    free(u);
+    free(sp);
+    free(su);
+    free(pos_uid);
+    free(sorted_frames);
     free(frames);
-    free(ufn);
+    free(cstart);
+    free(clen);
+    free(chain);
     free(ufile);
     free(uname);
     symbols_free(sy);
     return rc;
+}
+
+int aggregate_edges(aggregate *a, error *err) {
+    aggregate_internal *in = a->in;
+    a->nedges = 0;
+    if (in->edge_tab.slots != NULL)
+        memset(in->edge_tab.slots, 0, in->edge_tab.cap * sizeof *in->edge_tab.slots);
+    /* At most one edge per frame: size the arrays once, not by doubling. */
+    size_t ew = in->nframes + 1;
+    if (ew > in->cap_edges) {
+        aggregate_edge *e = realloc(a->edges, ew * sizeof *e);
+        if (e != NULL)
+            a->edges = e;
+        uint64_t *st = e ? realloc(in->edge_stamp, ew * sizeof *st) : NULL;
+        if (st != NULL)
+            in->edge_stamp = st;
+        uint64_t *h = st ? realloc(in->edge_hash, ew * sizeof *h) : NULL;
+        if (h == NULL)
+            return error_set(err, ERR_NOMEM, "out of memory");
+        in->edge_hash = h;
+        in->cap_edges = ew;
+    }
+    if (itab_reserve_for(&in->edge_tab, 0, ew, in->edge_hash) != 0)
+        return error_set(err, ERR_NOMEM, "out of memory");
+    for (size_t s = 0; s < a->nstacks; s++) {
+        const aggregate_stack *st = &a->stacks[s];
+        const uint32_t *ids = a->frames + st->first;
+        in->serial++;
+        for (uint32_t i = 0; i + 1 < st->depth; i++)
+            if (aggregate_edge_add(a, ids[i + 1], ids[i], st->count) != 0)
+                return error_set(err, ERR_NOMEM, "out of memory");
+    }
+    return 0;
 }
 
 void aggregate_set_rate(aggregate *a, double rate_hz) {
@@ -506,6 +639,7 @@ static int aggregate_cmp_fn(const void *x, const void *y) {
     return c ? c : strcmp(a->name, b->name);
 }
 
+/* Diff rows by decreasing |delta| (per unit when known), then by name. */
 static int aggregate_cmp_row(const void *x, const void *y) {
     const aggregate_diff_row *a = x, *b = y;
     double da = isnan(a->delta_unit) ? fabs(a->delta_s) : fabs(a->delta_unit);
@@ -540,7 +674,8 @@ int aggregate_diff(aggregate_diff_row **rows, size_t *nrows, const aggregate *ba
         error_set(err, ERR_NOMEM, "out of memory");
         goto done;
     }
-    double bs = aggregate_seconds_per_sample(base), ns = aggregate_seconds_per_sample(new);
+    double bs = aggregate_seconds_per_sample(base),
+           ns = aggregate_seconds_per_sample(new);
     size_t i = 0, j = 0, n = 0;
     while (i < base->nfns || j < new->nfns) {
         const aggregate_fn *b = i < base->nfns ? &base->fns[bi[i]] : NULL;
@@ -564,7 +699,7 @@ int aggregate_diff(aggregate_diff_row **rows, size_t *nrows, const aggregate *ba
         if (row->base == 0 && row->new == 0)
             continue;
         row->base_s = (double)row->base * bs;
-        row->new_s = (double)row->new * ns;
+        row->new_s = (double)row->new *ns;
         row->delta_s = row->new_s - row->base_s;
         if (base_units > 0 && new_units > 0) {
             row->base_unit = row->base_s / base_units;

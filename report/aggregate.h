@@ -50,8 +50,8 @@ typedef struct aggregate_internal aggregate_internal;
 typedef struct aggregate {
     size_t nprofiles;
     uint64_t samples;
-    double header_seconds;   /* sum over profiles of samples x header period */
-    double rate_hz;          /* measured samples per CPU-second, 0 when unknown */
+    double header_seconds; /* sum over profiles of samples x header period */
+    double rate_hz;        /* measured samples per CPU-second, 0 when unknown */
     uint64_t unnamed_samples;
     uint64_t capped_samples; /* samples on stacks at the depth cap */
     uint64_t stripped_frames;
@@ -59,7 +59,7 @@ typedef struct aggregate {
     aggregate_fn *fns;
     aggregate_count *libs;
     aggregate_count *files;
-    aggregate_edge *edges;
+    aggregate_edge *edges; /* filled by aggregate_edges() */
     aggregate_stack *stacks;
     uint32_t *frames;
     aggregate_count *stripped;   /* profiler frames removed: name, frames (in flat) */
@@ -75,6 +75,11 @@ int aggregate_new(aggregate **out, error *err);
  * prefixes warnings and errors. On error 'a' may hold part of the profile:
  * discard it. */
 int aggregate_add(aggregate *a, const profile *p, const char *label, error *err);
+
+/* Compute a->edges (caller -> callee, counted once per stack) from the
+ * merged stacks. Edges are not kept up to date by aggregate_add, because
+ * most outputs do not need them: call this after the last add. */
+int aggregate_edges(aggregate *a, error *err);
 
 /* Use a measured sampling rate (samples per CPU-second, e.g. from a run
  * record) instead of the header period to convert samples to time. */
@@ -94,12 +99,12 @@ int aggregate_few(uint64_t k, uint64_t n);
 /* One row of a diff: a function present in either side. */
 typedef struct aggregate_diff_row {
     const char *name, *module;
-    uint64_t base, new;      /* flat samples */
-    double base_s, new_s;    /* CPU seconds */
+    uint64_t base, new;                     /* flat samples */
+    double base_s, new_s;                   /* CPU seconds */
     double base_unit, new_unit, delta_unit; /* seconds per unit of work; NAN
                                                when units are not given */
-    double delta_s;          /* new_s - base_s */
-    double z, p;             /* two-proportion z-test of the flat shares */
+    double delta_s;                         /* new_s - base_s */
+    double z, p;                            /* two-proportion z-test of the flat shares */
 } aggregate_diff_row;
 
 /* Compare flat samples per function. 'base_units'/'new_units' (e.g. events
@@ -107,8 +112,7 @@ typedef struct aggregate_diff_row {
  * decreasing |delta| (per unit when given, else raw). *rows is freed with
  * free(); its strings belong to the aggregates. */
 int aggregate_diff(aggregate_diff_row **rows, size_t *nrows, const aggregate *base,
-                   const aggregate *new, double base_units, double new_units,
-                   error *err);
+                   const aggregate *new, double base_units, double new_units, error *err);
 
 /* Free an aggregate. NULL is a no-op. */
 void aggregate_free(aggregate *a);

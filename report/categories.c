@@ -7,6 +7,7 @@
 
 #include "fileio.h"
 
+/* The fixed category names; rules must use exactly these. */
 const char *const categories_names[] = {
     "JSON serialization",
     "NATS client",
@@ -77,7 +78,8 @@ int categories_parse(categories **out, const char *text, const char *label, erro
             if (strcmp(f[0], categories_names[i]) == 0)
                 cat = categories_names[i];
         if (cat == NULL) {
-            error_set(err, ERR_INPUT, "%s:%d: unknown category '%s'", label, lineno, f[0]);
+            error_set(err, ERR_INPUT, "%s:%d: unknown category '%s'", label, lineno,
+                      f[0]);
             goto done;
         }
         rule *r = realloc(c->rules, (c->n + 1) * sizeof *r);
@@ -115,7 +117,8 @@ int categories_load(categories **out, const char *path, error *err) {
     return rc;
 }
 
-const char *categories_match(const categories *c, const char *module, const char *function) {
+const char *categories_match(const categories *c, const char *module,
+                             const char *function) {
     for (size_t i = 0; c != NULL && i < c->n; i++)
         if (fnmatch(c->rules[i].lib, module, 0) == 0 &&
             fnmatch(c->rules[i].fn, function, 0) == 0)

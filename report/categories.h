@@ -27,7 +27,8 @@ int categories_load(categories **out, const char *path, error *err);
 
 /* The category of a function in a library (never NULL; "other" when no rule
  * matches). The string is static. */
-const char *categories_match(const categories *c, const char *module, const char *function);
+const char *categories_match(const categories *c, const char *module,
+                             const char *function);
 
 /* Number of rules. */
 size_t categories_rules(const categories *c);

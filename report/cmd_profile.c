@@ -22,11 +22,11 @@
 /* Options shared by the subcommands. */
 typedef struct opts {
     const char *cmd;
-    const char *output;     /* -o FILE, NULL for stdout */
-    const char *categories; /* rules file */
-    double rate;            /* --rate HZ: measured samples per CPU-second */
-    int cum, lib;           /* top --cum, --lib */
-    long nodecount;         /* top --nodecount N, 0 = all */
+    const char *output;             /* -o FILE, NULL for stdout */
+    const char *categories;         /* rules file */
+    double rate;                    /* --rate HZ: measured samples per CPU-second */
+    int cum, lib;                   /* top --cum, --lib */
+    long nodecount;                 /* top --nodecount N, 0 = all */
     double base_events, new_events; /* diff */
 } opts;
 
@@ -79,6 +79,8 @@ static int cmd_profile_emit(const opts *o, const char *buf, size_t len) {
     return 0;
 }
 
+/* qsort comparators over row indexes into cmd_sort_counts: by flat, then
+ * cum, then name (so equal rows print in a stable order); or by cum first. */
 static const aggregate_count *cmd_sort_counts;
 static int cmd_cmp_count(const void *x, const void *y) {
     const aggregate_count *a = &cmd_sort_counts[*(const size_t *)x];
@@ -109,6 +111,7 @@ static aggregate_count *cmd_rows(const aggregate *a, int lib, size_t *n) {
     return r;
 }
 
+/* Row indexes in print order; NULL when out of memory. Caller frees. */
 static size_t *cmd_order(const aggregate_count *rows, size_t n, int by_cum) {
     size_t *ix = malloc((n ? n : 1) * sizeof *ix);
     if (ix == NULL)
@@ -120,6 +123,7 @@ static size_t *cmd_order(const aggregate_count *rows, size_t n, int by_cum) {
     return ix;
 }
 
+/* overhead top: header lines, then pprof's -top columns. */
 static int cmd_top_run(const aggregate *a, const opts *o) {
     char *buf = NULL;
     size_t len = 0, n = 0;
@@ -149,13 +153,15 @@ static int cmd_top_run(const aggregate *a, const opts *o) {
     if (a->samples == 0)
         fprintf(f, "# the profile has no samples\n");
     uint64_t sum = 0;
-    size_t shown = o->nodecount > 0 && (size_t)o->nodecount < n ? (size_t)o->nodecount : n;
+    size_t shown =
+        o->nodecount > 0 && (size_t)o->nodecount < n ? (size_t)o->nodecount : n;
     for (size_t k = 0; k < shown; k++) {
         const aggregate_count *r = &rows[ix[k]];
         sum += r->flat;
-        fprintf(f, "%8llu %5.1f%% %5.1f%% %8llu %5.1f%% %s\n", (unsigned long long)r->flat,
-                100.0 * (double)r->flat / total, 100.0 * (double)sum / total,
-                (unsigned long long)r->cum, 100.0 * (double)r->cum / total, r->name);
+        fprintf(f, "%8llu %5.1f%% %5.1f%% %8llu %5.1f%% %s\n",
+                (unsigned long long)r->flat, 100.0 * (double)r->flat / total,
+                100.0 * (double)sum / total, (unsigned long long)r->cum,
+                100.0 * (double)r->cum / total, r->name);
     }
     fclose(f);
     int rc = cmd_profile_emit(o, buf, len);
@@ -174,16 +180,16 @@ static json_t *cmd_json_counts(const aggregate_count *rows, size_t n, const aggr
         const aggregate_count *r = &rows[ix[k]];
         double lo, hi;
         stats_wilson((double)r->flat, (double)a->samples, STATS_Z95, &lo, &hi);
-        json_t *o = json_pack("{s:s, s:I, s:I, s:f, s:[f,f], s:b}", "name", r->name,
-                              "flat", (json_int_t)r->flat, "cum", (json_int_t)r->cum,
-                              "flat_share",
-                              a->samples ? (double)r->flat / (double)a->samples : 0.0,
-                              "flat_ci95", lo, hi, "few_samples",
-                              aggregate_few(r->flat, a->samples));
+        json_t *o = json_pack(
+            "{s:s, s:I, s:I, s:f, s:[f,f], s:b}", "name", r->name, "flat",
+            (json_int_t)r->flat, "cum", (json_int_t)r->cum, "flat_share",
+            a->samples ? (double)r->flat / (double)a->samples : 0.0, "flat_ci95", lo, hi,
+            "few_samples", aggregate_few(r->flat, a->samples));
         if (with_unnamed && o != NULL) {
             json_object_set_new(o, "unnamed", json_integer((json_int_t)r->unnamed));
-            json_object_set_new(o, "unnamed_share",
-                                json_real(r->flat ? (double)r->unnamed / (double)r->flat : 0));
+            json_object_set_new(
+                o, "unnamed_share",
+                json_real(r->flat ? (double)r->unnamed / (double)r->flat : 0));
         }
         json_array_append_new(arr, o);
     }
@@ -191,7 +197,14 @@ static json_t *cmd_json_counts(const aggregate_count *rows, size_t n, const aggr
     return arr;
 }
 
-static int cmd_json_run(const aggregate *a, const opts *o, char **paths, int n) {
+/* overhead json: the overhead.profile/1 document. */
+static int cmd_json_run(aggregate *a, const opts *o, char **paths, int n) {
+    error err;
+    error_clear(&err);
+    if (aggregate_edges(a, &err) != 0) {
+        fprintf(stderr, "overhead %s: %s\n", o->cmd, err.text);
+        return 1;
+    }
     double spp = aggregate_seconds_per_sample(a);
     json_t *root = json_object();
     json_object_set_new(root, "schema", json_string("overhead.profile/1"));
@@ -204,12 +217,13 @@ static int cmd_json_run(const aggregate *a, const opts *o, char **paths, int n) 
     json_object_set_new(root, "seconds_source",
                         json_string(a->rate_hz > 0 ? "measured rate" : "header period"));
     json_object_set_new(root, "seconds_per_sample", json_real(spp));
-    json_object_set_new(root, "unnamed_samples", json_integer((json_int_t)a->unnamed_samples));
-    json_object_set_new(root, "unnamed_share",
-                        json_real(a->samples ? (double)a->unnamed_samples /
-                                                   (double)a->samples
-                                             : 0.0));
-    json_object_set_new(root, "capped_samples", json_integer((json_int_t)a->capped_samples));
+    json_object_set_new(root, "unnamed_samples",
+                        json_integer((json_int_t)a->unnamed_samples));
+    json_object_set_new(
+        root, "unnamed_share",
+        json_real(a->samples ? (double)a->unnamed_samples / (double)a->samples : 0.0));
+    json_object_set_new(root, "capped_samples",
+                        json_integer((json_int_t)a->capped_samples));
     json_t *fns = json_array();
     size_t nr = 0;
     aggregate_count *rows = cmd_rows(a, 0, &nr);
@@ -219,8 +233,8 @@ static int cmd_json_run(const aggregate *a, const opts *o, char **paths, int n) 
         double lo, hi;
         stats_wilson((double)f->flat, (double)a->samples, STATS_Z95, &lo, &hi);
         json_t *j = json_pack(
-            "{s:s, s:s, s:b, s:s, s:I, s:I, s:f, s:f, s:[f,f], s:f, s:b}", "name", f->name,
-            "library", f->module, "named", f->named, "category",
+            "{s:s, s:s, s:b, s:s, s:I, s:I, s:f, s:f, s:[f,f], s:f, s:b}", "name",
+            f->name, "library", f->module, "named", f->named, "category",
             f->category ? f->category : "other", "flat", (json_int_t)f->flat, "cum",
             (json_int_t)f->cum, "flat_seconds", (double)f->flat * spp, "flat_share",
             a->samples ? (double)f->flat / (double)a->samples : 0.0, "flat_ci95", lo, hi,
@@ -241,10 +255,10 @@ static int cmd_json_run(const aggregate *a, const opts *o, char **paths, int n) 
                         cmd_json_counts(a->categories, a->ncategories, a, 0));
     json_t *edges = json_array();
     for (size_t i = 0; i < a->nedges; i++)
-        json_array_append_new(edges,
-                              json_pack("{s:I, s:I, s:I}", "caller", (json_int_t)a->edges[i].caller,
-                                        "callee", (json_int_t)a->edges[i].callee, "samples",
-                                        (json_int_t)a->edges[i].samples));
+        json_array_append_new(edges, json_pack("{s:I, s:I, s:I}", "caller",
+                                               (json_int_t)a->edges[i].caller, "callee",
+                                               (json_int_t)a->edges[i].callee, "samples",
+                                               (json_int_t)a->edges[i].samples));
     json_object_set_new(root, "edges", edges);
     json_t *st = json_array();
     for (size_t i = 0; i < a->nstripped; i++)
@@ -280,6 +294,8 @@ static int cmd_json_run(const aggregate *a, const opts *o, char **paths, int n) 
     return rc;
 }
 
+/* overhead folded: one line per merged stack, root first, ';'-separated
+ * (a ';' inside a name becomes ':'), then the sample count. */
 static int cmd_folded_run(const aggregate *a, const opts *o) {
     char *buf = NULL;
     size_t len = 0;
@@ -302,6 +318,7 @@ static int cmd_folded_run(const aggregate *a, const opts *o) {
     return rc;
 }
 
+/* overhead speedscope: one sampled profile, weights in CPU seconds. */
 static int cmd_speedscope_run(const aggregate *a, const opts *o, const char *name) {
     double spp = aggregate_seconds_per_sample(a);
     json_t *frames = json_array();
@@ -323,11 +340,12 @@ static int cmd_speedscope_run(const aggregate *a, const opts *o, const char *nam
         json_array_append_new(weights, json_real((double)s->count * spp));
     }
     json_t *root = json_pack(
-        "{s:s, s:{s:o}, s:[{s:s, s:s, s:s, s:f, s:f, s:o, s:o}], s:s, s:i, s:s}", "$schema",
-        "https://www.speedscope.app/file-format-schema.json", "shared", "frames", frames,
-        "profiles", "type", "sampled", "name", name, "unit", "seconds", "startValue", 0.0,
-        "endValue", (double)a->samples * spp, "samples", samples, "weights", weights,
-        "name", name, "activeProfileIndex", 0, "exporter", "overhead");
+        "{s:s, s:{s:o}, s:[{s:s, s:s, s:s, s:f, s:f, s:o, s:o}], s:s, s:i, s:s}",
+        "$schema", "https://www.speedscope.app/file-format-schema.json", "shared",
+        "frames", frames, "profiles", "type", "sampled", "name", name, "unit", "seconds",
+        "startValue", 0.0, "endValue", (double)a->samples * spp, "samples", samples,
+        "weights", weights, "name", name, "activeProfileIndex", 0, "exporter",
+        "overhead");
     char *text = root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(root);
     if (text == NULL) {
@@ -339,6 +357,7 @@ static int cmd_speedscope_run(const aggregate *a, const opts *o, const char *nam
     return rc;
 }
 
+/* overhead diff: totals, then one row per function by decreasing |delta|. */
 static int cmd_diff_run(const aggregate *b, const aggregate *w, const opts *o) {
     aggregate_diff_row *rows = NULL;
     size_t n = 0;
@@ -358,11 +377,12 @@ static int cmd_diff_run(const aggregate *b, const aggregate *w, const opts *o) {
     int per = o->base_events > 0 && o->new_events > 0;
     double bs = (double)b->samples * aggregate_seconds_per_sample(b);
     double ns = (double)w->samples * aggregate_seconds_per_sample(w);
-    fprintf(f, "Base: %llu samples, %.3f s; new: %llu samples, %.3f s", (unsigned long long)b->samples,
-            bs, (unsigned long long)w->samples, ns);
+    fprintf(f, "Base: %llu samples, %.3f s; new: %llu samples, %.3f s",
+            (unsigned long long)b->samples, bs, (unsigned long long)w->samples, ns);
     if (per)
-        fprintf(f, "; per event: %.3f us -> %.3f us (%+.3f us)", 1e6 * bs / o->base_events,
-                1e6 * ns / o->new_events, 1e6 * (ns / o->new_events - bs / o->base_events));
+        fprintf(f, "; per event: %.3f us -> %.3f us (%+.3f us)",
+                1e6 * bs / o->base_events, 1e6 * ns / o->new_events,
+                1e6 * (ns / o->new_events - bs / o->base_events));
     fprintf(f, "\n%8s %8s %7s %7s %10s %s%8s %8s  %s\n", "base", "new", "base%", "new%",
             "delta_s", per ? "  delta_us/ev " : "", "z", "p", "name (library)");
     for (size_t i = 0; i < n; i++) {
@@ -370,7 +390,8 @@ static int cmd_diff_run(const aggregate *b, const aggregate *w, const opts *o) {
         fprintf(f, "%8llu %8llu %6.2f%% %6.2f%% %+10.4f ", (unsigned long long)r->base,
                 (unsigned long long)r->new,
                 b->samples ? 100.0 * (double)r->base / (double)b->samples : 0.0,
-                w->samples ? 100.0 * (double)r->new / (double)w->samples : 0.0, r->delta_s);
+                w->samples ? 100.0 * (double)r->new / (double)w->samples : 0.0,
+                r->delta_s);
         if (per)
             fprintf(f, "%+12.4f ", 1e6 * r->delta_unit);
         fprintf(f, "%8.2f %8.2g  %s (%s)\n", r->z, r->p, r->name, r->module);
@@ -382,38 +403,41 @@ static int cmd_diff_run(const aggregate *b, const aggregate *w, const opts *o) {
     return rc;
 }
 
+/* The --help text of one of these subcommands. */
 static void cmd_profile_usage(FILE *out, const char *cmd) {
     if (strcmp(cmd, "diff") == 0)
-        fprintf(out,
-                "usage: overhead diff [options] BASE NEW\n"
-                "       overhead diff [options] BASE... -- NEW...\n\n"
-                "Compare flat CPU per function between two sets of gperftools profiles\n"
-                "(each side's profiles are merged), with a two-proportion z-test per row.\n\n"
-                "  --base-events N, --new-events N  work done per side: adds us/event\n"
-                "  --rate HZ         measured samples per CPU-second (else header period)\n"
-                "  -o FILE           write to FILE instead of stdout\n");
+        fprintf(
+            out,
+            "usage: overhead diff [options] BASE NEW\n"
+            "       overhead diff [options] BASE... -- NEW...\n\n"
+            "Compare flat CPU per function between two sets of gperftools profiles\n"
+            "(each side's profiles are merged), with a two-proportion z-test per row.\n\n"
+            "  --base-events N, --new-events N  work done per side: adds us/event\n"
+            "  --rate HZ         measured samples per CPU-second (else header period)\n"
+            "  -o FILE           write to FILE instead of stdout\n");
     else
-        fprintf(out,
-                "usage: overhead %s [options] PROFILE...\n\n"
-                "%s\n\n"
-                "  --rate HZ          measured samples per CPU-second (else header period)\n"
-                "  --categories FILE  category rules (default %s)\n"
-                "  -o FILE            write to FILE instead of stdout\n"
-                "%s",
-                cmd,
-                strcmp(cmd, "top") == 0
-                    ? "Print the functions by flat samples, in pprof's -top columns:\n"
-                      "flat flat% sum% cum cum% name. Several profiles are merged."
-                : strcmp(cmd, "json") == 0
-                    ? "Print the merged profiles as JSON (schema overhead.profile/1)."
-                : strcmp(cmd, "folded") == 0
-                    ? "Print folded stacks (root;...;leaf count) for FlameGraph."
-                    : "Print the merged profiles in speedscope's JSON format.",
-                cmd_data_file("categories.tsv"),
-                strcmp(cmd, "top") == 0 ? "  --cum              sort by cumulative samples\n"
-                                          "  --nodecount N      show at most N rows\n"
-                                          "  --lib              one row per library\n"
-                                        : "");
+        fprintf(
+            out,
+            "usage: overhead %s [options] PROFILE...\n\n"
+            "%s\n\n"
+            "  --rate HZ          measured samples per CPU-second (else header period)\n"
+            "  --categories FILE  category rules (default %s)\n"
+            "  -o FILE            write to FILE instead of stdout\n"
+            "%s",
+            cmd,
+            strcmp(cmd, "top") == 0
+                ? "Print the functions by flat samples, in pprof's -top columns:\n"
+                  "flat flat% sum% cum cum% name. Several profiles are merged."
+            : strcmp(cmd, "json") == 0
+                ? "Print the merged profiles as JSON (schema overhead.profile/1)."
+            : strcmp(cmd, "folded") == 0
+                ? "Print folded stacks (root;...;leaf count) for FlameGraph."
+                : "Print the merged profiles in speedscope's JSON format.",
+            cmd_data_file("categories.tsv"),
+            strcmp(cmd, "top") == 0 ? "  --cum              sort by cumulative samples\n"
+                                      "  --nodecount N      show at most N rows\n"
+                                      "  --lib              one row per library\n"
+                                    : "");
 }
 
 /* Parse a positive number option; returns 0 on success. */
@@ -439,9 +463,12 @@ static int cmd_profile_main(int argc, char **argv) {
         }
     int pargc = split > 0 ? split : argc;
     static const struct option longopts[] = {
-        {"help", no_argument, NULL, 'h'},       {"cum", no_argument, NULL, 'c'},
-        {"lib", no_argument, NULL, 'l'},        {"nodecount", required_argument, NULL, 'n'},
-        {"rate", required_argument, NULL, 'r'}, {"categories", required_argument, NULL, 'C'},
+        {"help", no_argument, NULL, 'h'},
+        {"cum", no_argument, NULL, 'c'},
+        {"lib", no_argument, NULL, 'l'},
+        {"nodecount", required_argument, NULL, 'n'},
+        {"rate", required_argument, NULL, 'r'},
+        {"categories", required_argument, NULL, 'C'},
         {"output", required_argument, NULL, 'o'},
         {"base-events", required_argument, NULL, 'B'},
         {"new-events", required_argument, NULL, 'N'},
@@ -486,13 +513,15 @@ static int cmd_profile_main(int argc, char **argv) {
                     return 2;
                 break;
             default:
-                fprintf(stderr, "overhead %s: bad option '%s' (see 'overhead %s --help')\n",
+                fprintf(stderr,
+                        "overhead %s: bad option '%s' (see 'overhead %s --help')\n",
                         o.cmd, argv[optind - 1], o.cmd);
                 return 2;
         }
     }
     if (is_diff && (o.cum || o.lib || o.nodecount)) {
-        fprintf(stderr, "overhead diff: --cum, --lib and --nodecount are options of top\n");
+        fprintf(stderr,
+                "overhead diff: --cum, --lib and --nodecount are options of top\n");
         return 2;
     }
     if (!is_diff && (o.base_events > 0 || o.new_events > 0)) {
@@ -520,8 +549,8 @@ static int cmd_profile_main(int argc, char **argv) {
         return rc;
     }
     if (nfiles < 1) {
-        fprintf(stderr, "overhead %s: no profile given (see 'overhead %s --help')\n", o.cmd,
-                o.cmd);
+        fprintf(stderr, "overhead %s: no profile given (see 'overhead %s --help')\n",
+                o.cmd, o.cmd);
         return 2;
     }
     aggregate *a = NULL;
@@ -540,6 +569,7 @@ static int cmd_profile_main(int argc, char **argv) {
     return rc;
 }
 
+/* The entry points listed in main.c; they share one driver. */
 int cmd_top(int argc, char **argv) {
     return cmd_profile_main(argc, argv);
 }

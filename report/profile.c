@@ -17,17 +17,19 @@ typedef struct reader {
     size_t table_cap;
 } reader;
 
-/* Read the word at byte 'off' (the caller checked the bounds). */
+/* Read the word at byte 'off' (the caller checked the bounds). memcpy
+ * because the buffer may be unaligned; swap when the file's byte order is
+ * not this machine's. */
 static uint64_t profile_word(const reader *r, size_t off) {
-    uint64_t v = 0;
-    const uint8_t *b = r->buf + off;
-    if (r->be)
-        for (unsigned i = 0; i < r->ws; i++)
-            v = (v << 8) | b[i];
-    else
-        for (unsigned i = r->ws; i-- > 0;)
-            v = (v << 8) | b[i];
-    return v;
+    int swap = r->be != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
+    if (r->ws == 8) {
+        uint64_t v;
+        memcpy(&v, r->buf + off, 8);
+        return swap ? __builtin_bswap64(v) : v;
+    }
+    uint32_t v;
+    memcpy(&v, r->buf + off, 4);
+    return swap ? __builtin_bswap32(v) : v;
 }
 
 /* Read 'n' bytes at 'off' as an unsigned integer of the given byte order. */
@@ -108,7 +110,8 @@ static int profile_add(reader *r, const uint64_t *pcs, uint32_t depth, uint64_t 
         r->cap_pcs = cap;
     }
     memcpy(p->pcs + p->npcs, pcs, depth * sizeof *pcs);
-    p->stacks[p->nstacks] = (profile_stack){.count = count, .depth = depth, .first = p->npcs};
+    p->stacks[p->nstacks] =
+        (profile_stack){.count = count, .depth = depth, .first = p->npcs};
     p->npcs += depth;
     r->table[i] = (uint32_t)(++p->nstacks);
     if (depth == PROFILE_MAX_DEPTH)
@@ -167,24 +170,27 @@ static int profile_read(reader *r, error *err) {
                          5 * ws);
     uint64_t version = profile_word(r, 2 * ws);
     if (version != 0)
-        return error_set(err, ERR_INPUT,
-                         "bad header word 2 (format version) at byte %u: %llu (expected 0)",
-                         2 * ws, (unsigned long long)version);
+        return error_set(
+            err, ERR_INPUT,
+            "bad header word 2 (format version) at byte %u: %llu (expected 0)", 2 * ws,
+            (unsigned long long)version);
     p->period_us = profile_word(r, 3 * ws);
     if (p->period_us == 0)
         return error_set(err, ERR_INPUT, "bad sampling period at byte %u: 0 microseconds",
                          3 * ws);
     uint64_t pad = profile_word(r, 4 * ws);
     if (pad != 0)
-        return error_set(err, ERR_INPUT, "bad header word 4 at byte %u: %llu (expected 0)",
-                         4 * ws, (unsigned long long)pad);
+        return error_set(err, ERR_INPUT,
+                         "bad header word 4 at byte %u: %llu (expected 0)", 4 * ws,
+                         (unsigned long long)pad);
     uint64_t frames[PROFILE_MAX_DEPTH];
     size_t off = 5 * (size_t)ws;
     for (;;) {
         if (off == len)
-            return error_set(err, ERR_INPUT,
-                             "no end-of-data marker: data ends at byte %zu after %zu records",
-                             off, p->records);
+            return error_set(
+                err, ERR_INPUT,
+                "no end-of-data marker: data ends at byte %zu after %zu records", off,
+                p->records);
         if (len - off < 2 * (size_t)ws)
             return error_set(err, ERR_INPUT,
                              "truncated record at byte %zu: %zu bytes left, count and "
@@ -235,7 +241,8 @@ static int profile_read(reader *r, error *err) {
     size_t mlen = len - off;
     if (memchr(r->buf + off, '\0', mlen) != NULL)
         return error_set(err, ERR_INPUT,
-                         "memory map text at byte %zu contains a NUL byte: not text", off);
+                         "memory map text at byte %zu contains a NUL byte: not text",
+                         off);
     p->maps = malloc(mlen + 1);
     if (p->maps == NULL)
         return error_set(err, ERR_NOMEM, "out of memory");

@@ -27,21 +27,21 @@ typedef struct profile_stack {
 } profile_stack;
 
 typedef struct profile {
-    unsigned word_size;     /* 4 or 8 */
-    int big_endian;         /* 1 when the words are big endian */
-    uint64_t period_us;     /* sampling period from the header, microseconds */
-    uint64_t samples;       /* total samples (0 is valid: an idle run) */
-    size_t records;         /* records read, before merging duplicates */
-    size_t nstacks;         /* unique stacks */
-    profile_stack *stacks;  /* in order of first appearance */
-    uint64_t *pcs;          /* frames of all stacks, leaf first. Lookup addresses:
-                               pc[0] as recorded (the interrupted instruction),
-                               callers pc-1 (a return address points after the
-                               call, possibly into the next function or line) */
+    unsigned word_size;    /* 4 or 8 */
+    int big_endian;        /* 1 when the words are big endian */
+    uint64_t period_us;    /* sampling period from the header, microseconds */
+    uint64_t samples;      /* total samples (0 is valid: an idle run) */
+    size_t records;        /* records read, before merging duplicates */
+    size_t nstacks;        /* unique stacks */
+    profile_stack *stacks; /* in order of first appearance */
+    uint64_t *pcs;         /* frames of all stacks, leaf first. Lookup addresses:
+                              pc[0] as recorded (the interrupted instruction),
+                              callers pc-1 (a return address points after the
+                              call, possibly into the next function or line) */
     size_t npcs;
-    size_t capped_stacks;   /* unique stacks at the depth cap (likely truncated) */
+    size_t capped_stacks; /* unique stacks at the depth cap (likely truncated) */
     uint64_t capped_samples;
-    char *maps;             /* /proc/self/maps text, NUL-terminated; "" when absent */
+    char *maps; /* /proc/self/maps text, NUL-terminated; "" when absent */
     size_t maps_len;
 } profile;
 

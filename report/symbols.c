@@ -1,7 +1,9 @@
 #include "symbols.h"
 
+#include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
+#include <errno.h>
 #include <gelf.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -26,7 +28,7 @@ typedef struct module {
     Dwfl_Module *mod;
     const char *base; /* interned base name */
     const char *path;
-    int loaded, ok;   /* ok: the ELF could be read */
+    int loaded, ok; /* ok: the ELF could be read */
     GElf_Addr bias;
     sym *syms;
     size_t nsyms;
@@ -59,8 +61,12 @@ struct symbols {
     size_t nstrs, cap_strs;
     char **warnings;
     size_t nwarnings;
+    symbols_frame **inl; /* frames made for inlined calls, freed at the end */
+    size_t ninl;
 };
 
+/* Standard elfutils callbacks: open the files named in the map, and look
+ * for separate debug info in the usual places (/usr/lib/debug). */
 static char *symbols_debuginfo_path = NULL;
 static const Dwfl_Callbacks symbols_callbacks = {
     .find_elf = dwfl_linux_proc_find_elf,
@@ -68,6 +74,7 @@ static const Dwfl_Callbacks symbols_callbacks = {
     .debuginfo_path = &symbols_debuginfo_path,
 };
 
+/* FNV-1a of the first 'n' bytes. */
 static uint64_t symbols_strhash(const char *s, size_t n) {
     uint64_t h = 1469598103934665603ull;
     for (size_t i = 0; i < n; i++) {
@@ -112,6 +119,7 @@ static const char *symbols_intern_n(symbols *s, const char *str, size_t n) {
     return copy;
 }
 
+/* Intern a NUL-terminated string (see symbols_intern_n). */
 static const char *symbols_intern(symbols *s, const char *str) {
     return symbols_intern_n(s, str, strlen(str));
 }
@@ -212,6 +220,7 @@ done:
     return rc;
 }
 
+/* Symbols by address; among aliases the preferred name first. */
 static int symbols_cmp_sym(const void *a, const void *b) {
     const sym *x = a, *y = b;
     if (x->lo != y->lo)
@@ -270,7 +279,8 @@ static void symbols_read_fde_starts(module *m, Elf *elf) {
     size_t shstrndx;
     if (elf_getshdrstrndx(elf, &shstrndx) != 0)
         return;
-    for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn != NULL; scn = elf_nextscn(elf, scn)) {
+    for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn != NULL;
+         scn = elf_nextscn(elf, scn)) {
         GElf_Shdr sh;
         if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type == SHT_NOBITS)
             continue;
@@ -323,8 +333,10 @@ static void symbols_load_module(symbols *s, module *m) {
     m->loaded = 1;
     Elf *elf = dwfl_module_getelf(m->mod, &m->bias);
     if (elf == NULL) {
-        symbols_warn(s, "cannot read %s (%s): its addresses stay unnamed", m->path,
-                     dwfl_errmsg(-1));
+        struct stat st;
+        int e = stat(m->path, &st) != 0 ? errno : 0;
+        symbols_warn(s, "cannot read %s (%s): its functions are unnamed", m->path,
+                     e ? strerror(e) : dwfl_errmsg(-1));
         return;
     }
     m->ok = 1;
@@ -354,10 +366,12 @@ static void symbols_load_module(symbols *s, module *m) {
             qsort(m->syms, m->nsyms, sizeof *m->syms, symbols_cmp_sym);
     }
     if (m->nsyms == 0)
-        symbols_warn(s, "%s has no function symbols: functions named by address", m->path);
+        symbols_warn(s, "%s has no function symbols: functions named by address",
+                     m->path);
     size_t shstrndx;
     if (elf_getshdrstrndx(elf, &shstrndx) == 0) {
-        for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn != NULL; scn = elf_nextscn(elf, scn)) {
+        for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn != NULL;
+             scn = elf_nextscn(elf, scn)) {
             GElf_Shdr sh;
             if (gelf_getshdr(scn, &sh) == NULL)
                 continue;
@@ -379,7 +393,8 @@ static void symbols_load_module(symbols *s, module *m) {
 static module *symbols_module(symbols *s, Dwfl_Module *mod) {
     void **ud = NULL;
     const char *mainfile = NULL;
-    const char *name = dwfl_module_info(mod, &ud, NULL, NULL, NULL, NULL, &mainfile, NULL);
+    const char *name =
+        dwfl_module_info(mod, &ud, NULL, NULL, NULL, NULL, &mainfile, NULL);
     if (ud != NULL && *ud != NULL)
         return *ud;
     module *m = calloc(1, sizeof *m);
@@ -455,8 +470,12 @@ static sym *symbols_find(module *m, uint64_t pc) {
  * ProfilerStart/ProfilerStop and friends are real work the program asked for. */
 static int symbols_is_profiler(const char *module_base, const char *fn) {
     static const char *const prefixes[] = {
-        "CpuProfiler::prof_handler", "ProfileHandler::", "ProfileData::Add",
-        "ProfileData::Evict",        "ProfileData::FlushEvicted", "GetStackTrace",
+        "CpuProfiler::prof_handler",
+        "ProfileHandler::",
+        "ProfileData::Add",
+        "ProfileData::Evict",
+        "ProfileData::FlushEvicted",
+        "GetStackTrace",
         "GetStackFrames",
     };
     if (strncmp(module_base, "libprofiler", 11) != 0)
@@ -467,6 +486,99 @@ static int symbols_is_profiler(const char *module_base, const char *fn) {
     return 0;
 }
 
+/* Name of a DIE, following DW_AT_abstract_origin / DW_AT_specification. */
+static const char *symbols_die_name(Dwarf_Die *die) {
+    Dwarf_Attribute attr;
+    if (dwarf_attr_integrate(die, DW_AT_name, &attr) == NULL)
+        return NULL;
+    return dwarf_formstring(&attr);
+}
+
+/* Expand *f with the functions DWARF says were inlined at 'pc': *f becomes
+ * the innermost, and a chain of frames leads out to the function the symbol
+ * named. Returns -1 only when out of memory; missing DWARF is no error. */
+static int symbols_inline(symbols *s, Dwfl_Module *mod, uint64_t pc, symbols_frame *f) {
+    Dwarf_Addr bias = 0;
+    Dwarf_Die *cu = dwfl_module_addrdie(mod, pc, &bias);
+    Dwarf_Die *scopes = NULL;
+    int n = cu ? dwarf_getscopes(cu, pc - bias, &scopes) : 0;
+    Dwarf_Files *files = NULL;
+    size_t nfiles = 0;
+    if (n > 0 && dwarf_getsrcfiles(cu, &files, &nfiles) != 0)
+        files = NULL;
+    /* scopes[0] is innermost; collect the inlined subroutines before the
+     * enclosing subprogram (lexical blocks in between are skipped). */
+    int rc = 0;
+    symbols_frame *inner = NULL, *prev = NULL;
+    const char *file = f->file;
+    int line = f->line;
+    for (int i = 0; i < n; i++) {
+        int tag = dwarf_tag(&scopes[i]);
+        if (tag == DW_TAG_subprogram)
+            break;
+        if (tag != DW_TAG_inlined_subroutine)
+            continue;
+        const char *name = symbols_die_name(&scopes[i]);
+        symbols_frame *fr = malloc(sizeof *fr);
+        symbols_frame **v = realloc(s->inl, (s->ninl + 1) * sizeof *v);
+        if (v != NULL)
+            s->inl = v;
+        if (fr == NULL || v == NULL ||
+            (name && (name = symbols_intern(s, name)) == NULL)) {
+            free(fr);
+            rc = -1;
+            break;
+        }
+        s->inl[s->ninl++] = fr;
+        *fr = *f;
+        fr->function = name ? name : "[inlined]";
+        fr->file = file;
+        fr->line = line;
+        fr->inlined_into = NULL;
+        if (prev != NULL)
+            prev->inlined_into = fr;
+        else
+            inner = fr;
+        prev = fr;
+        /* the next frame out is at this inlined call's site */
+        Dwarf_Attribute attr;
+        Dwarf_Word cf = 0, cl = 0;
+        file = NULL;
+        line = 0;
+        if (dwarf_attr(&scopes[i], DW_AT_call_file, &attr) != NULL &&
+            dwarf_formudata(&attr, &cf) == 0 && files != NULL && cf < nfiles) {
+            const char *src = dwarf_filesrc(files, cf, NULL, NULL);
+            if (src != NULL && (file = symbols_intern(s, src)) == NULL) {
+                rc = -1;
+                break;
+            }
+        }
+        if (dwarf_attr(&scopes[i], DW_AT_call_line, &attr) != NULL &&
+            dwarf_formudata(&attr, &cl) == 0)
+            line = (int)cl;
+    }
+    free(scopes);
+    if (rc != 0 || inner == NULL)
+        return rc;
+    /* The outermost frame is the symbol's own function, at the last call site. */
+    symbols_frame *outer = malloc(sizeof *outer);
+    symbols_frame **v = realloc(s->inl, (s->ninl + 1) * sizeof *v);
+    if (v != NULL)
+        s->inl = v;
+    if (outer == NULL || v == NULL) {
+        free(outer);
+        return -1;
+    }
+    s->inl[s->ninl++] = outer;
+    *outer = *f;
+    outer->file = file;
+    outer->line = line;
+    outer->inlined_into = NULL;
+    prev->inlined_into = outer;
+    *f = *inner;
+    return 0;
+}
+
 /* Resolve one pc. Returns -1 only when out of memory. */
 static int symbols_one(symbols *s, uint64_t pc, symbols_frame *f) {
     *f = (symbols_frame){.function = "[unknown]", .module = "[unknown]"};
@@ -474,8 +586,10 @@ static int symbols_one(symbols *s, uint64_t pc, symbols_frame *f) {
     if (mod == NULL) {
         /* Not a file libdwfl can read: name special mappings ("[vdso]"). */
         for (size_t i = 0; i < s->nlines; i++)
-            if (s->lines[i].path[0] == '[' && pc >= s->lines[i].lo && pc < s->lines[i].hi) {
-                if ((f->function = f->module = symbols_intern(s, s->lines[i].path)) == NULL)
+            if (s->lines[i].path[0] == '[' && pc >= s->lines[i].lo &&
+                pc < s->lines[i].hi) {
+                if ((f->function = f->module = symbols_intern(s, s->lines[i].path)) ==
+                    NULL)
                     return -1;
                 break;
             }
@@ -485,8 +599,12 @@ static int symbols_one(symbols *s, uint64_t pc, symbols_frame *f) {
     if (m == NULL)
         return -1;
     f->module = m->base;
-    if (!m->ok)
-        return 0;
+    if (!m->ok) {
+        /* The file could not be read: the function is unknown, the library not. */
+        char name[512];
+        snprintf(name, sizeof name, "[%s]", m->base);
+        return (f->function = symbols_intern(s, name)) == NULL ? -1 : 0;
+    }
     sym *sy = symbols_find(m, pc);
     if (sy != NULL) {
         if (sy->name == NULL && (sy->name = symbols_display(s, sy->raw)) == NULL)
@@ -505,32 +623,36 @@ static int symbols_one(symbols *s, uint64_t pc, symbols_frame *f) {
             Dwarf_Frame *fr = NULL;
             Dwarf_Addr start = 0, end = 0;
             bool sig;
-            if (m->cfi != NULL && dwarf_cfi_addrframe(m->cfi, pc - m->cfi_bias, &fr) == 0 &&
+            if (m->cfi != NULL &&
+                dwarf_cfi_addrframe(m->cfi, pc - m->cfi_bias, &fr) == 0 &&
                 dwarf_frame_info(fr, &start, &end, &sig) >= 0) {
                 /* start/end are one CFI row's range; the function starts at
                  * its FDE's start when .eh_frame_hdr tells us. */
                 uint64_t fs = symbols_fde_start(m, start);
                 snprintf(name, sizeof name, "%s+0x%" PRIx64, m->base,
                          fs != 0 && fs <= start ? fs : (uint64_t)start);
-            }
-            else
+            } else {
                 snprintf(name, sizeof name, "[%s]", m->base);
+            }
             free(fr);
             if ((f->function = symbols_intern(s, name)) == NULL)
                 return -1;
         }
     }
+    f->profiler = f->named && symbols_is_profiler(f->module, f->function);
     if (m->has_dwarf) {
         Dwfl_Line *line = dwfl_module_getsrc(mod, pc);
         int lineno = 0;
-        const char *src = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
+        const char *src =
+            line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
         if (src != NULL) {
             if ((f->file = symbols_intern(s, src)) == NULL)
                 return -1;
             f->line = lineno;
         }
+        if (f->named && symbols_inline(s, mod, pc, f) != 0)
+            return -1;
     }
-    f->profiler = f->named && symbols_is_profiler(f->module, f->function);
     return 0;
 }
 
@@ -577,6 +699,9 @@ void symbols_free(symbols *s) {
     for (size_t i = 0; i < s->nwarnings; i++)
         free(s->warnings[i]);
     free(s->warnings);
+    for (size_t i = 0; i < s->ninl; i++)
+        free(s->inl[i]);
+    free(s->inl);
     free(s->label);
     free(s);
 }

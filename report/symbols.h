@@ -6,7 +6,8 @@
  * "libX.so+0xSTART" from its .eh_frame range; addresses in .plt sections are
  * "[PLT]"; addresses outside every readable mapped file are "[unknown]".
  * C++ names are demangled and "@VERSION"/"@@VERSION" suffixes are stripped.
- * Source file and line come from DWARF when the file has it. Every distinct
+ * Source file and line come from DWARF when the file has it, and so do
+ * inlined functions (see inlined_into). Every distinct
  * pc is looked up once and cached. Files that cannot be read or no longer
  * match the map give warnings naming the file. */
 #ifndef OVERHEAD_SYMBOLS_H
@@ -26,6 +27,10 @@ typedef struct symbols_frame {
     int line;             /* source line, 0 when unknown */
     int named;            /* 1 when a symbol contains the address */
     int profiler;         /* 1 for the profiler's own signal-path frames */
+    /* When DWARF says this function was inlined at the pc: the frame of the
+     * function it was inlined into (its file/line are the call site), and
+     * so on outwards to the function the symbol names. NULL otherwise. */
+    const struct symbols_frame *inlined_into;
 } symbols_frame;
 
 /* Create a symbolizer for the process described by the maps text

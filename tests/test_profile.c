@@ -41,8 +41,8 @@ static size_t build_basic(buf *b, unsigned ws, int be, size_t *records_end) {
     b->len = 0;
     b->ws = ws;
     b->be = be;
-    const uint64_t words[] = {0, 3, 0, 4000, 0,    5, 2, 0x1000, 0x2000, 3, 1,
-                              0x3000,           2, 2, 0x1000, 0x2000};
+    const uint64_t words[] = {0,      3, 0, 4000,   0, 5, 2,      0x1000,
+                              0x2000, 3, 1, 0x3000, 2, 2, 0x1000, 0x2000};
     put_words(b, words, sizeof words / sizeof words[0]);
     *records_end = b->len;
     const uint64_t trailer[] = {0, 1, 0};
@@ -179,13 +179,17 @@ static void test_truncation(void) {
     size_t rec_end;
     build_basic(&b, 8, 0, &rec_end);
     expect_error(b.data, 0, "empty file: not a gperftools CPU profile");
-    expect_error(b.data, 7, "truncated header: file has 7 bytes, a header needs 20 or 40");
-    expect_error(b.data, 12, "truncated header: file has 12 bytes, a header needs 20 or 40");
+    expect_error(b.data, 7,
+                 "truncated header: file has 7 bytes, a header needs 20 or 40");
+    expect_error(b.data, 12,
+                 "truncated header: file has 12 bytes, a header needs 20 or 40");
     expect_error(b.data, 39, "truncated header: file has 39 bytes, a header needs 40");
-    expect_error(b.data, 40, "no end-of-data marker: data ends at byte 40 after 0 records");
+    expect_error(b.data, 40,
+                 "no end-of-data marker: data ends at byte 40 after 0 records");
     expect_error(b.data, 44,
                  "truncated record at byte 40: 4 bytes left, count and depth need 16");
-    expect_error(b.data, 70, "truncated record at byte 40: 2 frames need 16 bytes, 14 left");
+    expect_error(b.data, 70,
+                 "truncated record at byte 40: 2 frames need 16 bytes, 14 left");
     expect_error(b.data, rec_end,
                  "no end-of-data marker: data ends at byte 128 after 3 records");
     expect_error(b.data, rec_end + 20, "truncated end-of-data marker at byte 128");
