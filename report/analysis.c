@@ -23,6 +23,7 @@
 #define HOTSPOTS     3
 #define OUTLIER_K    3.5
 #define WANT_SAMPLES 2000
+#define RUNNER_ARCHS 8 /* distinct architectures compared at most */
 
 void analysis_defaults(analysis_options *o) {
     memset(o, 0, sizeof *o);
@@ -1057,6 +1058,73 @@ static void an_reference(ctx *c) {
     }
 }
 
+/* Every NATS architecture measured (saturated, at the headline storage)
+ * against direct: per-event CPU, overhead with its CI, and where the extra
+ * CPU goes, the broker (every nats-server node) against the clients (the
+ * publisher and the services). Only when more than one was measured. */
+static void an_architectures(ctx *c) {
+    const char *archs[RUNNER_ARCHS];
+    size_t na = 0;
+    for (size_t i = 0; i < c->nt && na < RUNNER_ARCHS; i++) {
+        const trial *t = &c->t[i];
+        if (!is_nats_arch(t->arch) && strcmp(t->arch, "jetstream") != 0)
+            continue;
+        if (t->rate > 0 || t->aa_group || strcmp(t->storage, c->storage) != 0)
+            continue;
+        size_t k = 0;
+        while (k < na && strcmp(archs[k], t->arch) != 0)
+            k++;
+        if (k == na)
+            archs[na++] = t->arch;
+    }
+    if (na < 2)
+        return;
+    json_t *rows = json_array();
+    for (size_t k = 0; k < na; k++) {
+        select_best(c, c->g2, archs[k], c->storage, 0);
+        if (c->g2->n < 2)
+            continue;
+        compare r = compare_groups(c, c->gd, c->g2);
+        double broker[MAX_TRIALS];
+        size_t nb = 0;
+        for (size_t i = 0; i < c->g2->n; i++)
+            if (!isnan(c->g2->t[i]->broker_s) && c->g2->t[i]->stored > 0)
+                broker[nb++] = c->g2->t[i]->broker_s / (double)c->g2->t[i]->stored * 1e6;
+        double b = nb ? stats_median(broker, nb) : NAN, extra = r.med_b - r.med_a;
+        const trial *t0 = c->g2->t[0];
+        double nodes = jnum(t0->rec, "cluster.nodes"), services = jnum(t0->rec, "cluster.services");
+        char shape[96];
+        if (nodes > 1 || services > 1)
+            snprintf(shape, sizeof shape, "%g node(s), %g service(s)", nodes > 0 ? nodes : 1,
+                     services > 0 ? services : 1);
+        else
+            snprintf(shape, sizeof shape, "%s",
+                     strcmp(archs[k], "nats") == 0 ? "one process" : "one server");
+        json_array_append_new(
+            rows, json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I}", "arch",
+                            archs[k], "shape", shape, "us", fnum(r.med_b), "delta_us",
+                            fsigned(extra), "overhead_pct", fnum(r.ratio * 100), "ci_lo_pct",
+                            r.ok ? fnum(r.lo * 100) : json_string("n/a"), "ci_hi_pct",
+                            r.ok ? fnum(r.hi * 100) : json_string("n/a"), "broker_us",
+                            fnum(b), "broker_share_pct",
+                            extra > 0 && !isnan(b) ? fnum(b / extra * 100) : json_string("n/a"),
+                            "client_share_pct",
+                            extra > 0 && !isnan(b) ? fnum((extra - b) / extra * 100)
+                                                   : json_string("n/a"),
+                            "n", (json_int_t)c->g2->n));
+    }
+    if (json_array_size(rows) < 2) {
+        json_decref(rows);
+        return;
+    }
+    json_object_set_new(
+        c->a, "architectures",
+        json_pack("{s:o, s:s}", "rows", rows, "text",
+                  "Each NATS architecture against the same direct trials (the headline's); "
+                  "the broker share is nats-server's CPU (every node of a cluster) as a part "
+                  "of the extra CPU, the client share the rest (publisher and services)."));
+}
+
 /* Per-event CPU and overhead for each storage setting measured. */
 static void an_sensitivity(ctx *c) {
     char b1[32], b2[32];
@@ -1585,6 +1653,7 @@ int analysis_run(json_t **out, const char *const *rundirs, size_t ndirs,
     an_noise_floor(c);
     an_reference(c);
     an_sensitivity(c);
+    an_architectures(c);
     if (an_breakdown(c) != 0)
         goto done;
     an_trials(c);
