@@ -1099,7 +1099,8 @@ static void an_architectures(ctx *c) {
                      services > 0 ? services : 1);
         else
             snprintf(shape, sizeof shape, "%s",
-                     strcmp(archs[k], "nats") == 0 ? "one process" : "one server");
+                     strcmp(archs[k], "nats") == 0 ? "bot and service in one process"
+                                                   : "bot and service processes, one server");
         json_array_append_new(
             rows, json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I}", "arch",
                             archs[k], "shape", shape, "us", fnum(r.med_b), "delta_us",
