@@ -1094,9 +1094,12 @@ static void an_architectures(ctx *c) {
         const trial *t0 = c->g2->t[0];
         double nodes = jnum(t0->rec, "cluster.nodes"), services = jnum(t0->rec, "cluster.services");
         char shape[96];
-        if (nodes > 1 || services > 1)
-            snprintf(shape, sizeof shape, "%g node(s), %g service(s)", nodes > 0 ? nodes : 1,
-                     services > 0 ? services : 1);
+        if (strcmp(archs[k], "jetstream") == 0)
+            snprintf(shape, sizeof shape, "JetStream, %g node(s), %g service(s)",
+                     nodes > 0 ? nodes : 1, services > 0 ? services : 1);
+        else if (nodes > 1 || services > 1)
+            snprintf(shape, sizeof shape, "%g node(s), %g service(s) in a queue group",
+                     nodes > 0 ? nodes : 1, services > 0 ? services : 1);
         else
             snprintf(shape, sizeof shape, "%s",
                      strcmp(archs[k], "nats") == 0 ? "bot and service in one process"
