@@ -19,7 +19,17 @@
  *   --ready-fd FD (service: write "ready\n" there once subscribed and flushed),
  *   --malformed K (bot: also publish K malformed events, spread out),
  *   --stall-ms MS (fail when no event arrives for MS ms; default 5000),
- *   --subject S (default rosey.events.chat)
+ *   --subject S (default rosey.events.chat),
+ *   --queue GROUP (service: join this queue group and complete on the bot's end
+ *                  marker instead of after --expect events),
+ *   --end-marker 0|1 (bot: publish SUBJECT.end after the last event),
+ *   --js 0|1 (JetStream: the bot publishes with acks and message ids, the
+ *             service pulls from the durable consumer and acks after commit;
+ *             --expect is then the events of the whole group),
+ *   --js-admin 0|1 (service: re-create the stream and consumer first),
+ *   --js-replicas R, --js-storage file|memory (with --js-admin)
+ * Every event the bot publishes carries its id ("id": 0..N-1), stored in
+ * chat_log.event_id; with --js the service ignores an id already stored.
  */
 #ifndef OVERHEAD_WL_H
 #define OVERHEAD_WL_H
@@ -47,6 +57,12 @@ typedef struct wl_options {
     int64_t malformed;
     int stall_ms;
     const char *subject;
+    const char *queue;
+    int end_marker;
+    int js;
+    int js_admin;
+    int js_replicas;
+    const char *js_storage;
 } wl_options;
 
 /* Parse the options above into *opts (defaults filled first). 'nats' allows
