@@ -348,6 +348,10 @@ static void runner_args(const runner *r, const variant *v, const child *c, int64
         } else if (strcmp(v->arch, "jetstream") == 0) {
             ARG("--js");
             ARG("1");
+            if (strcmp(c->role, "service") == 0) {
+                ARG("--shared-db");
+                ARG("1");
+            }
             if (strcmp(c->role, "service") == 0 && c->index == 0) {
                 ARG("--js-admin");
                 ARG("1");
@@ -361,6 +365,11 @@ static void runner_args(const runner *r, const variant *v, const child *c, int64
         int stall = 5000;
         if (cfg->rate > 0 && 3000.0 / cfg->rate > stall)
             stall = (int)(3000.0 / cfg->rate);
+        /* A JetStream cluster that lost a node elects new stream and
+         * consumer leaders (and redelivers after the 2 s ack wait) before
+         * events flow again: not a stall. */
+        if (strcmp(v->arch, "jetstream") == 0 && stall < 15000)
+            stall = 15000;
         ARG("--stall-ms");
         ARG("%d", stall);
     }
@@ -501,6 +510,7 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
     const storage_preset *sp = runner_storage(v->storage);
     int is_nats = strcmp(v->arch, "direct") != 0;
     int multi = runner_multi(v->arch);
+    int shared_db = strcmp(v->arch, "jetstream") == 0;
     int nsvc = multi ? cfg->services : strcmp(v->arch, "nats-2p") == 0 ? 1 : 0;
     if (nsvc > 0) {
         for (int i = 0; i < nsvc; i++) {
@@ -526,7 +536,10 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
         snprintf(who, sizeof who, "%s", ch[i].role);
         if (multi && is_svc)
             snprintf(who, sizeof who, "service-%d", ch[i].index);
-        if (multi && is_svc) {
+        /* nats-cluster: a database per service (no redelivery, so no
+         * duplicates to catch, and no write lock shared between them);
+         * jetstream: one shared file, see chat_nats.c. */
+        if (multi && is_svc && !shared_db) {
             snprintf(ch[i].db, sizeof ch[i].db, "%s/%s.%s.sqlite", r->dir, base, who);
             runner_remove_db(ch[i].db);
         }
@@ -719,19 +732,21 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
             duplicates += dup > 0 ? dup : 0;
             json_array_append_new(
                 per_service,
-                json_pack("{s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:b}", "index", ch[i].index,
+                json_pack("{s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:b, s:O?}", "index",
+                          ch[i].index,
                           "node", ch[i].node, "received", (json_int_t)rcv, "stored",
                           (json_int_t)sto, "duplicates", (json_int_t)dup, "rows",
                           (json_int_t)runner_ev(res[i], "rows"), "reconnects",
                           (json_int_t)runner_ev(res[i], "reconnects"), "ok",
-                          json_is_true(json_object_get(res[i], "ok"))));
+                          json_is_true(json_object_get(res[i], "ok")), "error",
+                          json_object_get(res[i], "error")));
         }
         const char *dbs[RUNNER_MAX_SERVICES];
         for (int i = 0; i < nch - 1; i++)
-            dbs[i] = ch[i].db;
+            dbs[i] = shared_db ? db : ch[i].db;
         error cerr;
         error_clear(&cerr);
-        if (runner_count_ids(&rows, &unique_ids, dbs, nch - 1, &cerr) != 0 &&
+        if (runner_count_ids(&rows, &unique_ids, dbs, shared_db ? 1 : nch - 1, &cerr) != 0 &&
             fail[0] == '\0')
             snprintf(fail, sizeof fail, "%s", cerr.text);
     }
@@ -863,7 +878,7 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
         cfg->rate > 0 ? json_real(cfg->rate) : json_null(), "achieved",
         runner_num_or_null(pub_wall > 0 && published > 0, (double)published / pub_wall),
         "db", "storage", v->storage, "path_kind", sp->memory ? "memory" : "file", "path",
-        sp->memory ? ":memory:" : strrchr(multi ? ch[0].db : db, '/') + 1, "journal",
+        sp->memory ? ":memory:" : strrchr(ch[0].db[0] ? ch[0].db : db, '/') + 1, "journal",
         json_is_string(json_object_get(sdb, "journal"))
             ? json_copy(json_object_get(sdb, "journal"))
             : json_null(),
@@ -939,7 +954,11 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
                         "ack", "explicit, after commit", "ack_wait_s", 2.0)
             : json_null());
     json_object_set_new(json_object_get(rec, "db"), "per_service_files",
-                        json_boolean(multi));
+                        json_boolean(multi && !shared_db));
+    json_object_set_new(json_object_get(rec, "db"), "shared_file",
+                        json_boolean(multi && shared_db));
+    json_object_set_new(json_object_get(rec, "db"), "busy_timeout_ms",
+                        json_integer(multi && shared_db ? 5000 : 0));
     json_object_set_new(json_object_get(rec, "db"), "event_id_unique",
                         json_boolean(strcmp(v->arch, "jetstream") == 0));
     *ok = fail[0] == '\0';

@@ -97,11 +97,12 @@ int main(int argc, char **argv) {
     int is_svc = strcmp(opts.mode, "service") == 0;
     if (!is_bot) {
         /* JetStream delivers at least once: a redelivered event must not be
-         * stored twice. Several services never share a database file here
-         * (the runner gives each its own), so no busy timeout is needed;
-         * 5 s guards against a reader (the runner's check) all the same. */
+         * stored twice, and it may go to another service (its ack was lost
+         * with a node), so JetStream services share one database file with
+         * a unique event_id; they take turns on its write lock, waiting up
+         * to 5 s (busy timeout) instead of failing with SQLITE_BUSY. */
         chatlog_config cfg = {opts.db, opts.journal, opts.sync, opts.batch, opts.js,
-                              5000};
+                              opts.shared_db ? 5000 : 0};
         chatsvc_config sc = {opts.url,        opts.subject, opts.queue,
                              opts.queue != NULL, opts.js,    opts.js_admin,
                              opts.js_replicas, opts.js_storage};
@@ -133,7 +134,7 @@ int main(int argc, char **argv) {
     if (svc != NULL) {
         chatsvc_get_stats(svc, &st);
         if (err.kind == ERR_NONE && chatlog_count(&rows, log, &err) == 0 &&
-            (rows != st.stored - st.duplicates ||
+            ((!opts.shared_db && rows != st.stored - st.duplicates) ||
              st.stored + st.malformed != st.received))
             error_set(&err, ERR_CHECK,
                       "chat_nats: %lld rows in chat_log, %lld stored, %lld malformed, "

@@ -27,7 +27,9 @@
  *             service pulls from the durable consumer and acks after commit;
  *             --expect is then the events of the whole group),
  *   --js-admin 0|1 (service: re-create the stream and consumer first),
- *   --js-replicas R, --js-storage file|memory (with --js-admin)
+ *   --js-replicas R, --js-storage file|memory (with --js-admin),
+ *   --shared-db 0|1 (service: other services write the same database file, so
+ *                    its row count is not this process's alone)
  * Every event the bot publishes carries its id ("id": 0..N-1), stored in
  * chat_log.event_id; with --js the service ignores an id already stored.
  */
@@ -61,6 +63,7 @@ typedef struct wl_options {
     int end_marker;
     int js;
     int js_admin;
+    int shared_db;
     int js_replicas;
     const char *js_storage;
 } wl_options;
