@@ -449,6 +449,38 @@ static int runner_wait_ready(int fd, error *err) {
                : error_set(err, ERR_SYSTEM, "service: bad ready line");
 }
 
+/* After a jetstream trial, outside its measured window: delete the stream,
+ * which would otherwise capture and replicate every later trial's events
+ * (the other architectures publish on the same subject). A failure is
+ * noted in 'fail' when there is none yet. */
+static void runner_js_clean(const runner *r, const char *base, char *fail, size_t size) {
+    char exe[4200], log[4200], url[NATSCLUSTER_MAX * 260];
+    snprintf(exe, sizeof exe, "%s/chat_nats", r->cfg->workload_dir);
+    snprintf(log, sizeof log, "%s/%s.js-clean.log", r->dir, base);
+    snprintf(url, sizeof url, "%s", r->urls);
+    char *argv[] = {exe, "--mode", "js-clean", "--url", url, "--events", "0", NULL};
+    pid_t pid;
+    int status = -1;
+    error e;
+    error_clear(&e);
+    if (procstat_spawn(&pid, argv, log, -1, &e) == 0) {
+        double end = procstat_mono() + 15.0;
+        while (waitpid(pid, &status, WNOHANG) == 0) {
+            if (procstat_mono() > end) {
+                kill(pid, SIGKILL);
+                waitpid(pid, &status, 0);
+                break;
+            }
+            usleep(10000);
+        }
+    }
+    if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) && fail[0] == '\0')
+        snprintf(fail, size, "could not delete the JetStream stream after the trial (%.900s)",
+                 e.kind != ERR_NONE ? e.text : "see its js-clean.log");
+    else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        unlink(log);
+}
+
 /* Run one trial of 'v' with 'n' events. 'base' names its files. The record
  * is returned in *out (new reference) even when the trial failed, unless
  * nothing could be run. *ok says whether it passed. */
@@ -675,6 +707,8 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
         usleep(10000);
     }
     double t1 = procstat_mono();
+    if (strcmp(v->arch, "jetstream") == 0)
+        runner_js_clean(r, base, fail, sizeof fail);
     int nlost = 0;
     char lost_list[64] = "";
     if (is_nats) {

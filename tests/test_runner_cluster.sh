@@ -58,6 +58,10 @@ done
 [ "$(j "$run/trial-02-jetstream.json" "(d['jetstream']['storage'], d['jetstream']['replicas'], d['db']['event_id_unique'])")" = "('file', 3, True)" ] \
     && ok "jetstream record: file storage, 3 replicas, unique event ids" || bad "jetstream record"
 nodes_gone "$run" "exactly once"
+# The stream is deleted after its trial: left behind, it would capture (and
+# replicate) every later trial's events and bill them to the broker.
+left=$(find "$run"/nats/node-*/store -type d -name ROSEY_CHAT 2>/dev/null | head -1)
+[ -z "$left" ] && ok "no JetStream stream left after the trial" || bad "stream left: $left"
 
 # 2. A node killed mid-trial (node 1 holds services 0 and 2). Trials of ~3 s.
 fault_run() { # arch [extra]

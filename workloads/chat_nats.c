@@ -93,6 +93,15 @@ int main(int argc, char **argv) {
         fprintf(stderr, "chat_nats: %s\n", err.text);
         return error_exit_code(&err);
     }
+    if (strcmp(opts.mode, "js-clean") == 0) {
+        /* Not a workload: the stream would otherwise capture (and replicate)
+         * the events of every later trial on this subject. */
+        int rc = chatsvc_js_delete(opts.url, &err);
+        chatsvc_shutdown();
+        if (rc != 0)
+            fprintf(stderr, "chat_nats: %s\n", err.text);
+        return error_exit_code(&err);
+    }
     int is_bot = strcmp(opts.mode, "bot") == 0;
     int is_svc = strcmp(opts.mode, "service") == 0;
     if (!is_bot) {

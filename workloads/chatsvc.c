@@ -639,6 +639,24 @@ int chatsvc_encode_id(char *buf, size_t size, int64_t id, const char *username,
     return n == 0 || n > size ? -1 : (int)n;
 }
 
+int chatsvc_js_delete(const char *url, error *err) {
+    natsConnection *nc = NULL;
+    jsCtx *js = NULL;
+    jsErrCode jerr = 0;
+    natsStatus s = chatsvc_connect(&nc, url, 0, NULL, NULL, NULL);
+    if (s == NATS_OK)
+        s = natsConnection_JetStream(&js, nc, NULL);
+    if (s == NATS_OK) {
+        s = js_DeleteStream(js, CHATSVC_STREAM, NULL, &jerr);
+        if (s == NATS_NOT_FOUND || jerr == JSStreamNotFoundErr)
+            s = NATS_OK;
+    }
+    int rc = s == NATS_OK ? 0 : chatsvc_js_error(err, "delete stream", s, jerr);
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    return rc;
+}
+
 void chatsvc_shutdown(void) {
     nats_CloseAndWait(2000);
 }

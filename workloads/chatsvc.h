@@ -108,6 +108,10 @@ int chatpub_flush(chatpub *pub, int timeout_ms, error *err);
 /* Close and free. NULL is a no-op. */
 void chatpub_free(chatpub *pub);
 
+/* Delete the stream CHATSVC_STREAM (and so its consumer) through 'url'; a
+ * stream that does not exist is not an error. Returns 0 or -1 with 'err'. */
+int chatsvc_js_delete(const char *url, error *err);
+
 /* Release nats.c's global state, waiting (bounded) for its threads. */
 void chatsvc_shutdown(void);
 

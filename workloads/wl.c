@@ -118,8 +118,9 @@ int wl_parse(wl_options *opts, int argc, char **argv, int nats, error *err) {
     if (nats) {
         if (opts->mode == NULL ||
             (strcmp(opts->mode, "inproc") != 0 && strcmp(opts->mode, "bot") != 0 &&
-             strcmp(opts->mode, "service") != 0))
-            return error_set(err, ERR_INPUT, "--mode must be inproc, bot or service");
+             strcmp(opts->mode, "service") != 0 && strcmp(opts->mode, "js-clean") != 0))
+            return error_set(err, ERR_INPUT,
+                             "--mode must be inproc, bot, service or js-clean");
         if (opts->url == NULL || *opts->url == '\0')
             return error_set(err, ERR_INPUT, "no NATS URL: give --url or set NATS_URL");
     }

@@ -14,7 +14,9 @@
  *   --rate R          pace events at R per second (default: as fast as possible)
  *   --result FILE     write the result JSON there (default: stdout)
  * chat_nats only:
- *   --mode inproc|bot|service, --url URL (default $NATS_URL),
+ *   --mode inproc|bot|service|js-clean (js-clean: delete the JetStream stream and
+ *          exit; the runner's clean-up after a jetstream trial), --url URL
+ *          (default $NATS_URL),
  *   --expect N (service: events to wait for; default --events),
  *   --ready-fd FD (service: write "ready\n" there once subscribed and flushed),
  *   --malformed K (bot: also publish K malformed events, spread out),
