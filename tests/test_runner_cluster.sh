@@ -28,8 +28,11 @@ nodes_gone() { # run-dir label
     local pids
     pids=$(j "$1/run.json" "' '.join(str(p) for p in d['nats_nodes']['pids'])")
     [ "$(j "$1/run.json" "d['nats_nodes']['count']")" = 3 ] || bad "$2: not 3 nodes"
+    # A zombie (killed, not yet reaped by whoever inherited it) is gone too.
+    running() { kill -0 "$1" 2>/dev/null && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat" 2>/dev/null; }
     for p in $pids; do
-        if kill -0 "$p" 2>/dev/null; then bad "$2: node pid $p still running"; return; fi
+        for _ in $(seq 20); do running "$p" || break; sleep 0.1; done
+        if running "$p"; then bad "$2: node pid $p still running"; return; fi
     done
     ok "$2: every node ($pids) gone"
 }
@@ -117,4 +120,63 @@ else
         || bad "jetstream: exit $rc, (ok, lost nodes, rows, ids, lost) = $got; $(tail -3 "$tmp/stderr"); $(grep -h chat_nats "$run"/*.log)"
 fi
 nodes_gone "$run" "jetstream fault"
+
+# 3. The runner stopped by SIGINT, then killed outright: no node survives it.
+for sig in INT KILL; do
+    rm -rf "$tmp/out"
+    env -u NATS_URL "$ovh" run -o "$tmp/out" -q --cluster 3 --services 2 --arch nats-cluster \
+        -n 9000 --rate 3000 -k 1 --no-warmup >/dev/null 2>&1 &
+    runner=$!
+    for _ in $(seq 200); do
+        ls "$tmp"/out/*/run.json >/dev/null 2>&1 && break
+        sleep 0.05
+    done
+    run=$(dirname "$(ls "$tmp"/out/*/run.json)")
+    sleep 1
+    kill -$sig "$runner"
+    rc=0
+    wait "$runner" 2>/dev/null || rc=$?
+    runner=
+    [ "$sig" = KILL ] || [ "$rc" = 1 ] && ok "SIG$sig: runner exit $rc" || bad "SIG$sig: exit $rc"
+    nodes_gone "$run" "SIG$sig"
+done
+
+# 4. An existing cluster given as several URLs in NATS_URL (started here).
+ports=()
+for _ in 1 2 3 4 5 6 7 8 9; do ports+=("$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"); done
+pids=()
+for i in 0 1 2; do
+    routes=
+    for k in 0 1 2; do [ "$k" != "$i" ] && routes="$routes${routes:+,}nats://127.0.0.1:${ports[$((3 + k))]}"; done
+    nats-server -a 127.0.0.1 -p "${ports[$i]}" -m "${ports[$((6 + i))]}" \
+        --cluster "nats://127.0.0.1:${ports[$((3 + i))]}" --cluster_name ext --routes "$routes" \
+        >"$tmp/ext$i.log" 2>&1 &
+    pids+=($!)
+done
+for _ in $(seq 100); do
+    n=0
+    for i in 0 1 2; do
+        curl -sf "http://127.0.0.1:${ports[$((6 + i))]}/routez" 2>/dev/null | grep -q '"num_routes": 2' && n=$((n + 1))
+    done
+    [ "$n" = 3 ] && break
+    sleep 0.1
+done
+rm -rf "$tmp/out"
+NATS_URL="nats://127.0.0.1:${ports[0]},nats://127.0.0.1:${ports[1]},nats://127.0.0.1:${ports[2]}" \
+    "$ovh" run -o "$tmp/out" -q --services 2 --arch nats-cluster -n 3000 -k 1 --no-warmup \
+    >"$tmp/stdout" 2>"$tmp/stderr" || bad "external cluster run failed: $(cat "$tmp/stderr")"
+rec=$(ls "$(cat "$tmp/stdout")"/trial-01-nats-cluster.json 2>/dev/null || true)
+if [ -n "$rec" ]; then
+    got=$(j "$rec" "(d['ok'], d['events']['unique_ids'], d['cluster']['nodes'], d['cluster']['service_nodes'], d['cpu']['nats_server_nodes_measured'], d['cpu']['includes_nats_server'])")
+    [ "$got" = "(True, 3000, 3, [1, 2], 0, False)" ] \
+        && ok "external cluster from NATS_URL: $got" || bad "external cluster: $got"
+else
+    bad "external cluster: no record"
+fi
+kill -INT "${pids[@]}"
+wait "${pids[@]}" 2>/dev/null || true
+NATS_URL=nats://127.0.0.1:1 "$ovh" run -o "$tmp/out" -q --cluster 3 --arch nats-cluster \
+    >/dev/null 2>"$tmp/stderr" && rc=0 || rc=$?
+[ "$rc" = 2 ] && ok "--cluster with NATS_URL: exit 2 ($(head -c 80 "$tmp/stderr"))" \
+    || bad "--cluster with NATS_URL: exit $rc"
 exit $fail
