@@ -113,8 +113,8 @@ int natscluster_start(natscluster **out, const char *exe, const char *dir, int n
                 natsd_fail(c->node[i], "exited", err);
                 goto fail;
             }
-            if (st == 0 && (nodes == 1 || natsd_routes(natsd_monitor(c->node[i])) >=
-                                              nodes - 1))
+            if (st == 0 &&
+                (nodes == 1 || natsd_routes(natsd_monitor(c->node[i])) >= nodes - 1))
                 ready++;
         }
         if (ready == nodes)
@@ -122,8 +122,7 @@ int natscluster_start(natscluster **out, const char *exe, const char *dir, int n
         if (procstat_mono() > deadline) {
             for (int i = 0; i < nodes; i++)
                 if (natsd_ready(c->node[i]) != 0 ||
-                    (nodes > 1 &&
-                     natsd_routes(natsd_monitor(c->node[i])) < nodes - 1)) {
+                    (nodes > 1 && natsd_routes(natsd_monitor(c->node[i])) < nodes - 1)) {
                     natsd_fail(c->node[i],
                                nodes > 1 ? "not healthy with all routes up within 20 s"
                                          : "not healthy within 20 s",

@@ -138,8 +138,8 @@ static int natsd_http_get(const char *monitor, const char *path, char *body,
     if (fd < 0)
         return -1;
     int n = snprintf(req, sizeof req,
-                     "GET %s HTTP/1.0\r\nHost: %s:%s\r\nConnection: close\r\n\r\n",
-                     path, host, port);
+                     "GET %s HTTP/1.0\r\nHost: %s:%s\r\nConnection: close\r\n\r\n", path,
+                     host, port);
     int rc = -1;
     if (n > 0 && (size_t)n < sizeof req && write(fd, req, (size_t)n) == n) {
         /* HTTP/1.0 with Connection: close: read until the server closes. */
@@ -188,8 +188,8 @@ int natsd_alive(natsd *d) {
     return 1;
 }
 
-int natsd_launch(natsd **out, const char *exe, const char *dir,
-                 const char *const *extra, error *err) {
+int natsd_launch(natsd **out, const char *exe, const char *dir, const char *const *extra,
+                 error *err) {
     char *argv[64];
     *out = NULL;
     if (mkdir(dir, 0755) != 0 && errno != EEXIST)
@@ -199,8 +199,8 @@ int natsd_launch(natsd **out, const char *exe, const char *dir,
         return error_set(err, ERR_NOMEM, "natsd: out of memory");
     snprintf(d->log, sizeof d->log, "%s/server.log", dir);
     snprintf(d->exe, sizeof d->exe, "%s", exe);
-    const char *base[] = {exe, "-a", "127.0.0.1", "-p", "-1", "-m", "-1",
-                          "--ports_file_dir", dir};
+    const char *base[] = {exe,  "-a", "127.0.0.1",        "-p", "-1",
+                          "-m", "-1", "--ports_file_dir", dir};
     int k = 0;
     for (size_t i = 0; i < sizeof base / sizeof base[0]; i++)
         argv[k++] = (char *)base[i];

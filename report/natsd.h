@@ -24,8 +24,8 @@ int natsd_start(natsd **out, const char *exe, const char *dir, error *err);
 /* Start 'exe' like natsd_start, with 'extra' (NULL-terminated, may be NULL)
  * appended to its arguments, and return at once: poll natsd_ready. On success
  * *out is owned by the caller (natsd_stop). */
-int natsd_launch(natsd **out, const char *exe, const char *dir,
-                 const char *const *extra, error *err);
+int natsd_launch(natsd **out, const char *exe, const char *dir, const char *const *extra,
+                 error *err);
 
 /* One readiness check of a launched server: 0 when its ports file is read and
  * /healthz answers 200, 1 not yet, -1 when the process has exited. */

@@ -292,7 +292,7 @@ typedef struct runner {
     natscluster *servers; /* started by the runner, or NULL */
     int nnodes;
     char node_url[NATSCLUSTER_MAX][256];
-    pid_t node_pid[NATSCLUSTER_MAX]; /* 0: unknown (external without --nats-pid) */
+    pid_t node_pid[NATSCLUSTER_MAX];  /* 0: unknown (external without --nats-pid) */
     char urls[NATSCLUSTER_MAX * 260]; /* every node, comma-separated */
     const char *url;                  /* node 0: the single-server architectures */
     pid_t server_pid;
@@ -464,7 +464,7 @@ static void runner_js_clean(const runner *r, const char *base, char *fail, size_
     error e;
     error_clear(&e);
     if (procstat_spawn(&pid, argv, log, -1, &e) == 0) {
-        double end = procstat_mono() + 15.0;
+        double end = procstat_mono() + 45.0;
         while (waitpid(pid, &status, WNOHANG) == 0) {
             if (procstat_mono() > end) {
                 kill(pid, SIGKILL);
@@ -475,7 +475,8 @@ static void runner_js_clean(const runner *r, const char *base, char *fail, size_
         }
     }
     if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) && fail[0] == '\0')
-        snprintf(fail, size, "could not delete the JetStream stream after the trial (%.900s)",
+        snprintf(fail, size,
+                 "could not delete the JetStream stream after the trial (%.900s)",
                  e.kind != ERR_NONE ? e.text : "see its js-clean.log");
     else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         unlink(log);
@@ -486,8 +487,8 @@ static void runner_js_clean(const runner *r, const char *base, char *fail, size_
  * nothing could be run. *ok says whether it passed. */
 /* Rows and distinct event ids over the services' databases 'dbs' (opened
  * read-only after the services exited). Returns 0 or -1 with 'err'. */
-static int runner_count_ids(int64_t *rows, int64_t *unique, const char *const *dbs,
-                            int n, error *err) {
+static int runner_count_ids(int64_t *rows, int64_t *unique, const char *const *dbs, int n,
+                            error *err) {
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
     char sql[2048] = "SELECT count(*), count(DISTINCT event_id) FROM (";
@@ -719,8 +720,8 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
                 lost_node[i] = 1;
             if (lost_node[i]) {
                 size_t len = strlen(lost_list);
-                snprintf(lost_list + len, sizeof lost_list - len, "%s%d", nlost ? "," : "",
-                         i);
+                snprintf(lost_list + len, sizeof lost_list - len, "%s%d",
+                         nlost ? "," : "", i);
                 nlost++;
             }
         }
@@ -733,8 +734,9 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
             snprintf(fail, sizeof fail, "nats-server exited during the trial%s%s%s",
                      symptom[0] ? " (" : "", symptom, symptom[0] ? ")" : "");
         else if (symptom[0] != '\0')
-            snprintf(fail, sizeof fail, "nats-server node %s exited during the trial (%s)",
-                     lost_list, symptom);
+            snprintf(fail, sizeof fail,
+                     "nats-server node %s exited during the trial (%s)", lost_list,
+                     symptom);
     }
 
     /* Read what the workloads reported. */
@@ -743,7 +745,7 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
         res[i] = json_load_file(ch[i].result, 0, &jerr);
         unlink(ch[i].result);
     }
-    json_t *sres = res[0]; /* the process that stores (service 0/inproc/direct) */
+    json_t *sres = res[0];       /* the process that stores (service 0/inproc/direct) */
     json_t *pres = res[nch - 1]; /* the publisher's result */
     int64_t published = runner_ev(pres, "published"),
             received = runner_ev(sres, "received"), stored = runner_ev(sres, "stored"),
@@ -756,8 +758,10 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
          * databases, read here after they exited. */
         received = stored = malformed = dropped = 0;
         for (int i = 0; i < nch - 1; i++) {
-            int64_t rcv = runner_ev(res[i], "received"), sto = runner_ev(res[i], "stored"),
-                    mal = runner_ev(res[i], "malformed"), drp = runner_ev(res[i], "dropped"),
+            int64_t rcv = runner_ev(res[i], "received"),
+                    sto = runner_ev(res[i], "stored"),
+                    mal = runner_ev(res[i], "malformed"),
+                    drp = runner_ev(res[i], "dropped"),
                     dup = runner_ev(res[i], "duplicates");
             received += rcv > 0 ? rcv : 0;
             stored += sto > 0 ? sto - (dup > 0 ? dup : 0) : 0;
@@ -767,10 +771,9 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
             json_array_append_new(
                 per_service,
                 json_pack("{s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:b, s:O?}", "index",
-                          ch[i].index,
-                          "node", ch[i].node, "received", (json_int_t)rcv, "stored",
-                          (json_int_t)sto, "duplicates", (json_int_t)dup, "rows",
-                          (json_int_t)runner_ev(res[i], "rows"), "reconnects",
+                          ch[i].index, "node", ch[i].node, "received", (json_int_t)rcv,
+                          "stored", (json_int_t)sto, "duplicates", (json_int_t)dup,
+                          "rows", (json_int_t)runner_ev(res[i], "rows"), "reconnects",
                           (json_int_t)runner_ev(res[i], "reconnects"), "ok",
                           json_is_true(json_object_get(res[i], "ok")), "error",
                           json_object_get(res[i], "error")));
@@ -780,7 +783,8 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
             dbs[i] = shared_db ? db : ch[i].db;
         error cerr;
         error_clear(&cerr);
-        if (runner_count_ids(&rows, &unique_ids, dbs, shared_db ? 1 : nch - 1, &cerr) != 0 &&
+        if (runner_count_ids(&rows, &unique_ids, dbs, shared_db ? 1 : nch - 1, &cerr) !=
+                0 &&
             fail[0] == '\0')
             snprintf(fail, sizeof fail, "%s", cerr.text);
     }
@@ -870,14 +874,14 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
             server_cpu += c;
             nodes_measured++;
             json_array_append_new(
-                procs, json_pack("{s:s, s:i, s:i, s:n, s:f, s:f, s:f, s:f, s:s, s:n, "
-                                 "s:b, s:b}",
-                                 "role", "nats-server", "node", i, "pid",
-                                 (int)r->node_pid[i], "exit_status", "user_s",
-                                 s1[i].user_s - s0[i].user_s, "sys_s",
-                                 s1[i].sys_s - s0[i].sys_s, "cpu_s", c, "wall_s", t1 - t0,
-                                 "cpu_source", "schedstat", "measured", "external",
-                                 r->servers == NULL, "lost", lost_node[i]));
+                procs,
+                json_pack("{s:s, s:i, s:i, s:n, s:f, s:f, s:f, s:f, s:s, s:n, "
+                          "s:b, s:b}",
+                          "role", "nats-server", "node", i, "pid", (int)r->node_pid[i],
+                          "exit_status", "user_s", s1[i].user_s - s0[i].user_s, "sys_s",
+                          s1[i].sys_s - s0[i].sys_s, "cpu_s", c, "wall_s", t1 - t0,
+                          "cpu_source", "schedstat", "measured", "external",
+                          r->servers == NULL, "lost", lost_node[i]));
         } else {
             /* Unknown (external server without its pid), or a node killed
              * during the trial: its last CPU is not readable any more. */
@@ -912,7 +916,8 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
         cfg->rate > 0 ? json_real(cfg->rate) : json_null(), "achieved",
         runner_num_or_null(pub_wall > 0 && published > 0, (double)published / pub_wall),
         "db", "storage", v->storage, "path_kind", sp->memory ? "memory" : "file", "path",
-        sp->memory ? ":memory:" : strrchr(ch[0].db[0] ? ch[0].db : db, '/') + 1, "journal",
+        sp->memory ? ":memory:" : strrchr(ch[0].db[0] ? ch[0].db : db, '/') + 1,
+        "journal",
         json_is_string(json_object_get(sdb, "journal"))
             ? json_copy(json_object_get(sdb, "journal"))
             : json_null(),
@@ -950,7 +955,8 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
     json_object_set_new(ev, "unique_ids",
                         multi ? json_integer((json_int_t)unique_ids) : json_null());
     json_object_set_new(ev, "duplicates", json_integer((json_int_t)duplicates));
-    json_object_set_new(ev, "resent", json_integer((json_int_t)(resent > 0 ? resent : 0)));
+    json_object_set_new(ev, "resent",
+                        json_integer((json_int_t)(resent > 0 ? resent : 0)));
     json_object_set_new(
         ev, "lost",
         json_integer((json_int_t)(n - (multi ? (unique_ids > 0 ? unique_ids : 0)
@@ -975,10 +981,11 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
             json_array_append_new(lost, json_integer(i));
     json_object_set_new(
         rec, "cluster",
-        json_pack("{s:i, s:i, s:b, s:i, s:o, s:o, s:s?}", "nodes", is_nats ? r->nnodes : 0,
-                  "services", nsvc, "queue_group", strcmp(v->arch, "nats-cluster") == 0,
-                  "bot_node", 0, "service_nodes", svc_nodes, "nodes_lost", lost,
-                  "queue", strcmp(v->arch, "nats-cluster") == 0 ? "chatsvc" : NULL));
+        json_pack("{s:i, s:i, s:b, s:i, s:o, s:o, s:s?}", "nodes",
+                  is_nats ? r->nnodes : 0, "services", nsvc, "queue_group",
+                  strcmp(v->arch, "nats-cluster") == 0, "bot_node", 0, "service_nodes",
+                  svc_nodes, "nodes_lost", lost, "queue",
+                  strcmp(v->arch, "nats-cluster") == 0 ? "chatsvc" : NULL));
     json_object_set_new(
         rec, "jetstream",
         strcmp(v->arch, "jetstream") == 0
@@ -1155,7 +1162,9 @@ int runner_run(const runner_config *cfg, char **run_dir, error *err) {
             r.node_pid[i] = natscluster_pid(r.servers, i);
             runner_say(cfg, "nats-server %d started at %s%s", (int)r.node_pid[i],
                        r.node_url[i],
-                       nodes > 1 ? " (cluster node)" : needs_js ? " (JetStream)" : "");
+                       nodes > 1  ? " (cluster node)"
+                       : needs_js ? " (JetStream)"
+                                  : "");
         }
     } else if (needs_nats) {
         /* An existing server, or cluster: one URL per node. */
@@ -1204,7 +1213,7 @@ int runner_run(const runner_config *cfg, char **run_dir, error *err) {
         for (int i = 0; i < r.nnodes; i++) {
             json_array_append_new(urls, json_string(r.node_url[i]));
             json_array_append_new(pids, r.node_pid[i] > 0 ? json_integer(r.node_pid[i])
-                                                           : json_null());
+                                                          : json_null());
         }
         json_object_set_new(runj, "nats_nodes",
                             json_pack("{s:i, s:o, s:o, s:b}", "count", r.nnodes, "urls",
@@ -1386,7 +1395,8 @@ finish:;
                                   cfg->warmup, "trial_timeout_s", cfg->trial_timeout,
                                   "accept_loss", cfg->accept_loss));
     json_t *conf = json_object_get(runj, "config");
-    json_object_set_new(conf, "cluster", json_integer(cfg->cluster > 1 ? cfg->cluster : 1));
+    json_object_set_new(conf, "cluster",
+                        json_integer(cfg->cluster > 1 ? cfg->cluster : 1));
     json_object_set_new(conf, "services", json_integer(cfg->services));
     json_object_set_new(conf, "js_storage", json_string(cfg->js_storage));
     if (runner_write_json(r.dir, "run.json", runj, failed ? NULL : err) != 0)

@@ -34,7 +34,7 @@
 
 #include "error.h"
 
-#define RUNNER_MAX_LIST 8
+#define RUNNER_MAX_LIST     8
 #define RUNNER_MAX_SERVICES 8
 
 typedef struct runner_config {

@@ -110,11 +110,11 @@ int main(int argc, char **argv) {
          * with a node), so JetStream services share one database file with
          * a unique event_id; they take turns on its write lock, waiting up
          * to 5 s (busy timeout) instead of failing with SQLITE_BUSY. */
-        chatlog_config cfg = {opts.db, opts.journal, opts.sync, opts.batch, opts.js,
-                              opts.shared_db ? 5000 : 0};
-        chatsvc_config sc = {opts.url,        opts.subject, opts.queue,
-                             opts.queue != NULL, opts.js,    opts.js_admin,
-                             opts.js_replicas, opts.js_storage};
+        chatlog_config cfg = {opts.db,    opts.journal, opts.sync,
+                              opts.batch, opts.js,      opts.shared_db ? 5000 : 0};
+        chatsvc_config sc = {opts.url,           opts.subject,   opts.queue,
+                             opts.queue != NULL, opts.js,        opts.js_admin,
+                             opts.js_replicas,   opts.js_storage};
         if (chatlog_open(&log, &cfg, &err) != 0 ||
             chatsvc_start_config(&svc, &sc, log, &err) != 0)
             goto done;
@@ -180,7 +180,8 @@ done:
         json_object_set_new(db, "synchronous",
                             log ? json_string(chatlog_synchronous(log)) : json_null());
         json_object_set_new(res, "subject", json_string(opts.subject));
-        json_object_set_new(res, "queue", opts.queue ? json_string(opts.queue) : json_null());
+        json_object_set_new(res, "queue",
+                            opts.queue ? json_string(opts.queue) : json_null());
         json_object_set_new(res, "jetstream", json_boolean(opts.js));
         if (pub != NULL)
             json_object_set_new(ev, "resent", json_integer(chatpub_resent(pub)));

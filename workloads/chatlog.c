@@ -102,17 +102,17 @@ int chatlog_open(chatlog **out, const chatlog_config *cfg, error *err) {
                      "message TEXT NOT NULL, timestamp REAL NOT NULL, event_id INTEGER)",
                      err) != 0)
         goto fail;
-    if (cfg->dedupe &&
-        chatlog_exec(log,
-                     "CREATE UNIQUE INDEX IF NOT EXISTS chat_log_event_id "
-                     "ON chat_log (event_id)",
-                     err) != 0)
+    if (cfg->dedupe && chatlog_exec(log,
+                                    "CREATE UNIQUE INDEX IF NOT EXISTS chat_log_event_id "
+                                    "ON chat_log (event_id)",
+                                    err) != 0)
         goto fail;
     if (sqlite3_prepare_v2(log->db,
-                           cfg->dedupe ? "INSERT OR IGNORE INTO chat_log (username, "
-                                         "message, timestamp, event_id) VALUES (?, ?, ?, ?)"
-                                       : "INSERT INTO chat_log (username, message, "
-                                         "timestamp, event_id) VALUES (?, ?, ?, ?)",
+                           cfg->dedupe
+                               ? "INSERT OR IGNORE INTO chat_log (username, "
+                                 "message, timestamp, event_id) VALUES (?, ?, ?, ?)"
+                               : "INSERT INTO chat_log (username, message, "
+                                 "timestamp, event_id) VALUES (?, ?, ?, ?)",
                            -1, &log->insert, NULL) != SQLITE_OK) {
         error_set(err, ERR_SYSTEM, "sqlite: prepare INSERT: %s", sqlite3_errmsg(log->db));
         goto fail;

@@ -178,7 +178,8 @@ static void chatsvc_on_end(natsConnection *nc, natsSubscription *sub, natsMsg *m
 static int chatsvc_js_error(error *err, const char *what, natsStatus s, jsErrCode jerr) {
     const char *last = nats_GetLastError(NULL);
     return error_set(err, ERR_SYSTEM, "nats: %s: %s (JetStream error %d)%s%s", what,
-                     natsStatus_GetText(s), (int)jerr, last ? ": " : "", last ? last : "");
+                     natsStatus_GetText(s), (int)jerr, last ? ": " : "",
+                     last ? last : "");
 }
 
 /* Delete the stream if it exists, create it and the durable consumer. The
@@ -221,7 +222,8 @@ static int chatsvc_js_setup(chatsvc *svc, error *err) {
         struct timespec d = {0, 100 * 1000000L};
         nanosleep(&d, NULL);
     }
-    return s == NATS_OK ? 0 : chatsvc_js_error(err, "create stream " CHATSVC_STREAM, s, jerr);
+    return s == NATS_OK ? 0
+                        : chatsvc_js_error(err, "create stream " CHATSVC_STREAM, s, jerr);
 }
 
 int chatsvc_start(chatsvc **out, const char *url, const char *subject, chatlog *log,
@@ -399,9 +401,9 @@ int chatsvc_wait(chatsvc *svc, int64_t expect, int stall_ms, error *err) {
         /* Queue group: everything delivered before the end marker is in the
          * subscription's queue when the marker arrives (one connection, in
          * order); done once that queue is empty and the handler idle. */
-        if (svc->cfg.end_marker ? svc->end_seen && pending == 0 &&
-                                      delivered == svc->received
-                                : svc->received >= expect) {
+        if (svc->cfg.end_marker
+                ? svc->end_seen && pending == 0 && delivered == svc->received
+                : svc->received >= expect) {
             rc = 0;
             break;
         }
@@ -643,13 +645,23 @@ int chatsvc_js_delete(const char *url, error *err) {
     natsConnection *nc = NULL;
     jsCtx *js = NULL;
     jsErrCode jerr = 0;
+    jsOptions jo;
     natsStatus s = chatsvc_connect(&nc, url, 0, NULL, NULL, NULL);
     if (s == NATS_OK)
-        s = natsConnection_JetStream(&js, nc, NULL);
+        s = jsOptions_Init(&jo);
     if (s == NATS_OK) {
+        jo.Wait = 10000;
+        s = natsConnection_JetStream(&js, nc, &jo);
+    }
+    /* A cluster that just lost a node may need a new stream leader before
+     * it can delete the stream: a few tries. */
+    for (int tries = 1; s == NATS_OK; tries++) {
         s = js_DeleteStream(js, CHATSVC_STREAM, NULL, &jerr);
         if (s == NATS_NOT_FOUND || jerr == JSStreamNotFoundErr)
             s = NATS_OK;
+        if (s == NATS_OK || tries == 4)
+            break;
+        s = NATS_OK; /* try again */
     }
     int rc = s == NATS_OK ? 0 : chatsvc_js_error(err, "delete stream", s, jerr);
     jsCtx_Destroy(js);

@@ -34,21 +34,21 @@ typedef struct chatsvc_config {
      * transaction is committed. Completion: the consumer's ack floor reaches
      * 'expect' (events across the whole group). Reconnects are allowed. */
     int jetstream;
-    int js_admin;          /* delete and re-create the stream and consumer first */
-    int js_replicas;       /* stream replicas (js_admin) */
+    int js_admin;           /* delete and re-create the stream and consumer first */
+    int js_replicas;        /* stream replicas (js_admin) */
     const char *js_storage; /* "file" or "memory" (js_admin) */
 } chatsvc_config;
 
-#define CHATSVC_STREAM "ROSEY_CHAT"
+#define CHATSVC_STREAM  "ROSEY_CHAT"
 #define CHATSVC_DURABLE "chatsvc"
 
 typedef struct chatsvc_stats {
-    int64_t received;  /* messages delivered to the handler */
-    int64_t stored;    /* log_chat() succeeded */
-    int64_t malformed; /* not JSON, or a field missing or of the wrong type */
-    int64_t dropped;   /* nats.c slow-consumer drops (natsSubscription_GetDropped) */
-    int64_t pending;   /* still queued in nats.c when the wait ended */
-    int64_t acked;     /* JetStream: acks sent (after commit) */
+    int64_t received;   /* messages delivered to the handler */
+    int64_t stored;     /* log_chat() succeeded */
+    int64_t malformed;  /* not JSON, or a field missing or of the wrong type */
+    int64_t dropped;    /* nats.c slow-consumer drops (natsSubscription_GetDropped) */
+    int64_t pending;    /* still queued in nats.c when the wait ended */
+    int64_t acked;      /* JetStream: acks sent (after commit) */
     int64_t duplicates; /* redelivered events already stored (dedupe) */
     int64_t reconnects; /* JetStream: reconnections to another node */
 } chatsvc_stats;

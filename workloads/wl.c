@@ -87,12 +87,13 @@ int wl_parse(wl_options *opts, int argc, char **argv, int nats, error *err) {
                 return -1;
         } else if (nats && strcmp(a, "--queue") == 0) {
             opts->queue = v;
-        } else if (nats && (strcmp(a, "--end-marker") == 0 || strcmp(a, "--js") == 0 ||
-                            strcmp(a, "--js-admin") == 0 || strcmp(a, "--shared-db") == 0)) {
+        } else if (nats &&
+                   (strcmp(a, "--end-marker") == 0 || strcmp(a, "--js") == 0 ||
+                    strcmp(a, "--js-admin") == 0 || strcmp(a, "--shared-db") == 0)) {
             if (wl_int(&x, a, v, 0, err) != 0 || x > 1)
                 return error_set(err, ERR_INPUT, "%s: expected 0 or 1, got '%s'", a, v);
-            *(a[2] == 'e'   ? &opts->end_marker
-              : a[2] == 's' ? &opts->shared_db
+            *(a[2] == 'e'    ? &opts->end_marker
+              : a[2] == 's'  ? &opts->shared_db
               : a[4] == '\0' ? &opts->js
                              : &opts->js_admin) = (int)x;
         } else if (nats && strcmp(a, "--js-replicas") == 0) {
