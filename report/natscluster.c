@@ -165,6 +165,10 @@ int natscluster_alive(natscluster *c, int i) {
     return natsd_alive(c->node[i]);
 }
 
+int natscluster_exit_rusage(const natscluster *c, int i, struct rusage *out) {
+    return natsd_exit_rusage(c->node[i], out);
+}
+
 void natscluster_stop(natscluster *c) {
     if (c == NULL)
         return;

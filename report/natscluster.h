@@ -14,6 +14,7 @@
 #ifndef OVERHEAD_NATSCLUSTER_H
 #define OVERHEAD_NATSCLUSTER_H
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -42,6 +43,10 @@ const char *natscluster_urls(const natscluster *c);
 
 /* 1 while node i runs, 0 once it has exited (then reaped). */
 int natscluster_alive(natscluster *c, int i);
+
+/* Node i's whole-life rusage once it has exited (natscluster_alive returned
+ * 0): 0, else -1. */
+int natscluster_exit_rusage(const natscluster *c, int i, struct rusage *out);
 
 /* Stop every node (SIGINT, SIGKILL after 5 s each), reap them and free 'c'.
  * NULL is a no-op. */

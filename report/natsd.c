@@ -267,6 +267,13 @@ pid_t natsd_pid(const natsd *d) {
     return d->pid;
 }
 
+int natsd_exit_rusage(const natsd *d, struct rusage *out) {
+    if (!d->exited)
+        return -1;
+    *out = d->ru;
+    return 0;
+}
+
 const char *natsd_monitor(const natsd *d) {
     return d->monitor;
 }

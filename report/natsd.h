@@ -54,6 +54,10 @@ pid_t natsd_pid(const natsd *d);
  * reaped and its exit status kept). */
 int natsd_alive(natsd *d);
 
+/* When the server has exited (see natsd_alive), its whole-life rusage from
+ * wait4 into *out and 0; -1 while it runs. */
+int natsd_exit_rusage(const natsd *d, struct rusage *out);
+
 /* Stop the server (SIGINT, SIGKILL after 5 s), reap it and free 'd'. When
  * 'ru' is not NULL it receives the server's rusage (wait4). NULL is a no-op. */
 void natsd_stop(natsd *d, struct rusage *ru);

@@ -714,10 +714,12 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
     char lost_list[64] = "";
     if (is_nats) {
         for (int i = 0; i < r->nnodes; i++) {
-            if (r->node_pid[i] > 0)
-                have_s1[i] = procstat_read(&s1[i], r->node_pid[i], NULL) == 0;
+            /* Reap a dead node first: a zombie's /proc entry is no reading. */
             if (r->servers != NULL && !natscluster_alive(r->servers, i))
                 lost_node[i] = 1;
+            if (r->node_pid[i] > 0 && !lost_node[i])
+                have_s1[i] = procstat_read(&s1[i], r->node_pid[i], NULL) == 0 &&
+                             (!have_s0[i] || s1[i].on_cpu_ns >= s0[i].on_cpu_ns);
             if (lost_node[i]) {
                 size_t len = strlen(lost_list);
                 snprintf(lost_list + len, sizeof lost_list - len, "%s%d",
@@ -869,7 +871,25 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
     double server_cpu = 0;
     int have_server = is_nats, nodes_measured = 0;
     for (int i = 0; is_nats && i < r->nnodes; i++) {
-        if (have_s0[i] && have_s1[i]) {
+        struct rusage dru;
+        if (have_s0[i] && lost_node[i] && r->servers != NULL &&
+            natscluster_exit_rusage(r->servers, i, &dru) == 0) {
+            /* A node that died during the trial: its CPU up to its death
+             * (wait4, whole life) less its schedstat at the start. */
+            double u = runner_tv(&dru.ru_utime), sy = runner_tv(&dru.ru_stime);
+            double c = fmax(0, u + sy - (double)s0[i].on_cpu_ns / 1e9);
+            server_cpu += c;
+            nodes_measured++;
+            json_array_append_new(
+                procs,
+                json_pack("{s:s, s:i, s:i, s:n, s:f, s:f, s:f, s:f, s:s, s:n, "
+                          "s:b, s:b}",
+                          "role", "nats-server", "node", i, "pid", (int)r->node_pid[i],
+                          "exit_status", "user_s", fmax(0, u - s0[i].user_s), "sys_s",
+                          fmax(0, sy - s0[i].sys_s), "cpu_s", c, "wall_s", t1 - t0,
+                          "cpu_source", "wait4-at-exit", "measured", "external", 0,
+                          "lost", 1));
+        } else if (have_s0[i] && have_s1[i]) {
             double c = (double)(s1[i].on_cpu_ns - s0[i].on_cpu_ns) / 1e9;
             server_cpu += c;
             nodes_measured++;

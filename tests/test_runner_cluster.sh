@@ -95,6 +95,10 @@ else
     got=$(j "$rec" "(d['cluster']['nodes_lost'], d['events']['lost'] == d['events']['requested'] - d['events']['unique_ids'], d['events']['rows'] == d['events']['unique_ids'])")
     [ "$got" = "([1], True, True)" ] && ok "core: node 1 recorded lost; lost = requested - unique ids" \
         || bad "core: $got"
+    # The killed node's CPU up to its death is still accounted (wait4 at exit).
+    got=$(j "$rec" "([p['cpu_source'] for p in d['processes'] if p['role']=='nats-server'], d['cpu']['includes_nats_server'], d['cpu']['nats_server_s'] > 0)")
+    [ "$got" = "(['schedstat', 'wait4-at-exit', 'schedstat'], True, True)" ] \
+        && ok "core: every node's CPU accounted, the dead one from wait4" || bad "core: node CPU $got"
     summary=$(j "$rec" "'ok=%s loss_accepted=%s lost=%s published=%s rows=%s failure=%s' % (d['ok'], d.get('loss_accepted'), d['events']['lost'], d['events']['published'], d['events']['rows'], d['failure'])")
     # Lost events are accepted (exit 0, loss_accepted); a service that lost its
     # node fails the run with the numbers (exit 1). Never a silent pass.
