@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "analysis.h"
 #include "publish.h"
 #include "runner.h"
@@ -29,7 +31,8 @@ static void report_usage(FILE *out) {
 "  2. chat rate: the same at a fixed event rate (CPU in points of one core);\n"
 "  3. A/A control: direct against direct (the noise floor);\n"
 "  4. storage sweep: the comparison again with other storage settings, one run\n"
-"     each (100,000 events in memory, 10,000 where every commit is fsynced).\n"
+"     each (100,000 events in memory, 10,000 where every commit is fsynced);\n"
+"  5. with --cluster N: NATS on an N-node cluster with K services, and JetStream.\n"
 "Then writes DOCS/sprints/active/SPRINT/CPU_OVERHEAD_ANALYSIS.{md,html,json},\n"
 "rebuilds DOCS/index.html and prints the verdict. About 3-5 minutes on 2 cores.\n\n"
 "options:\n"
@@ -47,6 +50,12 @@ static void report_usage(FILE *out) {
 "  --no-aa            skip the A/A control\n"
 "  --no-unprofiled    skip the unprofiled trials\n"
 "  --nats-arch ARCH   nats-2p (default) or nats (one process, the seed's set-up)\n"
+"  --cluster N        add a cluster phase: N nats-server nodes, nats-cluster (K\n"
+"                     services in a queue group) and jetstream, as many events\n"
+"                     per trial as the saturated phase; its baselines are that\n"
+"                     phase's direct and NATS trials (same storage and N), so no\n"
+"                     direct trial of its own is pooled into the main verdict\n"
+"  --services K       services of the cluster phase (default 3)\n"
 "  --target PCT       overhead target in percent (default 5)\n"
 "  --reference PCT    the figure the team quoted (default 5.80)\n"
 "  --from DIR...      skip measuring: analyse and publish these run directories\n"
@@ -99,12 +108,25 @@ static int report_num(double *out, const char *opt, const char *v, double min, d
     return 0;
 }
 
+/* events_per_trial of a finished run (its run.json), or 20000 when unknown. */
+static int64_t report_events_of(const char *run_dir) {
+    char path[4200];
+    json_error_t jerr;
+    snprintf(path, sizeof path, "%s/run.json", run_dir ? run_dir : ".");
+    json_t *j = json_load_file(path, 0, &jerr);
+    json_t *n = json_object_get(j, "events_per_trial");
+    int64_t events = json_is_integer(n) ? (int64_t)json_integer_value(n) : 20000;
+    json_decref(j);
+    return events > 0 ? events : 20000;
+}
+
 int cmd_report(int argc, char **argv) {
     const char *sprint = "10.5-The-French-Connection-II", *docs = "docs", *runs = "runs";
     const char *storage = "wal", *nats_arch = "nats-2p";
     char sweep_buf[256] = "memory,wal-full";
     double rate = 100, trials = 0, events = -1, target = 5, reference = 5.80;
     int quick = 0, aa = 1, unprofiled = 1, progress = isatty(2);
+    double cluster = 0, services = 3;
     const char *dirs[MAX_DIRS];
     size_t ndirs = 0;
     int from = 0;
@@ -163,6 +185,12 @@ int cmd_report(int argc, char **argv) {
                 return 2;
             }
             nats_arch = v;
+        } else if (strcmp(a, "--cluster") == 0) {
+            if (report_num(&cluster, a, v, 0, 9) != 0)
+                return 2;
+        } else if (strcmp(a, "--services") == 0) {
+            if (report_num(&services, a, v, 1, RUNNER_MAX_SERVICES) != 0)
+                return 2;
         } else if (strcmp(a, "-k") == 0 || strcmp(a, "--trials") == 0) {
             if (report_num(&trials, a, v, 2, 1000) != 0)
                 return 2;
@@ -236,13 +264,29 @@ int cmd_report(int argc, char **argv) {
                             : fsync_each             ? (quick ? 2000 : 10000)
                                                      : (quick ? 5000 : 20000);
         }
+        if (cluster >= 1 && nph < MAX_PHASES) {
+            p = &ph[nph++];
+            p->name = "cluster";
+            runner_defaults(&p->cfg);
+            p->cfg.archs[0] = "nats-cluster";
+            p->cfg.archs[1] = "jetstream";
+            p->cfg.narchs = 2;
+            p->cfg.cluster = (int)cluster;
+            p->cfg.services = (int)services;
+            /* nats-cluster and jetstream need a file database. */
+            p->cfg.storages[0] = strcmp(storage, "memory") == 0 ? "wal" : storage;
+            p->cfg.nstorages = 1;
+            p->cfg.trials = quick ? 2 : 3;
+            p->cfg.events = quick ? 20000 : -1; /* -1: the saturated phase's N */
+        }
         const char *url = getenv("NATS_URL");
         for (size_t i = 0; i < nph; i++) {
             runner_config *cfg = &ph[i].cfg;
             cfg->nats_server = OVERHEAD_NATS_SERVER_DEFAULT;
             if (getenv("OVERHEAD_WORKLOADS") && *getenv("OVERHEAD_WORKLOADS"))
                 cfg->workload_dir = getenv("OVERHEAD_WORKLOADS");
-            if (url != NULL && *url != '\0')
+            /* The cluster phase starts its own cluster (see --cluster). */
+            if (url != NULL && *url != '\0' && cfg->cluster < 2)
                 cfg->nats_url = url;
             cfg->out_dir = runs;
             cfg->argc = argc;
@@ -265,6 +309,8 @@ int cmd_report(int argc, char **argv) {
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
         for (size_t i = 0; i < nph; i++) {
+            if (strcmp(ph[i].name, "cluster") == 0 && ph[i].cfg.events < 0)
+                ph[i].cfg.events = report_events_of(run_dirs[0]);
             fprintf(stderr, "overhead report: phase %zu/%zu: %s\n", i + 1, nph, ph[i].name);
             if (runner_run(&ph[i].cfg, &run_dirs[i], &err) != 0) {
                 fprintf(stderr, "overhead report: %s phase: %s\n", ph[i].name, err.text);

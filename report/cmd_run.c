@@ -36,6 +36,21 @@ static void run_usage(FILE *out) {
 "                         nats     bot and DatabaseService in one process, two\n"
 "                                  connections (the seed's set-up)\n"
 "                         nats-2p  bot and DatabaseService as two processes\n"
+"                         nats-cluster  the bot on node 0, --services K services\n"
+"                                  in one queue group on the other nodes, each\n"
+"                                  with its own database (events cross routes)\n"
+"                         jetstream  the same placement; a stream on the chat\n"
+"                                  subject (replicas min(3, nodes)), one durable\n"
+"                                  pull consumer, acks after the SQLite commit\n"
+    );
+    fprintf(out,
+"  --cluster N          start N nats-server nodes as a cluster on loopback (routes\n"
+"                       between all, ready when /routez shows them); every NATS\n"
+"                       architecture uses it (default: one server). To use an\n"
+"                       existing cluster, list its nodes in --nats-url/NATS_URL\n"
+"  --services K         DatabaseService processes of nats-cluster and jetstream\n"
+"                       (1..8, default 3)\n"
+"  --js-storage S       JetStream stream storage: file (default) or memory\n"
 "  --storage LIST       storage settings, comma-separated; every trial is repeated\n"
 "                       for each (default wal):\n"
 "                         memory    :memory:\n"
@@ -56,7 +71,9 @@ static void run_usage(FILE *out) {
 "                       (default 2000)\n"
 "  -o, --out DIR        parent of the run directory (default runs)\n"
 "  --nats-url URL       use this nats-server instead of starting one (default:\n"
-"                       $NATS_URL when set); its CPU is counted only with --nats-pid\n"
+"                       $NATS_URL when set); its CPU is counted only with --nats-pid;\n"
+"                       several comma-separated URLs: an existing cluster, one URL\n"
+"                       per node (node 0 first)\n"
 "  --nats-pid PID       pid of that external server, to read its schedstat\n"
 "  --nats-server PATH   nats-server to start (default %s)\n"
 "  --workloads DIR      where chat_direct and chat_nats are (default\n"
@@ -229,6 +246,19 @@ int cmd_run(int argc, char **argv) {
             NEEDV;
             if (run_double(&cfg.trial_timeout, a, v, 0.001) != 0)
                 goto done;
+        } else if (strcmp(a, "--cluster") == 0) {
+            NEEDV;
+            if (run_int(&x, a, v, 1, 9) != 0)
+                goto done;
+            cfg.cluster = (int)x;
+        } else if (strcmp(a, "--services") == 0) {
+            NEEDV;
+            if (run_int(&x, a, v, 1, RUNNER_MAX_SERVICES) != 0)
+                goto done;
+            cfg.services = (int)x;
+        } else if (strcmp(a, "--js-storage") == 0) {
+            NEEDV;
+            cfg.js_storage = v;
         } else if (strcmp(a, "--accept-loss") == 0) {
             cfg.accept_loss = 1;
         } else if (strcmp(a, "--progress") == 0) {

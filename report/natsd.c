@@ -25,6 +25,10 @@ struct natsd {
     struct rusage ru;
     char url[256];
     char monitor[256];
+    char cluster[256];
+    char log[4096];
+    char ports[4096];
+    char exe[1024];
 };
 
 /* Connect to host:port with a timeout; returns the socket or -1 with 'err'. */
@@ -61,8 +65,8 @@ static int natsd_connect(const char *host, const char *port, int timeout_ms, err
     return fd;
 }
 
-/* Read until 'want' appears in the reply or the timeout ends. 'buf' receives
- * what was read. Returns 0 when found. */
+/* Read until 'want' appears in the reply (NULL: until the peer closes) or the
+ * timeout ends. 'buf' receives what was read. Returns 0 when found. */
 static int natsd_read_until(int fd, const char *want, char *buf, size_t size,
                             int timeout_ms) {
     size_t n = 0;
@@ -75,10 +79,10 @@ static int natsd_read_until(int fd, const char *want, char *buf, size_t size,
             break;
         ssize_t r = read(fd, buf + n, size - 1 - n);
         if (r <= 0)
-            break;
+            return want == NULL && r == 0 ? 0 : -1;
         n += (size_t)r;
         buf[n] = '\0';
-        if (strstr(buf, want) != NULL)
+        if (want != NULL && strstr(buf, want) != NULL)
             return 0;
     }
     return -1;
@@ -120,25 +124,38 @@ int natsd_probe(const char *url, int timeout_ms, error *err) {
     return 0;
 }
 
-/* GET /healthz on the monitoring URL; 0 when it answers 200. */
-static int natsd_healthy(const char *monitor) {
-    char host[200], port[16], buf[1024], req[300];
+/* GET 'path' on the monitoring URL 'monitor'; the body (after the headers)
+ * goes into 'body' (may be NULL). Returns 0 when the server answered 200. */
+static int natsd_http_get(const char *monitor, const char *path, char *body,
+                          size_t size) {
+    char host[200], port[16], req[400];
+    char buf[65536];
+    if (body != NULL && size > 0)
+        body[0] = '\0';
     if (natsd_split(monitor, host, sizeof host, port, sizeof port) != 0)
         return -1;
     int fd = natsd_connect(host, port, 500, NULL);
     if (fd < 0)
         return -1;
     int n = snprintf(req, sizeof req,
-                     "GET /healthz HTTP/1.0\r\nHost: %s:%s\r\nConnection: close\r\n\r\n",
+                     "GET %s HTTP/1.0\r\nHost: %s:%s\r\nConnection: close\r\n\r\n", path,
                      host, port);
     int rc = -1;
-    if (write(fd, req, (size_t)n) == n)
-        rc = natsd_read_until(fd, "\r\n", buf, sizeof buf, 1000) == 0 &&
-                     strncmp(buf, "HTTP/1.", 7) == 0 && strncmp(buf + 8, " 200", 4) == 0
-                 ? 0
-                 : -1;
+    if (n > 0 && (size_t)n < sizeof req && write(fd, req, (size_t)n) == n) {
+        /* HTTP/1.0 with Connection: close: read until the server closes. */
+        natsd_read_until(fd, NULL, buf, sizeof buf, 1000);
+        rc = strncmp(buf, "HTTP/1.", 7) == 0 && strncmp(buf + 8, " 200", 4) == 0 ? 0 : -1;
+        const char *b = strstr(buf, "\r\n\r\n");
+        if (body != NULL && size > 0 && b != NULL)
+            snprintf(body, size, "%s", b + 4);
+    }
     close(fd);
     return rc;
+}
+
+/* GET /healthz on the monitoring URL; 0 when it answers 200. */
+static int natsd_healthy(const char *monitor) {
+    return natsd_http_get(monitor, "/healthz", NULL, 0);
 }
 
 /* Read the ports file once; 0 when both URLs were found. */
@@ -148,10 +165,12 @@ static int natsd_read_ports(natsd *d, const char *path) {
     const char *url = json_string_value(json_array_get(json_object_get(j, "nats"), 0));
     const char *mon =
         json_string_value(json_array_get(json_object_get(j, "monitoring"), 0));
+    const char *cl = json_string_value(json_array_get(json_object_get(j, "cluster"), 0));
     int rc = -1;
     if (url != NULL && mon != NULL) {
         snprintf(d->url, sizeof d->url, "%s", url);
         snprintf(d->monitor, sizeof d->monitor, "%s", mon);
+        snprintf(d->cluster, sizeof d->cluster, "%s", cl ? cl : "");
         rc = 0;
     }
     json_decref(j);
@@ -169,47 +188,70 @@ int natsd_alive(natsd *d) {
     return 1;
 }
 
-int natsd_start(natsd **out, const char *exe, const char *dir, error *err) {
-    char log[4096], ports[4096], pidstr[32];
+int natsd_launch(natsd **out, const char *exe, const char *dir, const char *const *extra,
+                 error *err) {
+    char *argv[64];
     *out = NULL;
     if (mkdir(dir, 0755) != 0 && errno != EEXIST)
         return error_errno(err, ERR_SYSTEM, errno, "%s", dir);
     natsd *d = calloc(1, sizeof *d);
     if (d == NULL)
         return error_set(err, ERR_NOMEM, "natsd: out of memory");
-    snprintf(log, sizeof log, "%s/server.log", dir);
-    char *argv[] = {(char *)exe, "-a", "127.0.0.1",        "-p",        "-1",
-                    "-m",        "-1", "--ports_file_dir", (char *)dir, NULL};
-    if (procstat_spawn(&d->pid, argv, log, -1, err) != 0) {
+    snprintf(d->log, sizeof d->log, "%s/server.log", dir);
+    snprintf(d->exe, sizeof d->exe, "%s", exe);
+    const char *base[] = {exe,  "-a", "127.0.0.1",        "-p", "-1",
+                          "-m", "-1", "--ports_file_dir", dir};
+    int k = 0;
+    for (size_t i = 0; i < sizeof base / sizeof base[0]; i++)
+        argv[k++] = (char *)base[i];
+    for (int i = 0; extra != NULL && extra[i] != NULL && k < 63; i++)
+        argv[k++] = (char *)extra[i];
+    argv[k] = NULL;
+    if (procstat_spawn(&d->pid, argv, d->log, -1, err) != 0) {
         free(d);
         return -1;
     }
-    snprintf(pidstr, sizeof pidstr, "%d", (int)d->pid);
-    snprintf(ports, sizeof ports, "%s/nats-server_%s.ports", dir, pidstr);
-    double deadline = procstat_mono() + 10.0;
-    int ready = 0;
-    while (!ready && procstat_mono() < deadline && natsd_alive(d)) {
-        if ((d->url[0] != '\0' || natsd_read_ports(d, ports) == 0) &&
-            natsd_healthy(d->monitor) == 0)
-            ready = 1;
-        else
-            usleep(20000);
+    snprintf(d->ports, sizeof d->ports, "%s/nats-server_%d.ports", dir, (int)d->pid);
+    *out = d;
+    return 0;
+}
+
+int natsd_ready(natsd *d) {
+    if (!natsd_alive(d))
+        return -1;
+    if ((d->url[0] != '\0' || natsd_read_ports(d, d->ports) == 0) &&
+        natsd_healthy(d->monitor) == 0)
+        return 0;
+    return 1;
+}
+
+int natsd_fail(natsd *d, const char *why, error *err) {
+    char tail[300] = "";
+    FILE *f = fopen(d->log, "r");
+    if (f != NULL) {
+        fseek(f, -(long)(sizeof tail - 1), SEEK_END);
+        size_t n = fread(tail, 1, sizeof tail - 1, f);
+        tail[n] = '\0';
+        fclose(f);
+        for (char *c = tail; *c; c++)
+            if (*c == '\n')
+                *c = ' ';
     }
-    if (!ready) {
-        char tail[300] = "";
-        FILE *f = fopen(log, "r");
-        if (f != NULL) {
-            fseek(f, -(long)(sizeof tail - 1), SEEK_END);
-            size_t n = fread(tail, 1, sizeof tail - 1, f);
-            tail[n] = '\0';
-            fclose(f);
-            for (char *c = tail; *c; c++)
-                if (*c == '\n')
-                    *c = ' ';
-        }
-        error_set(err, ERR_SYSTEM, "nats-server (%s) %s; log %s: %s", exe,
-                  d->exited ? "exited during start-up" : "not healthy within 10 s", log,
-                  tail);
+    return error_set(err, ERR_SYSTEM, "nats-server (%s) %s; log %s: %s", d->exe,
+                     d->exited ? "exited during start-up" : why, d->log, tail);
+}
+
+int natsd_start(natsd **out, const char *exe, const char *dir, error *err) {
+    natsd *d = NULL;
+    *out = NULL;
+    if (natsd_launch(&d, exe, dir, NULL, err) != 0)
+        return -1;
+    double deadline = procstat_mono() + 10.0;
+    int st;
+    while ((st = natsd_ready(d)) == 1 && procstat_mono() < deadline)
+        usleep(20000);
+    if (st != 0) {
+        natsd_fail(d, "not healthy within 10 s", err);
         natsd_stop(d, NULL);
         return -1;
     }
@@ -223,6 +265,33 @@ const char *natsd_url(const natsd *d) {
 
 pid_t natsd_pid(const natsd *d) {
     return d->pid;
+}
+
+int natsd_exit_rusage(const natsd *d, struct rusage *out) {
+    if (!d->exited)
+        return -1;
+    *out = d->ru;
+    return 0;
+}
+
+const char *natsd_monitor(const natsd *d) {
+    return d->monitor;
+}
+
+const char *natsd_log(const natsd *d) {
+    return d->log;
+}
+
+int natsd_routes(const char *monitor) {
+    char body[65536];
+    if (natsd_http_get(monitor, "/routez", body, sizeof body) != 0)
+        return -1;
+    json_error_t jerr;
+    json_t *j = json_loads(body, 0, &jerr);
+    json_t *n = json_object_get(j, "num_routes");
+    int rc = json_is_integer(n) ? (int)json_integer_value(n) : -1;
+    json_decref(j);
+    return rc;
 }
 
 void natsd_stop(natsd *d, struct rusage *ru) {

@@ -20,6 +20,7 @@
 #include <sqlite3.h>
 
 #include "fileio.h"
+#include "natscluster.h"
 #include "natsd.h"
 #include "procstat.h"
 
@@ -66,7 +67,13 @@ static const storage_preset *runner_storage(const char *name) {
 
 static int runner_known_arch(const char *a) {
     return strcmp(a, "direct") == 0 || strcmp(a, "nats") == 0 ||
-           strcmp(a, "nats-2p") == 0;
+           strcmp(a, "nats-2p") == 0 || strcmp(a, "nats-cluster") == 0 ||
+           strcmp(a, "jetstream") == 0;
+}
+
+/* Architectures with a bot and K services, each service its own database. */
+static int runner_multi(const char *a) {
+    return strcmp(a, "nats-cluster") == 0 || strcmp(a, "jetstream") == 0;
 }
 
 void runner_defaults(runner_config *cfg) {
@@ -87,6 +94,8 @@ void runner_defaults(runner_config *cfg) {
     cfg->nats_server = OVERHEAD_NATS_SERVER;
     cfg->workload_dir = OVERHEAD_WORKLOAD_DIR;
     cfg->trial_timeout = 300;
+    cfg->services = 3;
+    cfg->js_storage = "file";
 }
 
 /* Printf into the progress callback. */
@@ -140,8 +149,22 @@ int runner_validate(const runner_config *cfg, error *err) {
     for (int i = 0; i < cfg->narchs; i++)
         if (!runner_known_arch(cfg->archs[i]))
             return error_set(err, ERR_INPUT,
-                             "--arch: unknown architecture '%s' (direct, nats, nats-2p)",
+                             "--arch: unknown architecture '%s' (direct, nats, nats-2p, "
+                             "nats-cluster, jetstream)",
                              cfg->archs[i]);
+    if (cfg->cluster < 0 || cfg->cluster > NATSCLUSTER_MAX)
+        return error_set(err, ERR_INPUT, "--cluster must be 1..%d nodes, not %d",
+                         NATSCLUSTER_MAX, cfg->cluster);
+    if (cfg->cluster > 1 && cfg->nats_url != NULL)
+        return error_set(err, ERR_INPUT,
+                         "--cluster starts a cluster: not with --nats-url/NATS_URL (list "
+                         "the nodes there to use an existing cluster)");
+    if (cfg->services < 1 || cfg->services > RUNNER_MAX_SERVICES)
+        return error_set(err, ERR_INPUT, "--services must be 1..%d, not %d",
+                         RUNNER_MAX_SERVICES, cfg->services);
+    if (cfg->js_storage == NULL ||
+        (strcmp(cfg->js_storage, "file") != 0 && strcmp(cfg->js_storage, "memory") != 0))
+        return error_set(err, ERR_INPUT, "--js-storage must be file or memory");
     if (cfg->nstorages < 1)
         return error_set(err, ERR_INPUT, "--storage: no storage given");
     for (int i = 0; i < cfg->nstorages; i++)
@@ -150,6 +173,15 @@ int runner_validate(const runner_config *cfg, error *err) {
                              "--storage: unknown storage '%s' (memory, wal, wal-full, "
                              "delete)",
                              cfg->storages[i]);
+    int multi = 0;
+    for (int i = 0; i < cfg->narchs && !cfg->aa; i++)
+        multi |= runner_multi(cfg->archs[i]);
+    for (int i = 0; i < cfg->nstorages && multi; i++)
+        if (runner_storage(cfg->storages[i])->memory)
+            return error_set(err, ERR_INPUT,
+                             "--storage memory: nats-cluster and jetstream need a file "
+                             "storage (the runner counts event ids across the services' "
+                             "databases after the trial)");
     const char *bins[] = {"chat_direct", "chat_nats"};
     for (int i = 0; i < 2; i++) {
         snprintf(path, sizeof path, "%s/%s", cfg->workload_dir, bins[i]);
@@ -239,6 +271,9 @@ typedef struct variant {
 
 typedef struct child {
     const char *role; /* "direct", "inproc", "bot", "service" */
+    int index;        /* service index (0..K-1); 0 for the others */
+    int node;         /* the node it connects to */
+    char db[4096];    /* its database (multi-service architectures) */
     pid_t pid;
     int done;
     int status;
@@ -254,9 +289,14 @@ typedef struct runner {
     const runner_config *cfg;
     char dir[3000]; /* validate keeps out_dir shorter, so paths below fit */
     char run_id[64];
-    natsd *server;
-    const char *url;
+    natscluster *servers; /* started by the runner, or NULL */
+    int nnodes;
+    char node_url[NATSCLUSTER_MAX][256];
+    pid_t node_pid[NATSCLUSTER_MAX];  /* 0: unknown (external without --nats-pid) */
+    char urls[NATSCLUSTER_MAX * 260]; /* every node, comma-separated */
+    const char *url;                  /* node 0: the single-server architectures */
     pid_t server_pid;
+    int jetstream;
     json_t *env; /* versions, host, git: copied into every record */
 } runner;
 
@@ -291,18 +331,52 @@ static void runner_args(const runner *r, const variant *v, const child *c, int64
         ARG("--mode");
         ARG("%s", c->role);
         ARG("--url");
-        ARG("%s", r->url);
+        if (strcmp(v->arch, "jetstream") == 0) {
+            /* Its own node first, then the others to reconnect to. */
+            int len = snprintf(store[s], 4096, "%s", r->node_url[c->node]);
+            for (int i = 0; i < r->nnodes && len < 4000; i++)
+                if (i != c->node)
+                    len += snprintf(store[s] + len, 4096 - (size_t)len, ",%s",
+                                    r->node_url[i]);
+            argv[k++] = store[s++];
+        } else {
+            ARG("%s", r->node_url[runner_multi(v->arch) ? c->node : 0]);
+        }
+        if (strcmp(v->arch, "nats-cluster") == 0) {
+            ARG(strcmp(c->role, "bot") == 0 ? "--end-marker" : "--queue");
+            ARG(strcmp(c->role, "bot") == 0 ? "1" : "chatsvc");
+        } else if (strcmp(v->arch, "jetstream") == 0) {
+            ARG("--js");
+            ARG("1");
+            if (strcmp(c->role, "service") == 0) {
+                ARG("--shared-db");
+                ARG("1");
+            }
+            if (strcmp(c->role, "service") == 0 && c->index == 0) {
+                ARG("--js-admin");
+                ARG("1");
+                ARG("--js-replicas");
+                ARG("%d", r->nnodes < 3 ? r->nnodes : 3);
+                ARG("--js-storage");
+                ARG("%s", cfg->js_storage);
+            }
+        }
         /* A slow fixed rate must not look like a stall. */
         int stall = 5000;
         if (cfg->rate > 0 && 3000.0 / cfg->rate > stall)
             stall = (int)(3000.0 / cfg->rate);
+        /* A JetStream cluster that lost a node elects new stream and
+         * consumer leaders (and redelivers after the 2 s ack wait) before
+         * events flow again: not a stall. */
+        if (strcmp(v->arch, "jetstream") == 0 && stall < 15000)
+            stall = 15000;
         ARG("--stall-ms");
         ARG("%d", stall);
     }
     ARG("--events");
     ARG("%lld", (long long)n);
     ARG("--db");
-    ARG("%s", db);
+    ARG("%s", c->db[0] ? c->db : db);
     if (sp->journal != NULL) {
         ARG("--journal");
         ARG("%s", sp->journal);
@@ -352,14 +426,14 @@ static int64_t runner_ev(json_t *res, const char *key) {
 static int runner_wait_ready(int fd, error *err) {
     char buf[16];
     size_t n = 0;
-    double end = procstat_mono() + 10.0;
+    double end = procstat_mono() + 20.0;
     while (n < 6) {
         int left = (int)((end - procstat_mono()) * 1000);
         struct pollfd p = {fd, POLLIN, 0};
         if (runner_stop_flag)
             return error_set(err, ERR_SYSTEM, "interrupted");
         if (left <= 0)
-            return error_set(err, ERR_SYSTEM, "service not ready within 10 s");
+            return error_set(err, ERR_SYSTEM, "service not ready within 20 s");
         int pr = poll(&p, 1, left < 100 ? left : 100);
         if (pr < 0 && errno != EINTR)
             return error_errno(err, ERR_SYSTEM, errno, "poll");
@@ -375,25 +449,110 @@ static int runner_wait_ready(int fd, error *err) {
                : error_set(err, ERR_SYSTEM, "service: bad ready line");
 }
 
+/* After a jetstream trial, outside its measured window: delete the stream,
+ * which would otherwise capture and replicate every later trial's events
+ * (the other architectures publish on the same subject). A failure is
+ * noted in 'fail' when there is none yet. */
+static void runner_js_clean(const runner *r, const char *base, char *fail, size_t size) {
+    char exe[4200], log[4200], url[NATSCLUSTER_MAX * 260];
+    snprintf(exe, sizeof exe, "%s/chat_nats", r->cfg->workload_dir);
+    snprintf(log, sizeof log, "%s/%s.js-clean.log", r->dir, base);
+    snprintf(url, sizeof url, "%s", r->urls);
+    char *argv[] = {exe, "--mode", "js-clean", "--url", url, "--events", "0", NULL};
+    pid_t pid;
+    int status = -1;
+    error e;
+    error_clear(&e);
+    if (procstat_spawn(&pid, argv, log, -1, &e) == 0) {
+        double end = procstat_mono() + 45.0;
+        while (waitpid(pid, &status, WNOHANG) == 0) {
+            if (procstat_mono() > end) {
+                kill(pid, SIGKILL);
+                waitpid(pid, &status, 0);
+                break;
+            }
+            usleep(10000);
+        }
+    }
+    if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) && fail[0] == '\0')
+        snprintf(fail, size,
+                 "could not delete the JetStream stream after the trial (%.900s)",
+                 e.kind != ERR_NONE ? e.text : "see its js-clean.log");
+    else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        unlink(log);
+}
+
 /* Run one trial of 'v' with 'n' events. 'base' names its files. The record
  * is returned in *out (new reference) even when the trial failed, unless
  * nothing could be run. *ok says whether it passed. */
+/* Rows and distinct event ids over the services' databases 'dbs' (opened
+ * read-only after the services exited). Returns 0 or -1 with 'err'. */
+static int runner_count_ids(int64_t *rows, int64_t *unique, const char *const *dbs, int n,
+                            error *err) {
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    char sql[2048] = "SELECT count(*), count(DISTINCT event_id) FROM (";
+    int rc = -1;
+    *rows = *unique = -1;
+    if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, NULL) !=
+        SQLITE_OK)
+        return error_set(err, ERR_NOMEM, "sqlite: out of memory");
+    for (int i = 0; i < n; i++) {
+        char att[4300];
+        snprintf(att, sizeof att, "ATTACH 'file:%s?mode=ro' AS s%d", dbs[i], i);
+        sqlite3_stmt *a = NULL;
+        if (sqlite3_prepare_v2(db, att, -1, &a, NULL) != SQLITE_OK ||
+            sqlite3_step(a) != SQLITE_DONE) {
+            error_set(err, ERR_SYSTEM, "sqlite: %s: %s", dbs[i], sqlite3_errmsg(db));
+            sqlite3_finalize(a);
+            goto done;
+        }
+        sqlite3_finalize(a);
+        size_t len = strlen(sql);
+        snprintf(sql + len, sizeof sql - len, "%sSELECT event_id FROM s%d.chat_log",
+                 i ? " UNION ALL " : "", i);
+    }
+    strncat(sql, ")", sizeof sql - strlen(sql) - 1);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        error_set(err, ERR_SYSTEM, "sqlite: counting event ids: %s", sqlite3_errmsg(db));
+        goto done;
+    }
+    *rows = sqlite3_column_int64(st, 0);
+    *unique = sqlite3_column_int64(st, 1);
+    rc = 0;
+done:
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return rc;
+}
+
 static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int index,
                         int round, int64_t n, const char *base, error *err) {
     const runner_config *cfg = r->cfg;
-    child ch[2];
+    child ch[RUNNER_MAX_SERVICES + 1];
     int nch = 0, rc = -1, pipefd[2] = {-1, -1};
     char db[4096], fail[1024] = "";
-    json_t *rec = NULL, *res[2] = {NULL, NULL};
-    procstat_cpu s0, s1;
-    int have_s0 = 0, have_s1 = 0;
+    json_t *rec = NULL, *res[RUNNER_MAX_SERVICES + 1] = {NULL}, *per_service = NULL;
+    procstat_cpu s0[NATSCLUSTER_MAX], s1[NATSCLUSTER_MAX];
+    int have_s0[NATSCLUSTER_MAX] = {0}, have_s1[NATSCLUSTER_MAX] = {0};
+    int lost_node[NATSCLUSTER_MAX] = {0};
     *out = NULL;
     *ok = 0;
     memset(ch, 0, sizeof ch);
     const storage_preset *sp = runner_storage(v->storage);
     int is_nats = strcmp(v->arch, "direct") != 0;
-    if (strcmp(v->arch, "nats-2p") == 0) {
-        ch[nch++].role = "service";
+    int multi = runner_multi(v->arch);
+    int shared_db = strcmp(v->arch, "jetstream") == 0;
+    int nsvc = multi ? cfg->services : strcmp(v->arch, "nats-2p") == 0 ? 1 : 0;
+    if (nsvc > 0) {
+        for (int i = 0; i < nsvc; i++) {
+            ch[nch].role = "service";
+            ch[nch].index = i;
+            /* Not on the bot's node 0, so that events cross a route. */
+            ch[nch].node = multi && r->nnodes > 1 ? 1 + i % (r->nnodes - 1) : 0;
+            nch++;
+        }
         ch[nch++].role = "bot";
     } else {
         ch[nch++].role = is_nats ? "inproc" : "direct";
@@ -404,21 +563,41 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
         snprintf(db, sizeof db, "%s/%s.sqlite", r->dir, base);
     runner_remove_db(db); /* fresh database per trial */
     for (int i = 0; i < nch; i++) {
-        int main_role = strcmp(ch[i].role, "bot") != 0;
+        int is_svc = strcmp(ch[i].role, "service") == 0;
+        int main_role = strcmp(ch[i].role, "bot") != 0 && ch[i].index == 0;
+        char who[32];
+        snprintf(who, sizeof who, "%s", ch[i].role);
+        if (multi && is_svc)
+            snprintf(who, sizeof who, "service-%d", ch[i].index);
+        /* nats-cluster: a database per service (no redelivery, so no
+         * duplicates to catch, and no write lock shared between them);
+         * jetstream: one shared file, see chat_nats.c. */
+        if (multi && is_svc && !shared_db) {
+            snprintf(ch[i].db, sizeof ch[i].db, "%s/%s.%s.sqlite", r->dir, base, who);
+            runner_remove_db(ch[i].db);
+        }
         snprintf(ch[i].result, sizeof ch[i].result, "%s/.%s.%s.result.json", r->dir, base,
-                 ch[i].role);
-        snprintf(ch[i].log, sizeof ch[i].log, "%s/%s.%s.log", r->dir, base, ch[i].role);
+                 who);
+        snprintf(ch[i].log, sizeof ch[i].log, "%s/%s.%s.log", r->dir, base, who);
         unlink(ch[i].result);
         if (v->profiled) {
-            /* The process that stores is trial-NN-<tag>.prof; in two-process
-             * mode the bot's profile is trial-NN-<tag>-bot.prof. */
-            snprintf(ch[i].prof_rel, sizeof ch[i].prof_rel, "%s%s.prof", base,
-                     main_role ? "" : "-bot");
+            /* The process that stores is trial-NN-<tag>.prof (service 0 when
+             * there are several: the others are -service<I>.prof); the bot's
+             * is trial-NN-<tag>-bot.prof. */
+            if (main_role)
+                snprintf(ch[i].prof_rel, sizeof ch[i].prof_rel, "%s.prof", base);
+            else if (is_svc)
+                snprintf(ch[i].prof_rel, sizeof ch[i].prof_rel, "%s-service%d.prof", base,
+                         ch[i].index);
+            else
+                snprintf(ch[i].prof_rel, sizeof ch[i].prof_rel, "%s-bot.prof", base);
             snprintf(ch[i].prof, sizeof ch[i].prof, "%s/%s", r->dir, ch[i].prof_rel);
         }
     }
-    if (is_nats && r->server_pid > 0)
-        have_s0 = procstat_read(&s0, r->server_pid, NULL) == 0;
+    if (is_nats)
+        for (int i = 0; i < r->nnodes; i++)
+            if (r->node_pid[i] > 0)
+                have_s0[i] = procstat_read(&s0[i], r->node_pid[i], NULL) == 0;
     double t0 = procstat_mono();
     for (int i = 0; i < nch; i++) {
         char store[40][4096];
@@ -450,15 +629,21 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
             pipefd[1] = -1;
             error rerr;
             error_clear(&rerr);
-            if (runner_wait_ready(pipefd[0], &rerr) != 0) {
+            int ready = runner_wait_ready(pipefd[0], &rerr);
+            close(pipefd[0]);
+            pipefd[0] = -1;
+            if (ready != 0) {
                 snprintf(fail, sizeof fail, "%s", rerr.text);
                 break;
             }
         }
     }
     /* Wait for every child: reap them as they end, kill the rest when one
-     * fails, the server dies, the time is up or the user interrupts. */
-    double deadline = t0 + cfg->trial_timeout, server_dead_at = 0;
+     * fails, the server dies, the time is up or the user interrupts. With
+     * several services, the others may still finish after one failed (a
+     * node of theirs died): they get a grace period, so that what they
+     * stored is counted. */
+    double deadline = t0 + cfg->trial_timeout, server_dead_at = 0, grace_until = 0;
     for (;;) {
         int running = 0;
         for (int i = 0; i < nch; i++) {
@@ -470,7 +655,9 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
                 ch[i].t1 = procstat_mono();
                 if ((!WIFEXITED(ch[i].status) || WEXITSTATUS(ch[i].status) != 0) &&
                     fail[0] == '\0')
-                    snprintf(fail, sizeof fail, "%s exited with status %d%s", ch[i].role,
+                    snprintf(fail, sizeof fail, "%s%s%.0d exited with status %d%s",
+                             ch[i].role, multi && ch[i].index ? " " : "",
+                             multi ? ch[i].index : 0,
                              WIFEXITED(ch[i].status) ? WEXITSTATUS(ch[i].status) : -1,
                              WIFSIGNALED(ch[i].status) ? " (killed by a signal)" : "");
             } else {
@@ -481,9 +668,14 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
             break;
         double now = procstat_mono();
         if (fail[0] != '\0') {
-            /* One side failed: the other cannot finish. */
-            runner_kill_children(ch, nch);
-            break;
+            /* One side failed: the other cannot finish (single service), or
+             * may within its stall timeout (several). */
+            if (multi && grace_until == 0)
+                grace_until = now + 8.0;
+            if (!multi || now > grace_until) {
+                runner_kill_children(ch, nch);
+                break;
+            }
         }
         if (runner_stop_flag) {
             snprintf(fail, sizeof fail, "interrupted");
@@ -495,28 +687,58 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
             runner_kill_children(ch, nch);
             break;
         }
-        if (is_nats && r->server != NULL && !natsd_alive(r->server)) {
-            /* The workloads notice a closed connection themselves; give them
-             * 2 s to say so, then stop them. */
-            if (server_dead_at == 0)
-                server_dead_at = now;
-            else if (now - server_dead_at > 2.0) {
-                snprintf(fail, sizeof fail, "nats-server exited during the trial");
-                runner_kill_children(ch, nch);
-                break;
+        if (is_nats && r->servers != NULL) {
+            int dead = 0;
+            for (int i = 0; i < r->nnodes; i++)
+                if (!natscluster_alive(r->servers, i))
+                    dead = lost_node[i] = 1;
+            /* One server: the workloads notice a closed connection
+             * themselves; give them 2 s to say so, then stop them. A
+             * cluster survives a node: its clients decide. */
+            if (dead && r->nnodes == 1) {
+                if (server_dead_at == 0)
+                    server_dead_at = now;
+                else if (now - server_dead_at > 2.0) {
+                    snprintf(fail, sizeof fail, "nats-server exited during the trial");
+                    runner_kill_children(ch, nch);
+                    break;
+                }
             }
         }
         usleep(10000);
     }
     double t1 = procstat_mono();
-    if (is_nats && r->server_pid > 0)
-        have_s1 = procstat_read(&s1, r->server_pid, NULL) == 0;
-    if (is_nats && r->server != NULL && !natsd_alive(r->server)) {
+    if (strcmp(v->arch, "jetstream") == 0)
+        runner_js_clean(r, base, fail, sizeof fail);
+    int nlost = 0;
+    char lost_list[64] = "";
+    if (is_nats) {
+        for (int i = 0; i < r->nnodes; i++) {
+            /* Reap a dead node first: a zombie's /proc entry is no reading. */
+            if (r->servers != NULL && !natscluster_alive(r->servers, i))
+                lost_node[i] = 1;
+            if (r->node_pid[i] > 0 && !lost_node[i])
+                have_s1[i] = procstat_read(&s1[i], r->node_pid[i], NULL) == 0 &&
+                             (!have_s0[i] || s1[i].on_cpu_ns >= s0[i].on_cpu_ns);
+            if (lost_node[i]) {
+                size_t len = strlen(lost_list);
+                snprintf(lost_list + len, sizeof lost_list - len, "%s%d",
+                         nlost ? "," : "", i);
+                nlost++;
+            }
+        }
+    }
+    if (nlost > 0) {
         /* Name the root cause, not its first symptom. */
         char symptom[900];
         snprintf(symptom, sizeof symptom, "%s", fail);
-        snprintf(fail, sizeof fail, "nats-server exited during the trial%s%s%s",
-                 symptom[0] ? " (" : "", symptom, symptom[0] ? ")" : "");
+        if (r->nnodes == 1)
+            snprintf(fail, sizeof fail, "nats-server exited during the trial%s%s%s",
+                     symptom[0] ? " (" : "", symptom, symptom[0] ? ")" : "");
+        else if (symptom[0] != '\0')
+            snprintf(fail, sizeof fail,
+                     "nats-server node %s exited during the trial (%s)", lost_list,
+                     symptom);
     }
 
     /* Read what the workloads reported. */
@@ -525,30 +747,66 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
         res[i] = json_load_file(ch[i].result, 0, &jerr);
         unlink(ch[i].result);
     }
-    const child *store_c = &ch[0]; /* the process that stores (service/inproc/direct) */
-    json_t *sres = res[0];
-    json_t *pres = nch == 2 ? res[1] : res[0]; /* the publisher's result */
-    const child *pub_c = nch == 2 ? &ch[1] : &ch[0];
+    json_t *sres = res[0];       /* the process that stores (service 0/inproc/direct) */
+    json_t *pres = res[nch - 1]; /* the publisher's result */
     int64_t published = runner_ev(pres, "published"),
             received = runner_ev(sres, "received"), stored = runner_ev(sres, "stored"),
             malformed = runner_ev(sres, "malformed"),
             dropped = runner_ev(sres, "dropped"), rows = runner_ev(sres, "rows");
-    int verified = published == n && received == n && stored == n && rows == n &&
-                   dropped == 0 && malformed == 0;
+    int64_t unique_ids = -1, duplicates = 0, resent = runner_ev(pres, "resent");
+    per_service = json_array();
+    if (multi) {
+        /* Sum over the services; rows and distinct event ids from their
+         * databases, read here after they exited. */
+        received = stored = malformed = dropped = 0;
+        for (int i = 0; i < nch - 1; i++) {
+            int64_t rcv = runner_ev(res[i], "received"),
+                    sto = runner_ev(res[i], "stored"),
+                    mal = runner_ev(res[i], "malformed"),
+                    drp = runner_ev(res[i], "dropped"),
+                    dup = runner_ev(res[i], "duplicates");
+            received += rcv > 0 ? rcv : 0;
+            stored += sto > 0 ? sto - (dup > 0 ? dup : 0) : 0;
+            malformed += mal > 0 ? mal : 0;
+            dropped += drp > 0 ? drp : 0;
+            duplicates += dup > 0 ? dup : 0;
+            json_array_append_new(
+                per_service,
+                json_pack("{s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:b, s:O?}", "index",
+                          ch[i].index, "node", ch[i].node, "received", (json_int_t)rcv,
+                          "stored", (json_int_t)sto, "duplicates", (json_int_t)dup,
+                          "rows", (json_int_t)runner_ev(res[i], "rows"), "reconnects",
+                          (json_int_t)runner_ev(res[i], "reconnects"), "ok",
+                          json_is_true(json_object_get(res[i], "ok")), "error",
+                          json_object_get(res[i], "error")));
+        }
+        const char *dbs[RUNNER_MAX_SERVICES];
+        for (int i = 0; i < nch - 1; i++)
+            dbs[i] = shared_db ? db : ch[i].db;
+        error cerr;
+        error_clear(&cerr);
+        if (runner_count_ids(&rows, &unique_ids, dbs, shared_db ? 1 : nch - 1, &cerr) !=
+                0 &&
+            fail[0] == '\0')
+            snprintf(fail, sizeof fail, "%s", cerr.text);
+    }
+    int verified = published == n && stored == n && rows == n && dropped == 0 &&
+                   malformed == 0 && (multi ? unique_ids == n : received == n);
     if (fail[0] == '\0' && !verified)
         snprintf(
             fail, sizeof fail,
             "lost events: requested %lld, published %lld, received %lld, stored %lld, "
-            "rows %lld, dropped %lld, malformed %lld",
+            "rows %lld, unique ids %lld, dropped %lld, malformed %lld",
             (long long)n, (long long)published, (long long)received, (long long)stored,
-            (long long)rows, (long long)dropped, (long long)malformed);
+            (long long)rows, (long long)unique_ids, (long long)dropped,
+            (long long)malformed);
     if (fail[0] == '\0' && sres != NULL && !json_is_true(json_object_get(sres, "ok")))
         snprintf(fail, sizeof fail, "%s",
                  json_string_value(json_object_get(sres, "error")));
 
     /* Per process: CPU, wall, profile, samples. */
     json_t *procs = json_array(), *profiles = json_array();
-    double cpu = 0, user = 0, sys = 0, mcpu = 0, prof_cpu = 0;
+    double cpu = 0, user = 0, sys = 0, mcpu = 0, prof_cpu = 0, svc_cpu = 0, bot_cpu = 0;
     uint64_t samples = 0, period = 0;
     int all_profiles = v->profiled;
     for (int i = 0; i < nch; i++) {
@@ -568,6 +826,15 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
                                          json_real_value(json_object_get(m, "wall_s")))
                              : json_null(),
                       "log", strrchr(ch[i].log, '/') + 1);
+        if (is_nats) {
+            json_object_set_new(p, "node", json_integer(ch[i].node));
+            if (strcmp(ch[i].role, "service") == 0)
+                json_object_set_new(p, "index", json_integer(ch[i].index));
+        }
+        if (strcmp(ch[i].role, "service") == 0)
+            svc_cpu += u + s;
+        else if (strcmp(ch[i].role, "bot") == 0)
+            bot_cpu += u + s;
         cpu += u + s;
         user += u;
         sys += s;
@@ -585,10 +852,12 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
                 json_object_set_new(
                     p, "effective_hz",
                     runner_num_or_null(mu + ms > 0, (double)smp / (mu + ms)));
-                json_array_append_new(
-                    profiles, json_pack("{s:s, s:s, s:I, s:I}", "role", ch[i].role,
-                                        "path", ch[i].prof_rel, "samples",
-                                        (json_int_t)smp, "period_us", (json_int_t)per));
+                json_t *pe = json_pack("{s:s, s:s, s:I, s:I}", "role", ch[i].role, "path",
+                                       ch[i].prof_rel, "samples", (json_int_t)smp,
+                                       "period_us", (json_int_t)per);
+                if (multi && strcmp(ch[i].role, "service") == 0)
+                    json_object_set_new(pe, "index", json_integer(ch[i].index));
+                json_array_append_new(profiles, pe);
             } else {
                 all_profiles = 0;
                 json_object_set_new(p, "profile", json_null());
@@ -600,25 +869,51 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
         json_array_append_new(procs, p);
     }
     double server_cpu = 0;
-    int have_server = is_nats && have_s0 && have_s1;
-    if (is_nats) {
-        if (have_server) {
-            server_cpu = (double)(s1.on_cpu_ns - s0.on_cpu_ns) / 1e9;
-            cpu += server_cpu;
+    int have_server = is_nats, nodes_measured = 0;
+    for (int i = 0; is_nats && i < r->nnodes; i++) {
+        struct rusage dru;
+        if (have_s0[i] && lost_node[i] && r->servers != NULL &&
+            natscluster_exit_rusage(r->servers, i, &dru) == 0) {
+            /* A node that died during the trial: its CPU up to its death
+             * (wait4, whole life) less its schedstat at the start. */
+            double u = runner_tv(&dru.ru_utime), sy = runner_tv(&dru.ru_stime);
+            double c = fmax(0, u + sy - (double)s0[i].on_cpu_ns / 1e9);
+            server_cpu += c;
+            nodes_measured++;
             json_array_append_new(
                 procs,
-                json_pack("{s:s, s:i, s:n, s:f, s:f, s:f, s:f, s:s, s:n, s:b}", "role",
-                          "nats-server", "pid", (int)r->server_pid, "exit_status",
-                          "user_s", s1.user_s - s0.user_s, "sys_s", s1.sys_s - s0.sys_s,
-                          "cpu_s", server_cpu, "wall_s", t1 - t0, "cpu_source",
-                          "schedstat", "measured", "external", r->server == NULL));
+                json_pack("{s:s, s:i, s:i, s:n, s:f, s:f, s:f, s:f, s:s, s:n, "
+                          "s:b, s:b}",
+                          "role", "nats-server", "node", i, "pid", (int)r->node_pid[i],
+                          "exit_status", "user_s", fmax(0, u - s0[i].user_s), "sys_s",
+                          fmax(0, sy - s0[i].sys_s), "cpu_s", c, "wall_s", t1 - t0,
+                          "cpu_source", "wait4-at-exit", "measured", "external", 0,
+                          "lost", 1));
+        } else if (have_s0[i] && have_s1[i]) {
+            double c = (double)(s1[i].on_cpu_ns - s0[i].on_cpu_ns) / 1e9;
+            server_cpu += c;
+            nodes_measured++;
+            json_array_append_new(
+                procs,
+                json_pack("{s:s, s:i, s:i, s:n, s:f, s:f, s:f, s:f, s:s, s:n, "
+                          "s:b, s:b}",
+                          "role", "nats-server", "node", i, "pid", (int)r->node_pid[i],
+                          "exit_status", "user_s", s1[i].user_s - s0[i].user_s, "sys_s",
+                          s1[i].sys_s - s0[i].sys_s, "cpu_s", c, "wall_s", t1 - t0,
+                          "cpu_source", "schedstat", "measured", "external",
+                          r->servers == NULL, "lost", lost_node[i]));
         } else {
+            /* Unknown (external server without its pid), or a node killed
+             * during the trial: its last CPU is not readable any more. */
+            have_server = 0;
             json_array_append_new(
-                procs,
-                json_pack("{s:s, s:n, s:s}", "role", "nats-server", "cpu_s", "cpu_source",
-                          r->server_pid > 0 ? "unreadable" : "unknown"));
+                procs, json_pack("{s:s, s:i, s:n, s:s, s:b}", "role", "nats-server",
+                                 "node", i, "cpu_s", "cpu_source",
+                                 r->node_pid[i] <= 0 ? "unknown" : "unreadable", "lost",
+                                 lost_node[i]));
         }
     }
+    cpu += server_cpu;
     json_t *pm = json_object_get(pres, "measured");
     double pub_wall = json_real_value(json_object_get(pm, "wall_s"));
     json_t *sdb = json_object_get(sres, "db");
@@ -641,7 +936,8 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
         cfg->rate > 0 ? json_real(cfg->rate) : json_null(), "achieved",
         runner_num_or_null(pub_wall > 0 && published > 0, (double)published / pub_wall),
         "db", "storage", v->storage, "path_kind", sp->memory ? "memory" : "file", "path",
-        sp->memory ? ":memory:" : strrchr(db, '/') + 1, "journal",
+        sp->memory ? ":memory:" : strrchr(ch[0].db[0] ? ch[0].db : db, '/') + 1,
+        "journal",
         json_is_string(json_object_get(sdb, "journal"))
             ? json_copy(json_object_get(sdb, "journal"))
             : json_null(),
@@ -668,26 +964,83 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
                            (double)samples / prof_cpu),
         "versions", versions, "host", json_object_get(r->env, "host"), "git",
         json_object_get(r->env, "git"), "command", json_object_get(r->env, "command"));
-    (void)store_c;
-    (void)pub_c;
     if (rec == NULL) {
         error_set(err, ERR_NOMEM, "trial %d: cannot build the record", index);
         goto done;
     }
+    /* Fields added for clusters, queue groups and JetStream (see
+     * docs/run-record.md); present in every record so the analysis need
+     * not guess. */
+    json_t *ev = json_object_get(rec, "events");
+    json_object_set_new(ev, "unique_ids",
+                        multi ? json_integer((json_int_t)unique_ids) : json_null());
+    json_object_set_new(ev, "duplicates", json_integer((json_int_t)duplicates));
+    json_object_set_new(ev, "resent",
+                        json_integer((json_int_t)(resent > 0 ? resent : 0)));
+    json_object_set_new(
+        ev, "lost",
+        json_integer((json_int_t)(n - (multi ? (unique_ids > 0 ? unique_ids : 0)
+                                             : (rows > 0 ? rows : 0)))));
+    json_object_set_new(ev, "per_service", per_service);
+    per_service = NULL;
+    json_t *c = json_object_get(rec, "cpu");
+    json_object_set_new(c, "nats_server_nodes", json_integer(is_nats ? r->nnodes : 0));
+    json_object_set_new(c, "nats_server_nodes_measured", json_integer(nodes_measured));
+    json_object_set_new(c, "services_s", json_real(svc_cpu));
+    json_object_set_new(c, "bot_s", json_real(bot_cpu));
+    json_object_set_new(
+        c, "broker_share",
+        runner_num_or_null(have_server && cpu > 0, server_cpu / (cpu > 0 ? cpu : 1)));
+    json_t *svc_nodes = json_array();
+    for (int i = 0; i < nch; i++)
+        if (strcmp(ch[i].role, "service") == 0)
+            json_array_append_new(svc_nodes, json_integer(ch[i].node));
+    json_t *lost = json_array();
+    for (int i = 0; i < r->nnodes; i++)
+        if (lost_node[i])
+            json_array_append_new(lost, json_integer(i));
+    json_object_set_new(
+        rec, "cluster",
+        json_pack("{s:i, s:i, s:b, s:i, s:o, s:o, s:s?}", "nodes",
+                  is_nats ? r->nnodes : 0, "services", nsvc, "queue_group",
+                  strcmp(v->arch, "nats-cluster") == 0, "bot_node", 0, "service_nodes",
+                  svc_nodes, "nodes_lost", lost, "queue",
+                  strcmp(v->arch, "nats-cluster") == 0 ? "chatsvc" : NULL));
+    json_object_set_new(
+        rec, "jetstream",
+        strcmp(v->arch, "jetstream") == 0
+            ? json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:f}", "stream", "ROSEY_CHAT",
+                        "subject", "rosey.events.chat", "storage", cfg->js_storage,
+                        "replicas", r->nnodes < 3 ? r->nnodes : 3, "consumer", "chatsvc",
+                        "ack", "explicit, after commit", "ack_wait_s", 2.0)
+            : json_null());
+    json_object_set_new(json_object_get(rec, "db"), "per_service_files",
+                        json_boolean(multi && !shared_db));
+    json_object_set_new(json_object_get(rec, "db"), "shared_file",
+                        json_boolean(multi && shared_db));
+    json_object_set_new(json_object_get(rec, "db"), "busy_timeout_ms",
+                        json_integer(multi && shared_db ? 5000 : 0));
+    json_object_set_new(json_object_get(rec, "db"), "event_id_unique",
+                        json_boolean(strcmp(v->arch, "jetstream") == 0));
     *ok = fail[0] == '\0';
     *out = rec;
     rec = NULL;
     rc = 0;
 done:
     runner_kill_children(ch, nch);
+    json_decref(per_service);
     if (pipefd[0] >= 0)
         close(pipefd[0]);
     if (pipefd[1] >= 0)
         close(pipefd[1]);
-    if (!sp->memory)
+    if (!sp->memory) {
         runner_remove_db(db);
-    json_decref(res[0]);
-    json_decref(res[1]);
+        for (int i = 0; i < nch; i++)
+            if (ch[i].db[0] != '\0')
+                runner_remove_db(ch[i].db);
+    }
+    for (int i = 0; i < nch; i++)
+        json_decref(res[i]);
     json_decref(rec);
     return rc;
 }
@@ -811,17 +1164,44 @@ int runner_run(const runner_config *cfg, char **run_dir, error *err) {
     getrusage(RUSAGE_CHILDREN, &pr1);
     double probes_cpu = runner_tv(&pr1.ru_utime) + runner_tv(&pr1.ru_stime) -
                         runner_tv(&pr0.ru_utime) - runner_tv(&pr0.ru_stime);
+    int needs_js = 0;
+    for (int i = 0; i < nv; i++)
+        needs_js |= strcmp(vs[i].arch, "jetstream") == 0;
+    r.jetstream = needs_js;
     if (needs_nats && cfg->nats_url == NULL) {
         char ndir[4200];
+        int nodes = cfg->cluster > 1 ? cfg->cluster : 1;
         snprintf(ndir, sizeof ndir, "%s/nats", r.dir);
-        if (natsd_start(&r.server, cfg->nats_server, ndir, err) != 0)
+        if (natscluster_start(&r.servers, cfg->nats_server, ndir, nodes, needs_js, err) !=
+            0)
             goto done;
-        r.url = natsd_url(r.server);
-        r.server_pid = natsd_pid(r.server);
-        runner_say(cfg, "nats-server %d started at %s", (int)r.server_pid, r.url);
+        r.nnodes = nodes;
+        for (int i = 0; i < nodes; i++) {
+            snprintf(r.node_url[i], sizeof r.node_url[i], "%s",
+                     natscluster_url(r.servers, i));
+            r.node_pid[i] = natscluster_pid(r.servers, i);
+            runner_say(cfg, "nats-server %d started at %s%s", (int)r.node_pid[i],
+                       r.node_url[i],
+                       nodes > 1  ? " (cluster node)"
+                       : needs_js ? " (JetStream)"
+                                  : "");
+        }
     } else if (needs_nats) {
-        r.url = cfg->nats_url;
-        r.server_pid = cfg->nats_pid;
+        /* An existing server, or cluster: one URL per node. */
+        char copy[4096];
+        snprintf(copy, sizeof copy, "%s", cfg->nats_url);
+        for (char *save = NULL, *t = strtok_r(copy, ",", &save);
+             t != NULL && r.nnodes < NATSCLUSTER_MAX; t = strtok_r(NULL, ",", &save))
+            snprintf(r.node_url[r.nnodes++], sizeof r.node_url[0], "%s", t);
+        r.node_pid[0] = cfg->nats_pid;
+    }
+    for (int i = 0; i < r.nnodes; i++) {
+        size_t len = strlen(r.urls);
+        snprintf(r.urls + len, sizeof r.urls - len, "%s%s", i ? "," : "", r.node_url[i]);
+    }
+    if (needs_nats) {
+        r.url = r.node_url[0];
+        r.server_pid = r.node_pid[0];
     }
     getrusage(RUSAGE_CHILDREN, &pr0);
     r.env = runner_environment(cfg, server_version);
@@ -847,7 +1227,18 @@ int runner_run(const runner_config *cfg, char **run_dir, error *err) {
                      json_object_get(r.env, "host"), "git", json_object_get(r.env, "git"),
                      "command", json_object_get(r.env, "command"), "nats_url", r.url,
                      "nats_server_pid", (int)r.server_pid,
-                     "nats_server_started_by_runner", r.server != NULL);
+                     "nats_server_started_by_runner", r.servers != NULL);
+    if (runj != NULL) {
+        json_t *pids = json_array(), *urls = json_array();
+        for (int i = 0; i < r.nnodes; i++) {
+            json_array_append_new(urls, json_string(r.node_url[i]));
+            json_array_append_new(pids, r.node_pid[i] > 0 ? json_integer(r.node_pid[i])
+                                                          : json_null());
+        }
+        json_object_set_new(runj, "nats_nodes",
+                            json_pack("{s:i, s:o, s:o, s:b}", "count", r.nnodes, "urls",
+                                      urls, "pids", pids, "jetstream", r.jetstream));
+    }
     if (runj == NULL || runner_write_json(r.dir, "run.json", runj, err) != 0)
         goto done;
 
@@ -958,7 +1349,7 @@ int runner_run(const runner_config *cfg, char **run_dir, error *err) {
             if (!ok && cfg->accept_loss && !runner_stop_flag &&
                 json_object_get(json_object_get(rec, "events"), "verified") ==
                     json_false() &&
-                (r.server == NULL || natsd_alive(r.server)))
+                (r.servers == NULL || r.nnodes > 1 || natscluster_alive(r.servers, 0)))
                 json_object_set_new(rec, "loss_accepted", json_true());
             if (runner_write_json(r.dir, name, rec, err) != 0) {
                 json_decref(rec);
@@ -998,8 +1389,8 @@ int runner_run(const runner_config *cfg, char **run_dir, error *err) {
     }
 finish:;
     struct rusage self, kids;
-    natsd_stop(r.server, NULL);
-    r.server = NULL;
+    natscluster_stop(r.servers);
+    r.servers = NULL;
     getrusage(RUSAGE_SELF, &self);
     getrusage(RUSAGE_CHILDREN, &kids);
     json_object_set_new(runj, "status",
@@ -1023,6 +1414,11 @@ finish:;
                                   "aa", cfg->aa, "unprofiled", cfg->unprofiled, "warmup",
                                   cfg->warmup, "trial_timeout_s", cfg->trial_timeout,
                                   "accept_loss", cfg->accept_loss));
+    json_t *conf = json_object_get(runj, "config");
+    json_object_set_new(conf, "cluster",
+                        json_integer(cfg->cluster > 1 ? cfg->cluster : 1));
+    json_object_set_new(conf, "services", json_integer(cfg->services));
+    json_object_set_new(conf, "js_storage", json_string(cfg->js_storage));
     if (runner_write_json(r.dir, "run.json", runj, failed ? NULL : err) != 0)
         failed = 1;
     if (!failed)
@@ -1030,7 +1426,7 @@ finish:;
     else if (runner_stop_flag && err->kind == ERR_NONE)
         error_set(err, ERR_SYSTEM, "interrupted");
 done:
-    natsd_stop(r.server, NULL);
+    natscluster_stop(r.servers);
     json_decref(runj);
     json_decref(trials);
     json_decref(warm);

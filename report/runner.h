@@ -14,7 +14,16 @@
  * storage when more than one is measured, and "-unprof" for unprofiled trials.
  *
  * CPU accounting: workloads are children (wait4 rusage, whole process);
- * nats-server by /proc/PID/schedstat deltas around each NATS trial.
+ * every nats-server node by /proc/PID/schedstat deltas around each NATS trial.
+ *
+ * Cluster (--cluster N, or several comma-separated URLs in NATS_URL): the
+ * single-server architectures use node 0. nats-cluster runs the bot on node
+ * 0 and K services in one queue group on the other nodes (round robin), so
+ * every event crosses a route: a server prefers local queue members, so a
+ * service on the bot's node would take every event. jetstream: the same
+ * placement, a stream (replicated on min(3, N) nodes) and one durable pull
+ * consumer shared by the K services. Each service writes its own database
+ * file; the runner counts rows and distinct event ids across them.
  * A trial with published != stored != rows, dropped events or a failed
  * process fails the run (exit 1) unless accept_loss is set. */
 #ifndef OVERHEAD_RUNNER_H
@@ -25,14 +34,16 @@
 
 #include "error.h"
 
-#define RUNNER_MAX_LIST 8
+#define RUNNER_MAX_LIST     8
+#define RUNNER_MAX_SERVICES 8
 
 typedef struct runner_config {
     int64_t events; /* per trial; -1: chosen after the warm-up to reach
                        min_samples (100000 without warm-up), rate x 5
                        with a rate */
     int trials;     /* rounds: each variant runs once per round */
-    const char *archs[RUNNER_MAX_LIST]; /* "direct", "nats", "nats-2p" */
+    const char *archs[RUNNER_MAX_LIST]; /* "direct", "nats", "nats-2p",
+                                           "nats-cluster", "jetstream" */
     int narchs;
     const char *storages[RUNNER_MAX_LIST]; /* "memory", "wal", "wal-full", "delete" */
     int nstorages;
@@ -50,6 +61,10 @@ typedef struct runner_config {
     const char *workload_dir; /* where chat_direct and chat_nats are */
     double trial_timeout;     /* seconds before a trial is killed */
     int accept_loss;          /* record lost events instead of failing */
+    int cluster;              /* nats-server nodes to start (0 or 1: one server) */
+    int services;             /* K DatabaseService processes of nats-cluster and
+                                 jetstream (1..RUNNER_MAX_SERVICES) */
+    const char *js_storage;   /* JetStream stream storage: "file" or "memory" */
     int argc;                 /* the command line, for run.json */
     char **argv;
     /* One progress line (no newline) per event worth telling; may be NULL. */

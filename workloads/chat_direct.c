@@ -24,7 +24,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "chat_direct: %s\n", err.text);
         return error_exit_code(&err);
     }
-    chatlog_config cfg = {opts.db, opts.journal, opts.sync, opts.batch};
+    chatlog_config cfg = {opts.db, opts.journal, opts.sync, opts.batch, 0, 0};
     if (chatlog_open(&log, &cfg, &err) != 0)
         goto done;
     if (wl_window_start(&win, &opts, &err) != 0)
@@ -34,7 +34,7 @@ int main(int argc, char **argv) {
         wl_pace(&opts, start, i);
         snprintf(user, sizeof user, "user%d", (int)(i % 50));
         snprintf(msg, sizeof msg, "chat message %lld from the load test", (long long)i);
-        if (chatlog_log(log, user, msg, wl_realtime(), &err) != 0)
+        if (chatlog_log(log, i, user, msg, wl_realtime(), &err) != 0)
             break;
         stored++;
     }

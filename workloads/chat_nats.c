@@ -53,16 +53,28 @@ static int publish_all(chatpub *pub, const wl_options *opts, int64_t *published,
             snprintf(user, sizeof user, "user%d", (int)(good % 50));
             snprintf(msg, sizeof msg, "chat message %lld from the load test",
                      (long long)good);
-            n = chatsvc_encode(buf, sizeof buf, user, msg, wl_realtime());
+            n = chatsvc_encode_id(buf, sizeof buf, good, user, msg, wl_realtime());
             if (n < 0)
                 return error_set(err, ERR_SYSTEM, "chat_nats: cannot encode event");
             good++;
         }
-        if (chatpub_publish(pub, opts->subject, data, n, err) != 0)
+        if (chatpub_publish_id(pub, opts->subject, data == buf ? good - 1 : -1, data, n,
+                               err) != 0)
             return -1;
         (*published)++;
     }
-    return chatpub_flush(pub, 10000, err);
+    /* JetStream: every event acknowledged by the stream (re-sent if need be). */
+    if (chatpub_complete(pub, opts->js ? 60000 : 10000, err) != 0)
+        return -1;
+    if (opts->end_marker) {
+        /* Queue group: every member learns that the bot is done. */
+        char end[512];
+        snprintf(end, sizeof end, "%s.end", opts->subject);
+        if (chatpub_publish(pub, end, "end", 3, err) != 0 ||
+            chatpub_flush(pub, 10000, err) != 0)
+            return -1;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv) {
@@ -81,15 +93,34 @@ int main(int argc, char **argv) {
         fprintf(stderr, "chat_nats: %s\n", err.text);
         return error_exit_code(&err);
     }
+    if (strcmp(opts.mode, "js-clean") == 0) {
+        /* Not a workload: the stream would otherwise capture (and replicate)
+         * the events of every later trial on this subject. */
+        int rc = chatsvc_js_delete(opts.url, &err);
+        chatsvc_shutdown();
+        if (rc != 0)
+            fprintf(stderr, "chat_nats: %s\n", err.text);
+        return error_exit_code(&err);
+    }
     int is_bot = strcmp(opts.mode, "bot") == 0;
     int is_svc = strcmp(opts.mode, "service") == 0;
     if (!is_bot) {
-        chatlog_config cfg = {opts.db, opts.journal, opts.sync, opts.batch};
+        /* JetStream delivers at least once: a redelivered event must not be
+         * stored twice, and it may go to another service (its ack was lost
+         * with a node), so JetStream services share one database file with
+         * a unique event_id; they take turns on its write lock, waiting up
+         * to 5 s (busy timeout) instead of failing with SQLITE_BUSY. */
+        chatlog_config cfg = {opts.db,    opts.journal, opts.sync,
+                              opts.batch, opts.js,      opts.shared_db ? 5000 : 0};
+        chatsvc_config sc = {opts.url,           opts.subject,   opts.queue,
+                             opts.queue != NULL, opts.js,        opts.js_admin,
+                             opts.js_replicas,   opts.js_storage};
         if (chatlog_open(&log, &cfg, &err) != 0 ||
-            chatsvc_start(&svc, opts.url, opts.subject, log, &err) != 0)
+            chatsvc_start_config(&svc, &sc, log, &err) != 0)
             goto done;
     }
-    if (!is_svc && chatpub_open(&pub, opts.url, &err) != 0)
+    if (!is_svc && (opts.js ? chatpub_open_js(&pub, opts.url, &err)
+                            : chatpub_open(&pub, opts.url, &err)) != 0)
         goto done;
     if (is_svc && opts.ready_fd >= 0) {
         /* Subscribed and flushed: the bot may start. */
@@ -112,7 +143,8 @@ int main(int argc, char **argv) {
     if (svc != NULL) {
         chatsvc_get_stats(svc, &st);
         if (err.kind == ERR_NONE && chatlog_count(&rows, log, &err) == 0 &&
-            (rows != st.stored || st.stored + st.malformed != st.received))
+            ((!opts.shared_db && rows != st.stored - st.duplicates) ||
+             st.stored + st.malformed != st.received))
             error_set(&err, ERR_CHECK,
                       "chat_nats: %lld rows in chat_log, %lld stored, %lld malformed, "
                       "%lld received",
@@ -137,6 +169,9 @@ done:
             json_object_set_new(ev, "malformed", json_integer(st.malformed));
             json_object_set_new(ev, "dropped", json_integer(st.dropped));
             json_object_set_new(ev, "pending", json_integer(st.pending));
+            json_object_set_new(ev, "duplicates", json_integer(st.duplicates));
+            json_object_set_new(ev, "acked", json_integer(st.acked));
+            json_object_set_new(ev, "reconnects", json_integer(st.reconnects));
             json_object_set_new(ev, "rows", json_integer(rows));
         }
         json_t *db = json_object_get(res, "db");
@@ -145,6 +180,11 @@ done:
         json_object_set_new(db, "synchronous",
                             log ? json_string(chatlog_synchronous(log)) : json_null());
         json_object_set_new(res, "subject", json_string(opts.subject));
+        json_object_set_new(res, "queue",
+                            opts.queue ? json_string(opts.queue) : json_null());
+        json_object_set_new(res, "jetstream", json_boolean(opts.js));
+        if (pub != NULL)
+            json_object_set_new(ev, "resent", json_integer(chatpub_resent(pub)));
         wl_result_write(&opts, res, &err);
     }
     json_decref(res);

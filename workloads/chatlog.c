@@ -13,6 +13,7 @@ struct chatlog {
     sqlite3_stmt *insert;
     int batch;
     int in_batch; /* events in the open transaction */
+    int64_t duplicates;
     char journal[32];
     char synchronous[16];
 };
@@ -69,6 +70,8 @@ int chatlog_open(chatlog **out, const chatlog_config *cfg, error *err) {
                   log->db ? sqlite3_errmsg(log->db) : "out of memory");
         goto fail;
     }
+    if (cfg->busy_ms > 0)
+        sqlite3_busy_timeout(log->db, cfg->busy_ms);
     if (cfg->journal != NULL) {
         snprintf(sql, sizeof sql, "PRAGMA journal_mode=%s", cfg->journal);
         if (chatlog_pragma(log, sql, log->journal, sizeof log->journal, err) != 0)
@@ -96,12 +99,20 @@ int chatlog_open(chatlog **out, const chatlog_config *cfg, error *err) {
     if (chatlog_exec(log,
                      "CREATE TABLE IF NOT EXISTS chat_log ("
                      "id INTEGER PRIMARY KEY AUTOINCREMENT, username TEXT NOT NULL, "
-                     "message TEXT NOT NULL, timestamp REAL NOT NULL)",
+                     "message TEXT NOT NULL, timestamp REAL NOT NULL, event_id INTEGER)",
                      err) != 0)
         goto fail;
+    if (cfg->dedupe && chatlog_exec(log,
+                                    "CREATE UNIQUE INDEX IF NOT EXISTS chat_log_event_id "
+                                    "ON chat_log (event_id)",
+                                    err) != 0)
+        goto fail;
     if (sqlite3_prepare_v2(log->db,
-                           "INSERT INTO chat_log (username, message, timestamp) "
-                           "VALUES (?, ?, ?)",
+                           cfg->dedupe
+                               ? "INSERT OR IGNORE INTO chat_log (username, "
+                                 "message, timestamp, event_id) VALUES (?, ?, ?, ?)"
+                               : "INSERT INTO chat_log (username, message, "
+                                 "timestamp, event_id) VALUES (?, ?, ?, ?)",
                            -1, &log->insert, NULL) != SQLITE_OK) {
         error_set(err, ERR_SYSTEM, "sqlite: prepare INSERT: %s", sqlite3_errmsg(log->db));
         goto fail;
@@ -113,14 +124,18 @@ fail:
     return -1;
 }
 
-int chatlog_log(chatlog *log, const char *username, const char *message, double timestamp,
-                error *err) {
+int chatlog_log(chatlog *log, int64_t event_id, const char *username, const char *message,
+                double timestamp, error *err) {
     if (log->batch > 1 && log->in_batch == 0 && chatlog_exec(log, "BEGIN", err) != 0)
         return -1;
     sqlite3_bind_text(log->insert, 1, username, -1, SQLITE_STATIC);
     sqlite3_bind_text(log->insert, 2, message, -1, SQLITE_STATIC);
     sqlite3_bind_double(log->insert, 3, timestamp);
+    if (event_id >= 0)
+        sqlite3_bind_int64(log->insert, 4, event_id);
     int rc = sqlite3_step(log->insert);
+    if (rc == SQLITE_DONE && sqlite3_changes(log->db) == 0)
+        log->duplicates++;
     sqlite3_reset(log->insert);
     sqlite3_clear_bindings(log->insert);
     if (rc != SQLITE_DONE)
@@ -153,6 +168,10 @@ int chatlog_count(int64_t *out, chatlog *log, error *err) {
 done:
     sqlite3_finalize(st);
     return rc;
+}
+
+int64_t chatlog_duplicates(const chatlog *log) {
+    return log->duplicates;
 }
 
 const char *chatlog_journal(const chatlog *log) {

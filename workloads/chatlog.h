@@ -1,7 +1,9 @@
 /* chatlog: the chat log both architectures write to, so that the only
  * difference measured between them is the bus.
  *
- * Schema as in the bot: chat_log(id, username, message, timestamp), one
+ * Schema as in the bot, chat_log(id, username, message, timestamp), plus
+ * event_id: the publisher's id of the event (NULL when it sent none), so that
+ * storage across several services can be checked for "exactly once". One
  * prepared INSERT. Storage is configurable (":memory:" or a file, journal
  * mode, synchronous level, events per commit) and the effective settings, as
  * SQLite reports them back, are available for the run record. */
@@ -18,6 +20,9 @@ typedef struct chatlog_config {
     const char
         *synchronous; /* PRAGMA synchronous value, e.g. "normal"; NULL keeps SQLite's */
     int batch;        /* events per commit; 1 = autocommit every event (the bot) */
+    int dedupe;       /* UNIQUE index on event_id and INSERT OR IGNORE: a redelivered
+                         event (JetStream, at least once) is stored once */
+    int busy_ms;      /* sqlite3_busy_timeout; 0 = none */
 } chatlog_config;
 
 typedef struct chatlog chatlog;
@@ -27,10 +32,15 @@ typedef struct chatlog chatlog;
  * *out is NULL and 'err' holds SQLite's message and the path. */
 int chatlog_open(chatlog **out, const chatlog_config *cfg, error *err);
 
-/* log_chat(): store one event. With batch > 1 a transaction is committed every
- * 'batch' events; chatlog_flush commits the rest. Returns 0 or -1 with 'err'. */
-int chatlog_log(chatlog *log, const char *username, const char *message, double timestamp,
-                error *err);
+/* log_chat(): store one event ('event_id' < 0: NULL). With batch > 1 a
+ * transaction is committed every 'batch' events; chatlog_flush commits the
+ * rest. With dedupe, an event_id already stored is ignored and counted
+ * (chatlog_duplicates). Returns 0 or -1 with 'err'. */
+int chatlog_log(chatlog *log, int64_t event_id, const char *username, const char *message,
+                double timestamp, error *err);
+
+/* Events ignored as already stored (dedupe only). */
+int64_t chatlog_duplicates(const chatlog *log);
 
 /* Commit an open batch, if any. Returns 0 or -1 with 'err'. */
 int chatlog_flush(chatlog *log, error *err);

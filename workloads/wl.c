@@ -34,6 +34,8 @@ int wl_parse(wl_options *opts, int argc, char **argv, int nats, error *err) {
     opts->ready_fd = -1;
     opts->stall_ms = 5000;
     opts->subject = "rosey.events.chat";
+    opts->js_replicas = 1;
+    opts->js_storage = "file";
     opts->url = getenv("NATS_URL");
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -83,6 +85,25 @@ int wl_parse(wl_options *opts, int argc, char **argv, int nats, error *err) {
         } else if (nats && strcmp(a, "--malformed") == 0) {
             if (wl_int(&opts->malformed, a, v, 0, err) != 0)
                 return -1;
+        } else if (nats && strcmp(a, "--queue") == 0) {
+            opts->queue = v;
+        } else if (nats &&
+                   (strcmp(a, "--end-marker") == 0 || strcmp(a, "--js") == 0 ||
+                    strcmp(a, "--js-admin") == 0 || strcmp(a, "--shared-db") == 0)) {
+            if (wl_int(&x, a, v, 0, err) != 0 || x > 1)
+                return error_set(err, ERR_INPUT, "%s: expected 0 or 1, got '%s'", a, v);
+            *(a[2] == 'e'    ? &opts->end_marker
+              : a[2] == 's'  ? &opts->shared_db
+              : a[4] == '\0' ? &opts->js
+                             : &opts->js_admin) = (int)x;
+        } else if (nats && strcmp(a, "--js-replicas") == 0) {
+            if (wl_int(&x, a, v, 1, err) != 0 || x > 5)
+                return error_set(err, ERR_INPUT, "%s: expected 1..5, got '%s'", a, v);
+            opts->js_replicas = (int)x;
+        } else if (nats && strcmp(a, "--js-storage") == 0) {
+            if (strcmp(v, "file") != 0 && strcmp(v, "memory") != 0)
+                return error_set(err, ERR_INPUT, "%s: file or memory, not '%s'", a, v);
+            opts->js_storage = v;
         } else if (nats && strcmp(a, "--stall-ms") == 0) {
             if (wl_int(&x, a, v, 1, err) != 0 || x > INT_MAX)
                 return -1;
@@ -98,8 +119,9 @@ int wl_parse(wl_options *opts, int argc, char **argv, int nats, error *err) {
     if (nats) {
         if (opts->mode == NULL ||
             (strcmp(opts->mode, "inproc") != 0 && strcmp(opts->mode, "bot") != 0 &&
-             strcmp(opts->mode, "service") != 0))
-            return error_set(err, ERR_INPUT, "--mode must be inproc, bot or service");
+             strcmp(opts->mode, "service") != 0 && strcmp(opts->mode, "js-clean") != 0))
+            return error_set(err, ERR_INPUT,
+                             "--mode must be inproc, bot, service or js-clean");
         if (opts->url == NULL || *opts->url == '\0')
             return error_set(err, ERR_INPUT, "no NATS URL: give --url or set NATS_URL");
     }

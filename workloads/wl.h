@@ -14,12 +14,26 @@
  *   --rate R          pace events at R per second (default: as fast as possible)
  *   --result FILE     write the result JSON there (default: stdout)
  * chat_nats only:
- *   --mode inproc|bot|service, --url URL (default $NATS_URL),
+ *   --mode inproc|bot|service|js-clean (js-clean: delete the JetStream stream and
+ *          exit; the runner's clean-up after a jetstream trial), --url URL
+ *          (default $NATS_URL),
  *   --expect N (service: events to wait for; default --events),
  *   --ready-fd FD (service: write "ready\n" there once subscribed and flushed),
  *   --malformed K (bot: also publish K malformed events, spread out),
  *   --stall-ms MS (fail when no event arrives for MS ms; default 5000),
- *   --subject S (default rosey.events.chat)
+ *   --subject S (default rosey.events.chat),
+ *   --queue GROUP (service: join this queue group and complete on the bot's end
+ *                  marker instead of after --expect events),
+ *   --end-marker 0|1 (bot: publish SUBJECT.end after the last event),
+ *   --js 0|1 (JetStream: the bot publishes with acks and message ids, the
+ *             service pulls from the durable consumer and acks after commit;
+ *             --expect is then the events of the whole group),
+ *   --js-admin 0|1 (service: re-create the stream and consumer first),
+ *   --js-replicas R, --js-storage file|memory (with --js-admin),
+ *   --shared-db 0|1 (service: other services write the same database file, so
+ *                    its row count is not this process's alone)
+ * Every event the bot publishes carries its id ("id": 0..N-1), stored in
+ * chat_log.event_id; with --js the service ignores an id already stored.
  */
 #ifndef OVERHEAD_WL_H
 #define OVERHEAD_WL_H
@@ -47,6 +61,13 @@ typedef struct wl_options {
     int64_t malformed;
     int stall_ms;
     const char *subject;
+    const char *queue;
+    int end_marker;
+    int js;
+    int js_admin;
+    int shared_db;
+    int js_replicas;
+    const char *js_storage;
 } wl_options;
 
 /* Parse the options above into *opts (defaults filled first). 'nats' allows
