@@ -1124,8 +1124,10 @@ static void an_architectures(ctx *c) {
     json_object_set_new(
         c->a, "architectures",
         json_pack("{s:o, s:s}", "rows", rows, "text",
-                  "Each NATS architecture against the same direct trials (the headline's); "
-                  "the broker share is nats-server's CPU (every node of a cluster) as a part "
+                  "Each NATS architecture against the same direct trials (the headline's; "
+                  "architectures measured in another run, such as the cluster phase, were not "
+                  "interleaved with them, so drift between runs adds to their uncertainty). "
+                  "The broker share is nats-server's CPU (every node of a cluster) as a part "
                   "of the extra CPU, the client share the rest (publisher and services)."));
 }
 
