@@ -22,48 +22,55 @@
 #define MAX_DIRS   64
 
 static void report_usage(FILE *out) {
-    fprintf(out,
-"usage: overhead report [options]\n\n"
-"Measure, analyse and publish in one go (what `make report` runs):\n"
-"  1. saturated comparison: direct vs NATS (bot and DatabaseService as two\n"
-"     processes) at the main storage setting, profiled trials interleaved with\n"
-"     unprofiled ones (the profiler's own cost);\n"
-"  2. chat rate: the same at a fixed event rate (CPU in points of one core);\n"
-"  3. A/A control: direct against direct (the noise floor);\n"
-"  4. storage sweep: the comparison again with other storage settings, one run\n"
-"     each (100,000 events in memory, 10,000 where every commit is fsynced);\n"
-"  5. with --cluster N: NATS on an N-node cluster with K services, and JetStream.\n"
-"Then writes DOCS/sprints/active/SPRINT/CPU_OVERHEAD_ANALYSIS.{md,html,json},\n"
-"rebuilds DOCS/index.html and prints the verdict. About 3-5 minutes on 2 cores.\n\n"
-"options:\n"
-"  --sprint NAME      report folder (default 10.5-The-French-Connection-II)\n"
-"  --docs DIR         docs site root (default docs)\n"
-"  --runs DIR         where the runs are kept (default runs)\n"
-"  --quick            a short run for trying things (about a minute; wide CIs)\n"
-"  -k, --trials K     rounds of the saturated comparison (default 5; quick 3)\n"
-"  -n, --events N     events per saturated trial (default: chosen by the runner\n"
-"                     for >= 2000 samples per architecture)\n"
-"  --storage NAME     main storage setting (default wal: WAL, synchronous=NORMAL)\n"
-"  --sweep LIST       other storage settings to compare (default memory,wal-full;\n"
-"                     'none' to skip)\n"
-"  --rate R           chat rate in events/s (default 100; 0 to skip the phase)\n"
-"  --no-aa            skip the A/A control\n"
-"  --no-unprofiled    skip the unprofiled trials\n"
-"  --nats-arch ARCH   nats-2p (default) or nats (one process, the seed's set-up)\n"
-"  --cluster N        add a cluster phase: N nats-server nodes, nats-cluster (K\n"
-"                     services in a queue group) and jetstream, as many events\n"
-"                     per trial as the saturated phase; its baselines are that\n"
-"                     phase's direct and NATS trials (same storage and N), so no\n"
-"                     direct trial of its own is pooled into the main verdict\n"
-"  --services K       services of the cluster phase (default 3)\n"
-"  --target PCT       overhead target in percent (default 5)\n"
-"  --reference PCT    the figure the team quoted (default 5.80)\n"
-"  --from DIR...      skip measuring: analyse and publish these run directories\n"
-"                     (the rest of the command line; the first is the main run)\n"
-"  --progress         runner progress on stderr even when it is not a terminal\n"
-"  -h, --help         this text\n\n"
-"Exit status: 0 published; 1 a trial failed or lost events, or the analysis\n"
-"found too few trials; 2 bad options or input.\n");
+    fprintf(
+        out,
+        "usage: overhead report [options]\n\n"
+        "Measure, analyse and publish in one go (what `make report` runs):\n"
+        "  1. saturated comparison: direct vs NATS (bot and DatabaseService as two\n"
+        "     processes) at the main storage setting, profiled trials interleaved with\n"
+        "     unprofiled ones (the profiler's own cost);\n"
+        "  2. chat rate: the same at a fixed event rate (CPU in points of one core);\n"
+        "  3. A/A control: direct against direct (the noise floor);\n"
+        "  4. storage sweep: the comparison again with other storage settings, one run\n"
+        "     each (100,000 events in memory, 10,000 where every commit is fsynced);\n"
+        "  5. with --cluster N: NATS on an N-node cluster with K services, and "
+        "JetStream.\n"
+        "Then writes DOCS/sprints/active/SPRINT/CPU_OVERHEAD_ANALYSIS.{md,html,json},\n"
+        "rebuilds DOCS/index.html and prints the verdict. About 3-5 minutes on 2 "
+        "cores.\n\n"
+        "options:\n"
+        "  --sprint NAME      report folder (default 10.5-The-French-Connection-II)\n"
+        "  --docs DIR         docs site root (default docs)\n"
+        "  --runs DIR         where the runs are kept (default runs)\n"
+        "  --quick            a short run for trying things (about a minute; wide CIs)\n"
+        "  -k, --trials K     rounds of the saturated comparison (default 5; quick 3)\n"
+        "  -n, --events N     events per saturated trial (default: chosen by the runner\n"
+        "                     for >= 2000 samples per architecture)\n"
+        "  --storage NAME     main storage setting (default wal: WAL, "
+        "synchronous=NORMAL)\n"
+        "  --sweep LIST       other storage settings to compare (default "
+        "memory,wal-full;\n"
+        "                     'none' to skip)\n"
+        "  --rate R           chat rate in events/s (default 100; 0 to skip the phase)\n"
+        "  --no-aa            skip the A/A control\n"
+        "  --no-unprofiled    skip the unprofiled trials\n"
+        "  --nats-arch ARCH   nats-2p (default) or nats (one process, the seed's "
+        "set-up)\n"
+        "  --cluster N        add a cluster phase: N nats-server nodes, nats-cluster (K\n"
+        "                     services in a queue group) and jetstream, as many events\n"
+        "                     per trial as the saturated phase; its baselines are that\n"
+        "                     phase's direct and NATS trials (same storage and N), so "
+        "no\n"
+        "                     direct trial of its own is pooled into the main verdict\n"
+        "  --services K       services of the cluster phase (default 3)\n"
+        "  --target PCT       overhead target in percent (default 5)\n"
+        "  --reference PCT    the figure the team quoted (default 5.80)\n"
+        "  --from DIR...      skip measuring: analyse and publish these run directories\n"
+        "                     (the rest of the command line; the first is the main run)\n"
+        "  --progress         runner progress on stderr even when it is not a terminal\n"
+        "  -h, --help         this text\n\n"
+        "Exit status: 0 published; 1 a trial failed or lost events, or the analysis\n"
+        "found too few trials; 2 bad options or input.\n");
 }
 
 static void report_progress(void *ctx, const char *line) {
@@ -82,8 +89,8 @@ typedef struct phase {
 
 /* Append a phase comparing direct with 'nats_arch' at 'storage', with the
  * runner's defaults otherwise. Returns it for the caller to adjust. */
-static phase *phase_compare(phase *ph, size_t *nph, const char *name, const char *nats_arch,
-                            const char *storage) {
+static phase *phase_compare(phase *ph, size_t *nph, const char *name,
+                            const char *nats_arch, const char *storage) {
     phase *p = &ph[(*nph)++];
     p->name = name;
     runner_defaults(&p->cfg);
@@ -96,12 +103,14 @@ static phase *phase_compare(phase *ph, size_t *nph, const char *name, const char
 }
 
 /* Parse a number option; -1 (after a message) when it is not in [min, max]. */
-static int report_num(double *out, const char *opt, const char *v, double min, double max) {
+static int report_num(double *out, const char *opt, const char *v, double min,
+                      double max) {
     char *end;
     double x = v ? strtod(v, &end) : NAN;
     if (v == NULL || end == v || *end != '\0' || !(x >= min && x <= max)) {
-        fprintf(stderr, "overhead report: %s: expected a number from %g to %g, got '%s'\n",
-                opt, min, max, v ? v : "");
+        fprintf(stderr,
+                "overhead report: %s: expected a number from %g to %g, got '%s'\n", opt,
+                min, max, v ? v : "");
         return -1;
     }
     *out = x;
@@ -134,7 +143,8 @@ int cmd_report(int argc, char **argv) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (from) {
             if (ndirs == MAX_DIRS) {
-                fprintf(stderr, "overhead report: more than %d run directories\n", MAX_DIRS);
+                fprintf(stderr, "overhead report: more than %d run directories\n",
+                        MAX_DIRS);
                 return 2;
             }
             dirs[ndirs++] = a;
@@ -160,13 +170,16 @@ int cmd_report(int argc, char **argv) {
             from = 1;
             takes = 0;
         } else if (v == NULL) {
-            fprintf(stderr, "overhead report: unknown option or missing value: '%s' (see "
-                            "'overhead report --help')\n", a);
+            fprintf(stderr,
+                    "overhead report: unknown option or missing value: '%s' (see "
+                    "'overhead report --help')\n",
+                    a);
             return 2;
         } else if (strcmp(a, "--sprint") == 0) {
             if (*v == '\0' || strchr(v, '/') != NULL || strcmp(v, "..") == 0 ||
                 strcmp(v, ".") == 0) {
-                fprintf(stderr, "overhead report: --sprint: '%s' is not a folder name\n", v);
+                fprintf(stderr, "overhead report: --sprint: '%s' is not a folder name\n",
+                        v);
                 return 2;
             }
             sprint = v;
@@ -180,8 +193,8 @@ int cmd_report(int argc, char **argv) {
             snprintf(sweep_buf, sizeof sweep_buf, "%s", strcmp(v, "none") == 0 ? "" : v);
         } else if (strcmp(a, "--nats-arch") == 0) {
             if (strcmp(v, "nats") != 0 && strcmp(v, "nats-2p") != 0) {
-                fprintf(stderr, "overhead report: --nats-arch: '%s' is not nats or nats-2p\n",
-                        v);
+                fprintf(stderr,
+                        "overhead report: --nats-arch: '%s' is not nats or nats-2p\n", v);
                 return 2;
             }
             nats_arch = v;
@@ -207,8 +220,10 @@ int cmd_report(int argc, char **argv) {
             if (report_num(&reference, a, v, 0, 1e6) != 0)
                 return 2;
         } else {
-            fprintf(stderr, "overhead report: unknown option '%s' (see 'overhead report "
-                            "--help')\n", a);
+            fprintf(stderr,
+                    "overhead report: unknown option '%s' (see 'overhead report "
+                    "--help')\n",
+                    a);
             return 2;
         }
         i += takes;
@@ -311,11 +326,13 @@ int cmd_report(int argc, char **argv) {
         for (size_t i = 0; i < nph; i++) {
             if (strcmp(ph[i].name, "cluster") == 0 && ph[i].cfg.events < 0)
                 ph[i].cfg.events = report_events_of(run_dirs[0]);
-            fprintf(stderr, "overhead report: phase %zu/%zu: %s\n", i + 1, nph, ph[i].name);
+            fprintf(stderr, "overhead report: phase %zu/%zu: %s\n", i + 1, nph,
+                    ph[i].name);
             if (runner_run(&ph[i].cfg, &run_dirs[i], &err) != 0) {
                 fprintf(stderr, "overhead report: %s phase: %s\n", ph[i].name, err.text);
                 if (run_dirs[i] != NULL)
-                    fprintf(stderr, "overhead report: its records are in %s\n", run_dirs[i]);
+                    fprintf(stderr, "overhead report: its records are in %s\n",
+                            run_dirs[i]);
                 rc = error_exit_code(&err) ? error_exit_code(&err) : 1;
                 goto done;
             }
@@ -333,24 +350,37 @@ int cmd_report(int argc, char **argv) {
     o.sprint = sprint;
     o.categories = cmd_data_file("categories.tsv");
     o.functions = cmd_data_file("functions.tsv");
-    char reproduce[1024];
-    size_t n = (size_t)snprintf(reproduce, sizeof reproduce, "make report");
+    /* The make command line that reproduces this report: make's own
+     * variables where there is one, the rest as REPORT_ARGS. */
+    char reproduce[1024], extra[768] = "";
+    size_t n = (size_t)snprintf(reproduce, sizeof reproduce, "make report"), ne = 0;
     if (strcmp(sprint, "10.5-The-French-Connection-II") != 0)
-        n += (size_t)snprintf(reproduce + n, sizeof reproduce - n, " SPRINT='%s'", sprint);
-    int first_arg = 1;
-    for (int i = 1; i < argc && n < sizeof reproduce; i++) {
-        if (strcmp(argv[i], "--sprint") == 0 || strcmp(argv[i], "--progress") == 0) {
-            i += strcmp(argv[i], "--sprint") == 0;
+        n +=
+            (size_t)snprintf(reproduce + n, sizeof reproduce - n, " SPRINT='%s'", sprint);
+    for (int i = 1; i < argc && n < sizeof reproduce && ne < sizeof extra; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
+        if (strcmp(a, "--from") == 0)
+            break; /* the runs themselves are what reproduces those */
+        if (strcmp(a, "--progress") == 0)
+            continue;
+        if (strcmp(a, "--sprint") == 0 ||
+            (strcmp(a, "--docs") == 0 && strcmp(v, "docs") == 0) ||
+            (strcmp(a, "--runs") == 0 && strcmp(v, "runs") == 0)) {
+            i++;
             continue;
         }
-        if (strcmp(argv[i], "--from") == 0)
-            break; /* the runs themselves are what reproduces those */
-        n += (size_t)snprintf(reproduce + n, sizeof reproduce - n, "%s%s",
-                              first_arg ? " REPORT_ARGS='" : " ", argv[i]);
-        first_arg = 0;
+        if (strcmp(a, "--quick") == 0)
+            n += (size_t)snprintf(reproduce + n, sizeof reproduce - n, " QUICK=1");
+        else if (strcmp(a, "--cluster") == 0 || strcmp(a, "--services") == 0)
+            n += (size_t)snprintf(reproduce + n, sizeof reproduce - n, " %s=%s",
+                                  strcmp(a, "--cluster") == 0 ? "CLUSTER" : "SERVICES",
+                                  argv[++i]);
+        else
+            ne +=
+                (size_t)snprintf(extra + ne, sizeof extra - ne, "%s%s", ne ? " " : "", a);
     }
-    if (!first_arg && n < sizeof reproduce)
-        snprintf(reproduce + n, sizeof reproduce - n, "'");
+    if (extra[0] != '\0' && n < sizeof reproduce)
+        snprintf(reproduce + n, sizeof reproduce - n, " REPORT_ARGS='%s'", extra);
     o.reproduce = reproduce;
     json_t *a = NULL;
     if (analysis_run(&a, dirs, ndirs, &o, &err) != 0) {
@@ -380,8 +410,7 @@ int cmd_report(int argc, char **argv) {
            "Index:  %s/index.html\n"
            "Verdict: %s: %s%% per-event overhead (95%% CI %s%% to %s%%) against a %g%% "
            "target; recommendation: %s\n",
-           outdir, outdir, outdir, docs,
-           json_string_value(json_object_get(h, "verdict")),
+           outdir, outdir, outdir, docs, json_string_value(json_object_get(h, "verdict")),
            json_string_value(json_object_get(h, "overhead_pct")),
            json_string_value(json_object_get(h, "ci_lo_pct")),
            json_string_value(json_object_get(h, "ci_hi_pct")), target,
