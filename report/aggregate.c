@@ -612,12 +612,24 @@ int aggregate_categorize(aggregate *a, const categories *c, error *err) {
     a->ncategories = categories_count;
     for (size_t i = 0; i < categories_count; i++)
         a->categories[i].name = categories_names[i];
-    for (size_t i = 0; i < a->nfns; i++) {
-        aggregate_fn *f = &a->fns[i];
-        f->category = categories_match(c, f->module, f->name);
+    const char *other = categories_match(NULL, "", "");
+    for (size_t i = 0; i < a->nfns; i++)
+        a->fns[i].category = categories_match(c, a->fns[i].module, a->fns[i].name);
+    /* Samples go to their leaf's category, except that a leaf no symbol
+     * names (a library's static, "libc.so.6+0x...") and no rule places
+     * takes the category of its nearest caller that has one: an anonymous
+     * helper of __libc_fcntl64 called by SQLite is SQLite's cost, not
+     * "other". Names alone cannot say that; the stack can. */
+    for (size_t i = 0; i < a->nstacks; i++) {
+        const aggregate_stack *st = &a->stacks[i];
+        const aggregate_fn *leaf = &a->fns[a->frames[st->first]];
+        const char *cat = leaf->category;
+        int anonymous = !leaf->named && strcmp(leaf->name, "[unknown]") != 0;
+        for (uint32_t d = 1; strcmp(cat, other) == 0 && anonymous && d < st->depth; d++)
+            cat = a->fns[a->frames[st->first + d]].category;
         for (size_t k = 0; k < categories_count; k++)
-            if (a->categories[k].name == f->category)
-                a->categories[k].flat += f->flat;
+            if (strcmp(a->categories[k].name, cat) == 0)
+                a->categories[k].flat += st->count;
     }
     return 0;
 }

@@ -89,7 +89,9 @@ void aggregate_set_rate(aggregate *a, double rate_hz);
 double aggregate_seconds_per_sample(const aggregate *a);
 
 /* Assign every function its category (first matching rule) and fill
- * a->categories with flat samples per category, in the rules' order. */
+ * a->categories with flat samples per category, in the rules' order. A
+ * sample whose leaf has no symbol name and matches no rule counts for the
+ * category of its nearest categorised caller. */
 int aggregate_categorize(aggregate *a, const categories *c, error *err);
 
 /* Is a count of 'k' out of 'n' too small to mean much? True when the 95%

@@ -68,9 +68,30 @@ struct symbols {
 /* Standard elfutils callbacks: open the files named in the map, and look
  * for separate debug info in the usual places (/usr/lib/debug). */
 static char *symbols_debuginfo_path = NULL;
+/* Separate debug files (debug packages, debuginfod) are deliberately not
+ * looked for: a function's name must depend only on the mapped file, so that
+ * it is the same in every process of a run and on every machine (with
+ * libc6-dbg installed, one process named a function __libc_pwrite64 and
+ * another __libc_pwrite, splitting it in two). DWARF inside the mapped file
+ * itself, as in our own workloads, is still read. */
+static int symbols_no_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
+                                Dwarf_Addr base, const char *file_name,
+                                const char *debuglink_file, GElf_Word debuglink_crc,
+                                char **debuginfo_file_name) {
+    (void)mod;
+    (void)userdata;
+    (void)modname;
+    (void)base;
+    (void)file_name;
+    (void)debuglink_file;
+    (void)debuglink_crc;
+    *debuginfo_file_name = NULL;
+    return -1;
+}
+
 static const Dwfl_Callbacks symbols_callbacks = {
     .find_elf = dwfl_linux_proc_find_elf,
-    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .find_debuginfo = symbols_no_debuginfo,
     .debuginfo_path = &symbols_debuginfo_path,
 };
 
