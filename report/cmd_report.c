@@ -6,7 +6,6 @@
 #include "commands.h"
 
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,11 +74,6 @@ static void report_usage(FILE *out) {
 
 static void report_progress(void *ctx, const char *line) {
     fprintf(stderr, "overhead report: [%s] %s\n", (const char *)ctx, line);
-}
-
-static void report_on_signal(int sig) {
-    (void)sig;
-    runner_request_stop();
 }
 
 typedef struct phase {
@@ -317,12 +311,7 @@ int cmd_report(int argc, char **argv) {
                 goto done;
             }
         }
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = report_on_signal;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
+        runner_catch_signals();
         for (size_t i = 0; i < nph; i++) {
             if (strcmp(ph[i].name, "cluster") == 0 && ph[i].cfg.events < 0)
                 ph[i].cfg.events = report_events_of(run_dirs[0]);

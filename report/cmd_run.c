@@ -5,7 +5,6 @@
 #include "commands.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,11 +94,6 @@ static void run_usage(FILE *out) {
 static void run_progress(void *ctx, const char *line) {
     (void)ctx;
     fprintf(stderr, "overhead run: %s\n", line);
-}
-
-static void run_on_signal(int sig) {
-    (void)sig;
-    runner_request_stop();
 }
 
 /* Split a comma-separated list into 'items' (pointing into 'copy'). */
@@ -280,12 +274,7 @@ int cmd_run(int argc, char **argv) {
         cfg.progress = run_progress;
         cfg.progress_ctx = NULL;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = run_on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    runner_catch_signals();
     if (runner_run(&cfg, &run_dir, &err) != 0) {
         fprintf(stderr, "overhead run: %s\n", err.text);
         if (run_dir != NULL)

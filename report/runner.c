@@ -43,6 +43,20 @@ void runner_request_stop(void) {
     runner_stop_flag = 1;
 }
 
+static void runner_on_signal(int sig) {
+    (void)sig;
+    runner_request_stop();
+}
+
+void runner_catch_signals(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = runner_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 /* Storage presets: what `--storage` names mean. */
 typedef struct storage_preset {
     const char *name;

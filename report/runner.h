@@ -90,6 +90,10 @@ int runner_run(const runner_config *cfg, char **run_dir, error *err);
  * nats-server and returns. Async-signal-safe (for SIGINT/SIGTERM handlers). */
 void runner_request_stop(void);
 
+/* Install SIGINT and SIGTERM handlers that call runner_request_stop(), so
+ * that Ctrl-C stops the trials, the children and the servers cleanly. */
+void runner_catch_signals(void);
+
 /* Count the samples in a gperftools CPU profile: header of 5 words, then
  * records (count, depth, pc[depth]) until the trailer 0,1,0. *period_us is the
  * header's sampling period. Returns 0, or -1 with ERR_INPUT when the file is
