@@ -18,6 +18,9 @@ core=(
     libcmark-gfm-dev libcmark-gfm-extensions-dev
     libjansson-dev libsqlite3-dev sqlite3
     libdw-dev libelf-dev
+    # used by the test scripts: pgrep (no process left behind) and python3
+    # (JSON checks and free ports in the cluster test)
+    procps python3
 )
 bench=(golang-go golang-github-google-pprof-dev)
 fuzz=(clang libclang-rt-14-dev)
