@@ -410,6 +410,17 @@ static compare compare_groups(ctx *c, const group *a, const group *b) {
     return r;
 }
 
+/* Median nats-server CPU per stored event (us) over the trials of 'g' that
+ * measured it; NAN when none did. */
+static double broker_median_us(const group *g) {
+    double broker[MAX_TRIALS];
+    size_t nb = 0;
+    for (size_t i = 0; i < g->n; i++)
+        if (!isnan(g->t[i]->broker_s) && g->t[i]->stored > 0)
+            broker[nb++] = g->t[i]->broker_s / (double)g->t[i]->stored * 1e6;
+    return nb ? stats_median(broker, nb) : NAN;
+}
+
 /* Flag outliers within a group by the MAD rule. */
 static void mark_outliers(group *g) {
     int flags[MAX_TRIALS];
@@ -799,12 +810,8 @@ static int an_profiles(ctx *c) {
     const analysis_options *o = c->o;
     error *err = c->err;
     /* Broker and workload CPU per event, for the breakdown. */
-    double broker[MAX_TRIALS];
-    size_t nb = 0;
-    for (size_t i = 0; i < c->gn->n; i++)
-        if (!isnan(c->gn->t[i]->broker_s) && c->gn->t[i]->stored > 0)
-            broker[nb++] = c->gn->t[i]->broker_s / (double)c->gn->t[i]->stored * 1e6;
-    c->sn.broker_us = nb ? stats_median(broker, nb) : 0;
+    double broker = broker_median_us(c->gn);
+    c->sn.broker_us = isnan(broker) ? 0 : broker;
     c->sd.work_us = c->h.med_a;
     c->sn.work_us = c->h.med_b - c->sn.broker_us;
 
@@ -1085,12 +1092,7 @@ static void an_architectures(ctx *c) {
         if (c->g2->n < 2)
             continue;
         compare r = compare_groups(c, c->gd, c->g2);
-        double broker[MAX_TRIALS];
-        size_t nb = 0;
-        for (size_t i = 0; i < c->g2->n; i++)
-            if (!isnan(c->g2->t[i]->broker_s) && c->g2->t[i]->stored > 0)
-                broker[nb++] = c->g2->t[i]->broker_s / (double)c->g2->t[i]->stored * 1e6;
-        double b = nb ? stats_median(broker, nb) : NAN, extra = r.med_b - r.med_a;
+        double b = broker_median_us(c->g2), extra = r.med_b - r.med_a;
         const trial *t0 = c->g2->t[0];
         double nodes = jnum(t0->rec, "cluster.nodes"), services = jnum(t0->rec, "cluster.services");
         char shape[96];

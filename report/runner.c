@@ -318,6 +318,16 @@ static double runner_tv(const struct timeval *tv) {
     return (double)tv->tv_sec + (double)tv->tv_usec / 1e6;
 }
 
+/* The run record's entry for nats-server node 'node' over a trial. */
+static json_t *runner_server_entry(int node, pid_t pid, double user_s, double sys_s,
+                                   double cpu_s, double wall_s, const char *source,
+                                   int external, int lost) {
+    return json_pack("{s:s, s:i, s:i, s:n, s:f, s:f, s:f, s:f, s:s, s:n, s:b, s:b}",
+                     "role", "nats-server", "node", node, "pid", (int)pid, "exit_status",
+                     "user_s", user_s, "sys_s", sys_s, "cpu_s", cpu_s, "wall_s", wall_s,
+                     "cpu_source", source, "measured", "external", external, "lost", lost);
+}
+
 /* Kill (SIGKILL) and reap every child not yet reaped. */
 static void runner_kill_children(child *ch, int n) {
     for (int i = 0; i < n; i++)
@@ -895,27 +905,17 @@ static int runner_trial(json_t **out, int *ok, runner *r, const variant *v, int 
             server_cpu += c;
             nodes_measured++;
             json_array_append_new(
-                procs,
-                json_pack("{s:s, s:i, s:i, s:n, s:f, s:f, s:f, s:f, s:s, s:n, "
-                          "s:b, s:b}",
-                          "role", "nats-server", "node", i, "pid", (int)r->node_pid[i],
-                          "exit_status", "user_s", fmax(0, u - s0[i].user_s), "sys_s",
-                          fmax(0, sy - s0[i].sys_s), "cpu_s", c, "wall_s", t1 - t0,
-                          "cpu_source", "wait4-at-exit", "measured", "external", 0,
-                          "lost", 1));
+                procs, runner_server_entry(i, r->node_pid[i], fmax(0, u - s0[i].user_s),
+                                           fmax(0, sy - s0[i].sys_s), c, t1 - t0,
+                                           "wait4-at-exit", 0, 1));
         } else if (have_s0[i] && have_s1[i]) {
             double c = (double)(s1[i].on_cpu_ns - s0[i].on_cpu_ns) / 1e9;
             server_cpu += c;
             nodes_measured++;
             json_array_append_new(
-                procs,
-                json_pack("{s:s, s:i, s:i, s:n, s:f, s:f, s:f, s:f, s:s, s:n, "
-                          "s:b, s:b}",
-                          "role", "nats-server", "node", i, "pid", (int)r->node_pid[i],
-                          "exit_status", "user_s", s1[i].user_s - s0[i].user_s, "sys_s",
-                          s1[i].sys_s - s0[i].sys_s, "cpu_s", c, "wall_s", t1 - t0,
-                          "cpu_source", "schedstat", "measured", "external",
-                          r->servers == NULL, "lost", lost_node[i]));
+                procs, runner_server_entry(i, r->node_pid[i], s1[i].user_s - s0[i].user_s,
+                                           s1[i].sys_s - s0[i].sys_s, c, t1 - t0,
+                                           "schedstat", r->servers == NULL, lost_node[i]));
         } else {
             /* Unknown (external server without its pid), or a node killed
              * during the trial: its last CPU is not readable any more. */
