@@ -13,9 +13,10 @@ if(FUZZ)
     # The parser is compiled into the target itself so that libFuzzer's
     # coverage instrumentation sees it (overhead_lib is not instrumented).
     add_executable(fuzz_profile ${OVERHEAD_FUZZ_DIR}/fuzz_profile.c
-        ${CMAKE_SOURCE_DIR}/report/profile.c ${CMAKE_SOURCE_DIR}/report/error.c
-        ${CMAKE_SOURCE_DIR}/report/fileio.c)
-    target_include_directories(fuzz_profile PRIVATE ${CMAKE_SOURCE_DIR}/report)
+        ${CMAKE_SOURCE_DIR}/report/profile/profile.c ${CMAKE_SOURCE_DIR}/common/error.c
+        ${CMAKE_SOURCE_DIR}/report/util/fileio.c)
+    target_include_directories(fuzz_profile PRIVATE ${CMAKE_SOURCE_DIR}/report/profile ${CMAKE_SOURCE_DIR}/report/util
+        ${CMAKE_SOURCE_DIR}/common)
     target_link_libraries(fuzz_profile PRIVATE overhead_flags)
     target_compile_options(fuzz_profile PRIVATE -fsanitize=fuzzer,address,undefined)
     target_link_options(fuzz_profile PRIVATE -fsanitize=fuzzer,address,undefined)

@@ -39,7 +39,7 @@ expect_exit 2 "unwritable output dir" -o "$tmp/file/sub"
 
 # --help documents every long option the parser knows.
 "$ovh" run --help >"$tmp/help"
-for opt in $(grep -o 'strcmp(a, "--[a-z-]*")' "$(dirname "$0")/../report/cmd_run.c" 2>/dev/null \
+for opt in $(grep -o 'strcmp(a, "--[a-z-]*")' "$(dirname "$0")/../report/cli/cmd_run.c" 2>/dev/null \
              | sed 's/.*"\(--[a-z-]*\)".*/\1/' | sort -u); do
     grep -q -- "$opt" "$tmp/help" || bad "--help does not mention $opt"
 done

@@ -20,8 +20,8 @@ typedef struct analysis_options {
     const char *storage;        /* headline storage; NULL: the first measured */
     const char *sprint;         /* for the report's metadata */
     const char *reproduce;      /* the command that reproduces the report */
-    const char *categories;     /* category rules file (report/categories.tsv) */
-    const char *functions;      /* known-function descriptions (report/functions.tsv) */
+    const char *categories;     /* category rules file (report/data/categories.tsv) */
+    const char *functions;      /* known-function descriptions (report/data/functions.tsv) */
     unsigned bootstrap_iters;   /* default 10000 */
     uint64_t seed;              /* bootstrap seed, default 1 */
     int accept_loss;            /* analyse runs with lost events (the report says so) */

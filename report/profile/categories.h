@@ -1,5 +1,5 @@
 /* categories: rules that put a function into one of the overhead breakdown's
- * categories, read from data (report/categories.tsv), not code.
+ * categories, read from data (report/data/categories.tsv), not code.
  *
  * File format: one rule per line, tab-separated,
  *     category <TAB> library-pattern <TAB> function-pattern

@@ -10,7 +10,7 @@
 #include "fileio.h"
 
 #ifndef OVERHEAD_DATA_DIR
-#define OVERHEAD_DATA_DIR "report"
+#define OVERHEAD_DATA_DIR "report/data"
 #endif
 
 const char *cmd_data_file(const char *name) {
@@ -40,9 +40,9 @@ static void analyze_usage(FILE *out) {
             "      --storage NAME     headline storage setting (default: the first)\n"
             "      --sprint NAME      sprint name for the report metadata\n"
             "      --reproduce CMD    the command line that reproduces the report\n"
-            "      --categories FILE  category rules (default report/categories.tsv)\n"
+            "      --categories FILE  category rules (default report/data/categories.tsv)\n"
             "      --functions FILE   known function descriptions (default\n"
-            "                         report/functions.tsv)\n"
+            "                         report/data/functions.tsv)\n"
             "      --bootstrap N      bootstrap resamples (default 10000)\n"
             "      --seed N           bootstrap seed (default 1)\n"
             "      --accept-loss      analyse a run whose trials lost events (the\n"

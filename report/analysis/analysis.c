@@ -1313,7 +1313,7 @@ static int an_breakdown(ctx *c) {
                           "description",
                           desc ? desc
                                : "not in the table of known functions "
-                                 "(report/functions.tsv)",
+                                 "(report/data/functions.tsv)",
                           "delta_us", fnum(order_val[r]), "nats_us",
                           fnum(us_of(&c->sn, dr->new)), "direct_us",
                           fnum(us_of(&c->sd, dr->base)), "seconds",
