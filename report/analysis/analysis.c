@@ -694,14 +694,16 @@ static json_t *trials_table(ctx *c) {
         json_t *samples = jget(t->rec, "samples");
         json_array_append_new(
             rows,
-            json_pack("{s:i, s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:O, s:s}", "index",
+            json_pack("{s:i, s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "index",
                       t->index, "arch", t->tag, "events", (json_int_t)t->stored,
                       "us_per_event", fnum(t->per_event_us), "whole_us",
                       fnum(t->stored > 0 ? t->whole_s / (double)t->stored * 1e6 : NAN),
                       "main_us", proc_us(t, main_roles), "service_us",
                       proc_us(t, svc_roles), "broker_us", proc_us(t, broker_roles),
                       "wall_s", fnum(t->wall_s), "samples",
-                      t->profiled && samples ? samples : json_string("-"), "note", note));
+                      /* 'o' steals the new "-", 'O' would leak it */
+                      t->profiled && samples ? json_incref(samples) : json_string("-"),
+                      "note", note));
     }
     return rows;
 }
@@ -832,7 +834,10 @@ static void an_meta(ctx *c) {
     const analysis_options *o = c->o;
     const char *rundir = c->rundir;
     c->a = json_object();
-    time_t now = time(NULL);
+    /* SOURCE_DATE_EPOCH (reproducible-builds.org) pins the time stamp, so
+     * that re-analysing published data gives byte-identical JSON. */
+    const char *epoch = getenv("SOURCE_DATE_EPOCH");
+    time_t now = epoch && *epoch ? (time_t)strtoll(epoch, NULL, 10) : time(NULL);
     struct tm tmv;
     gmtime_r(&now, &tmv);
     char gen[32], date[16];
