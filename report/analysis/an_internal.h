@@ -1,0 +1,183 @@
+/* analysis internals: the state that analysis_run builds section by section
+ * (ctx), the trials and groups it compares, and the functions the files of
+ * report/analysis/ share. Not installed: only analysis.h is the layer's API.
+ *
+ *   helpers.c    JSON paths, number formatting, warnings
+ *   load.c       run directories and trial records -> trials
+ *   groups.c     selections, comparisons, outliers, the headline selection
+ *   sections.c   verdict, headline, chat rate, noise floor, reference,
+ *                architectures, storage sensitivity
+ *   breakdown.c  pooled profiles, breakdown, hotspots, sampling health
+ *   flame.c      the differential flame graph
+ *   recommend.c  recommendation and conclusion
+ *   meta.c       metadata, configuration, trials table, environment
+ *   analysis.c   analysis_defaults, analysis_run */
+#ifndef OVERHEAD_AN_INTERNAL_H
+#define OVERHEAD_AN_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "aggregate.h"
+#include "analysis.h"
+#include "categories.h"
+#include "error.h"
+
+#define MAX_TRIALS 4096
+
+/* One trial, read from its record (which it borrows). */
+typedef struct trial {
+    json_t *rec;
+    const char *dir, *file; /* the run directory and the record's file name */
+    int index;              /* position over all the runs analysed, from 1 */
+    const char *arch, *tag, *storage;
+    int aa_group; /* 0: not part of the A/A control */
+    int profiled;
+    double rate; /* requested events/s, 0 = saturated */
+    int64_t requested, stored, lost, dropped;
+    double cpu_s;   /* measured windows + broker: what per_event_us rests on */
+    double whole_s; /* whole-process CPU of every process, for comparison */
+    double broker_s, wall_s, window_s, per_event_us, util_pp;
+    int outlier;
+} trial;
+
+/* A selection of trials and their per-event CPU (or utilisation). */
+typedef struct group {
+    trial *t[MAX_TRIALS];
+    double v[MAX_TRIALS];
+    size_t n;
+} group;
+
+typedef struct compare {
+    double med_a, med_b, ratio, lo, hi, p, u, cv_a, cv_b;
+    int ok;
+} compare;
+
+typedef struct side {
+    const char *arch;
+    aggregate *agg;
+    double work_us;   /* workload CPU per event (all processes but the broker) */
+    double broker_us; /* nats-server CPU per event */
+    double requested_hz;
+    double window_share; /* profiled window CPU / whole-process CPU */
+} side;
+
+/* Known functions: "glob<TAB>description" lines. */
+typedef struct known {
+    char *text;
+    char **glob, **desc;
+    size_t n;
+} known;
+
+typedef struct fnode {
+    char *name;
+    double base, new;
+    struct fnode *kids;
+    size_t nkids, cap;
+} fnode;
+
+typedef struct ctx {
+    const analysis_options *o;
+    const char *const *dirs;
+    size_t ndirs;
+    const char *rundir; /* the first (main) run directory */
+    json_t *runj;       /* its run.json */
+    json_t *records;    /* array of the trial records */
+    trial *t;
+    size_t nt;
+    const char *nats_arch, *storage;
+    json_t *warnings; /* strings */
+    error *err;
+    /* the analysis as it is built, section by section (an_* functions) */
+    group *gd, *gn; /* headline trials: direct, NATS */
+    group *g1, *g2; /* scratch selections */
+    compare h;      /* the headline comparison */
+    double target;  /* the target as a fraction */
+    const char *verdict;
+    char vtext[512];
+    side sd, sn; /* pooled profiles: direct, NATS */
+    categories *cats;
+    known kn;
+    fnode froot; /* the differential flame graph */
+    aggregate_diff_row *drows;
+    size_t ndrows;
+    int have_profiles;
+    double overhead_us, inherent_share;
+    json_t *a, *head, *charts, *reasons, *actions;
+} ctx;
+
+enum { ANY = -1 };
+
+/* ---- helpers.c ---------------------------------------------------------- */
+
+/* The value at a dotted path ("events.stored"), or NULL. */
+json_t *an_jget(json_t *v, const char *path);
+/* The number at a dotted path, or NAN. */
+double an_jnum(json_t *v, const char *path);
+/* The string at a dotted path, or NULL. */
+const char *an_jstr(json_t *v, const char *path);
+/* 'v' with about three significant digits, as a new JSON string ("n/a" for NAN). */
+json_t *an_fnum(double v);
+/* Like an_fnum with an explicit sign ("+4.2", "-0.31"). */
+json_t *an_fsigned(double v);
+/* an_fnum's text in 'buf'; returns 'buf'. */
+const char *an_fmt(double v, char *buf, size_t size);
+/* Append a warning to the analysis's list. */
+void an_warn(ctx *c, const char *fmtstr, ...) __attribute__((format(printf, 2, 3)));
+/* Is 'arch' one of the NATS architectures (nats, nats-2p, ...)? */
+int an_is_nats_arch(const char *arch);
+
+/* ---- load.c ------------------------------------------------------------- */
+
+/* Load every run directory into c->runj, c->records and c->t.
+ * ERR_INPUT for unreadable or incomplete records, ERR_CHECK for lost events
+ * (unless accept_loss). */
+int an_load_runs(ctx *c);
+
+/* ---- groups.c ----------------------------------------------------------- */
+
+void an_select_trials(ctx *c, group *g, const char *arch, const char *storage,
+                      int profiled, int aa, int rated, int util);
+void an_select_best(ctx *c, group *g, const char *arch, const char *storage, int aa);
+compare an_compare(ctx *c, const group *a, const group *b);
+double an_broker_median_us(const group *g);
+int an_select(ctx *c);
+
+/* ---- flame.c ------------------------------------------------------------ */
+
+void an_flame_free(fnode *n);
+fnode *an_fnode_child(fnode *n, const char *name);
+int an_flame_add(fnode *root, const side *s, int is_new);
+json_t *an_flame_json(fnode *n, double min);
+
+/* ---- breakdown.c -------------------------------------------------------- */
+
+double an_us_of(const side *s, uint64_t k);
+void an_known_free(known *k);
+int an_profiles(ctx *c);
+int an_breakdown(ctx *c);
+
+/* ---- sections.c --------------------------------------------------------- */
+
+void an_verdict(ctx *c);
+void an_headline(ctx *c);
+void an_chat_rate(ctx *c);
+void an_noise_floor(ctx *c);
+void an_reference(ctx *c);
+void an_architectures(ctx *c);
+void an_sensitivity(ctx *c);
+
+/* ---- recommend.c -------------------------------------------------------- */
+
+void an_recommend(ctx *c);
+void an_conclusion(ctx *c);
+
+/* ---- meta.c ------------------------------------------------------------- */
+
+void an_meta(ctx *c);
+void an_trials(ctx *c);
+void an_environment(ctx *c);
+
+#endif

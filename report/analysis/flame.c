@@ -1,0 +1,83 @@
+/* analysis: the differential flame graph, an inverted call tree of both
+ * architectures' pooled profiles. */
+
+#include "an_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FLAME_DEPTH 48 /* frames of a stack kept in the tree, from the leaf */
+
+void an_flame_free(fnode *n) {
+    for (size_t i = 0; i < n->nkids; i++)
+        an_flame_free(&n->kids[i]);
+    free(n->kids);
+    free(n->name);
+}
+
+fnode *an_fnode_child(fnode *n, const char *name) {
+    for (size_t i = 0; i < n->nkids; i++)
+        if (strcmp(n->kids[i].name, name) == 0)
+            return &n->kids[i];
+    if (n->nkids == n->cap) {
+        size_t cap = n->cap ? n->cap * 2 : 4;
+        fnode *k = realloc(n->kids, cap * sizeof *k);
+        if (k == NULL)
+            return NULL;
+        n->kids = k;
+        n->cap = cap;
+    }
+    fnode *k = &n->kids[n->nkids];
+    *k = (fnode){.name = strdup(name)};
+    if (k->name == NULL)
+        return NULL;
+    n->nkids++;
+    return k;
+}
+
+/* Add every stack of a side to the tree leaf first (an inverted flame
+ * graph): the two architectures have different callers (main vs nats.c's
+ * delivery thread) but share the functions where CPU is spent, so their
+ * paths match from the leaf until the callers diverge. */
+int an_flame_add(fnode *root, const side *s, int is_new) {
+    const aggregate *a = s->agg;
+    for (size_t i = 0; i < a->nstacks; i++) {
+        const aggregate_stack *st = &a->stacks[i];
+        double v = an_us_of(s, st->count);
+        fnode *n = root;
+        if (is_new)
+            n->new += v;
+        else
+            n->base += v;
+        uint32_t depth = st->depth < FLAME_DEPTH ? st->depth : FLAME_DEPTH;
+        for (uint32_t d = 0; d < depth; d++) {
+            uint32_t fi = a->frames[st->first + d];
+            n = an_fnode_child(n, a->fns[fi].name);
+            if (n == NULL)
+                return -1;
+            if (is_new)
+                n->new += v;
+            else
+                n->base += v;
+        }
+    }
+    return 0;
+}
+
+static int cmp_fnode(const void *pa, const void *pb) {
+    const fnode *a = pa, *b = pb;
+    double va = fmax(a->new, a->base), vb = fmax(b->new, b->base);
+    return (va < vb) - (va > vb);
+}
+
+json_t *an_flame_json(fnode *n, double min) {
+    json_t *kids = json_array();
+    if (n->nkids > 1)
+        qsort(n->kids, n->nkids, sizeof *n->kids, cmp_fnode);
+    for (size_t i = 0; i < n->nkids; i++)
+        if (fmax(n->kids[i].new, n->kids[i].base) >= min)
+            json_array_append_new(kids, an_flame_json(&n->kids[i], min));
+    return json_pack("{s:s, s:f, s:f, s:o}", "name", n->name, "new", n->new, "base",
+                     n->base, "children", kids);
+}

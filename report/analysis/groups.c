@@ -1,0 +1,116 @@
+/* analysis: selecting trials into groups, comparing two groups (ratio of
+ * medians, bootstrap CI, rank test), outliers, and the headline selection. */
+
+#include "an_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "stats.h"
+
+#define OUTLIER_K 3.5 /* MAD multiples beyond which a trial is an outlier */
+
+/* Trials of 'arch' at 'storage' (NULL: any), profiled (1/0/ANY), A/A group
+ * (0: none, 1/2, ANY), rated (1: fixed-rate, 0: saturated). 'util' picks CPU
+ * utilisation instead of CPU per event as the value. */
+void an_select_trials(ctx *c, group *g, const char *arch, const char *storage,
+                      int profiled, int aa, int rated, int util) {
+    g->n = 0;
+    for (size_t i = 0; i < c->nt && g->n < MAX_TRIALS; i++) {
+        trial *t = &c->t[i];
+        if (strcmp(t->arch, arch) != 0 || (storage && strcmp(t->storage, storage) != 0))
+            continue;
+        if ((profiled != ANY && t->profiled != profiled) ||
+            (aa != ANY && t->aa_group != aa))
+            continue;
+        if ((t->rate > 0) != rated)
+            continue;
+        double v = util ? t->util_pp : t->per_event_us;
+        if (isnan(v))
+            continue;
+        g->t[g->n] = t;
+        g->v[g->n++] = v;
+    }
+}
+
+/* Profiled trials when there are any, else all of them. */
+void an_select_best(ctx *c, group *g, const char *arch, const char *storage, int aa) {
+    an_select_trials(c, g, arch, storage, 1, aa, 0, 0);
+    if (g->n == 0)
+        an_select_trials(c, g, arch, storage, ANY, aa, 0, 0);
+}
+
+/* Ratio of medians b/a - 1 with its bootstrap CI and the rank test. */
+compare an_compare(ctx *c, const group *a, const group *b) {
+    compare r = {.med_a = stats_median(a->v, a->n), .med_b = stats_median(b->v, b->n)};
+    r.ratio = r.med_b / r.med_a - 1;
+    r.cv_a = stats_stddev(a->v, a->n) / stats_mean(a->v, a->n);
+    r.cv_b = stats_stddev(b->v, b->n) / stats_mean(b->v, b->n);
+    r.ok = a->n >= 2 && b->n >= 2 &&
+           stats_bootstrap_ratio(a->v, a->n, b->v, b->n, c->o->bootstrap_iters,
+                                 c->o->seed, 0.95, &r.lo, &r.hi) == 0 &&
+           stats_mann_whitney(a->v, a->n, b->v, b->n, &r.u, &r.p) == 0;
+    if (!r.ok)
+        r.lo = r.hi = r.p = NAN;
+    return r;
+}
+
+/* Median nats-server CPU per stored event (us) over the trials of 'g' that
+ * measured it; NAN when none did. */
+double an_broker_median_us(const group *g) {
+    double broker[MAX_TRIALS];
+    size_t nb = 0;
+    for (size_t i = 0; i < g->n; i++)
+        if (!isnan(g->t[i]->broker_s) && g->t[i]->stored > 0)
+            broker[nb++] = g->t[i]->broker_s / (double)g->t[i]->stored * 1e6;
+    return nb ? stats_median(broker, nb) : NAN;
+}
+
+/* Flag outliers within a group by the MAD rule. */
+static void mark_outliers(group *g) {
+    int flags[MAX_TRIALS];
+    stats_mad_outliers(g->v, g->n, OUTLIER_K, flags);
+    for (size_t i = 0; i < g->n; i++)
+        g->t[i]->outlier |= flags[i];
+}
+
+/* Pick the headline architecture and storage, select its trials, flag
+ * outliers and compare: direct against NATS. ERR_CHECK when too few. */
+int an_select(ctx *c) {
+    const analysis_options *o = c->o;
+    error *err = c->err;
+    const char *rundir = c->rundir;
+    /* The headline comparison: direct against the NATS architecture. */
+    c->nats_arch = o->nats_arch;
+    for (size_t i = 0; c->nats_arch == NULL && i < c->nt; i++)
+        if (strcmp(c->t[i].arch, "nats-2p") == 0)
+            c->nats_arch = "nats-2p";
+    for (size_t i = 0; c->nats_arch == NULL && i < c->nt; i++)
+        if (strcmp(c->t[i].arch, "nats") == 0)
+            c->nats_arch = "nats";
+    c->storage = o->storage;
+    for (size_t i = 0; c->storage == NULL && i < c->nt; i++)
+        if (c->t[i].rate == 0 && c->t[i].aa_group == 0)
+            c->storage = c->t[i].storage;
+    if (c->nats_arch == NULL || c->storage == NULL) {
+        error_set(err, ERR_CHECK, "%s: the run has no saturated NATS trials to compare",
+                  rundir);
+        return -1;
+    }
+    c->sn.arch = c->nats_arch;
+    an_select_best(c, c->gd, "direct", c->storage, 0);
+    an_select_best(c, c->gn, c->nats_arch, c->storage, 0);
+    if (c->gd->n < 2 || c->gn->n < 2) {
+        error_set(
+            err, ERR_CHECK,
+            "%s: %zu direct and %zu %s trials at storage '%s': at least 2 of each are "
+            "needed",
+            rundir, c->gd->n, c->gn->n, c->nats_arch, c->storage);
+        return -1;
+    }
+    mark_outliers(c->gd);
+    mark_outliers(c->gn);
+    c->h = an_compare(c, c->gd, c->gn);
+    c->target = o->target_pct / 100;
+    return 0;
+}

@@ -1,0 +1,85 @@
+/* analysis helpers shared by every section: values at dotted JSON paths,
+ * numbers formatted for the report, warnings. */
+
+#include "an_internal.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The value at a dotted path, or NULL. */
+json_t *an_jget(json_t *v, const char *path) {
+    char key[128];
+    while (v != NULL && *path) {
+        const char *dot = strchr(path, '.');
+        size_t n = dot ? (size_t)(dot - path) : strlen(path);
+        if (n >= sizeof key)
+            return NULL;
+        memcpy(key, path, n);
+        key[n] = '\0';
+        v = json_object_get(v, key);
+        path += n + (dot ? 1 : 0);
+    }
+    return v;
+}
+
+double an_jnum(json_t *v, const char *path) {
+    json_t *x = an_jget(v, path);
+    return json_is_number(x) ? json_number_value(x) : NAN;
+}
+
+const char *an_jstr(json_t *v, const char *path) {
+    return json_string_value(an_jget(v, path));
+}
+
+/* Format with about three significant digits ("8.91", "22.4", "151"). */
+json_t *an_fnum(double v) {
+    char s[64];
+    double a = fabs(v);
+    if (isnan(v))
+        return json_string("n/a");
+    snprintf(s, sizeof s,
+             a >= 100             ? "%.0f"
+             : a >= 10            ? "%.1f"
+             : a >= 0.1 || a == 0 ? "%.2f"
+                                  : "%.3f",
+             v);
+    if (strcmp(s, "-0.00") == 0 || strcmp(s, "-0.000") == 0 || strcmp(s, "-0") == 0)
+        memmove(s, s + 1, strlen(s));
+    return json_string(s);
+}
+
+/* Like fnum with an explicit sign ("+4.2", "-0.31"). */
+json_t *an_fsigned(double v) {
+    json_t *s = an_fnum(v);
+    const char *t = json_string_value(s);
+    if (!isnan(v) && t[0] != '-' && strcmp(t, "0.00") != 0) {
+        char buf[72];
+        snprintf(buf, sizeof buf, "+%s", t);
+        json_decref(s);
+        return json_string(buf);
+    }
+    return s;
+}
+
+const char *an_fmt(double v, char *buf, size_t size) {
+    json_t *s = an_fnum(v);
+    snprintf(buf, size, "%s", json_string_value(s));
+    json_decref(s);
+    return buf;
+}
+
+void an_warn(ctx *c, const char *fmtstr, ...) __attribute__((format(printf, 2, 3)));
+void an_warn(ctx *c, const char *fmtstr, ...) {
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmtstr);
+    vsnprintf(line, sizeof line, fmtstr, ap);
+    va_end(ap);
+    json_array_append_new(c->warnings, json_string(line));
+}
+
+int an_is_nats_arch(const char *arch) {
+    return strncmp(arch, "nats", 4) == 0;
+}
