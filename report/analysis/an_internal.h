@@ -25,7 +25,8 @@
 #include "categories.h"
 #include "error.h"
 
-#define MAX_TRIALS 4096
+#define MAX_TRIALS 4096 /* trial records over all the runs analysed */
+#define CONFIDENCE 0.95 /* of every interval (the texts say "95%") */
 
 /* One trial, read from its record (which it borrows). */
 typedef struct trial {
@@ -128,6 +129,8 @@ const char *an_fmt(double v, char *buf, size_t size);
 void an_warn(ctx *c, const char *fmtstr, ...) __attribute__((format(printf, 2, 3)));
 /* Is 'arch' one of the NATS architectures (nats, nats-2p, ...)? */
 int an_is_nats_arch(const char *arch);
+/* The analysis's "charts" object (c->charts), created when there is none. */
+json_t *an_charts(ctx *c);
 
 /* ---- load.c ------------------------------------------------------------- */
 
@@ -147,10 +150,10 @@ int an_select(ctx *c);
 
 /* ---- flame.c ------------------------------------------------------------ */
 
+/* The differential flame graph chart (c->froot, c->charts "flame"). */
+int an_flame(ctx *c);
+/* Free the tree under 'n' (not 'n' itself). */
 void an_flame_free(fnode *n);
-fnode *an_fnode_child(fnode *n, const char *name);
-int an_flame_add(fnode *root, const side *s, int is_new);
-json_t *an_flame_json(fnode *n, double min);
 
 /* ---- breakdown.c -------------------------------------------------------- */
 
@@ -171,6 +174,8 @@ void an_sensitivity(ctx *c);
 
 /* ---- recommend.c -------------------------------------------------------- */
 
+/* Avoidable work seen in the profiles: c->reasons and c->actions. */
+void an_avoidable(ctx *c);
 void an_recommend(ctx *c);
 void an_conclusion(ctx *c);
 

@@ -55,6 +55,7 @@ int analysis_run(json_t **out, const char *const *rundirs, size_t ndirs,
     an_architectures(c);
     if (an_breakdown(c) != 0)
         goto done;
+    an_avoidable(c);
     an_trials(c);
     an_recommend(c);
     an_conclusion(c);

@@ -14,9 +14,13 @@
 #include "profile.h"
 #include "stats.h"
 
-#define FLAME_MIN    0.002 /* frames below this share of the root are pruned */
-#define HOTSPOTS     3
-#define WANT_SAMPLES 2000
+#define HOTSPOTS             3    /* functions in the hotspots table */
+#define WANT_SAMPLES         2000 /* samples per side for shares to about +-1 point */
+#define FEW_SAMPLES          16   /* about where aggregate_few() starts to say "few" */
+#define CHART_MIN_SHARE      0.0005 /* of the overhead: smaller changes stay off the chart */
+#define KERNEL_TICK_HZ       250    /* CONFIG_HZ: SIGPROF comes no faster (DESIGN.md) */
+#define SAMPLING_LOW         0.8    /* effective/expected rate below which to warn */
+#define MAX_PROFILE_WARNINGS 10     /* of one side's aggregate, passed on */
 
 /* Pool the profiles of the trials in 'g' into one aggregate, converting
  * samples to time at the measured rate (samples per profiled CPU-second). */
@@ -118,28 +122,6 @@ static const char *const inherent[] = {"JSON serialization", "NATS client",
                                        "network I/O syscalls",
                                        "thread hand-off / event loop", "broker process"};
 
-typedef struct avoidable {
-    const char *glob, *what, *action;
-    int cum; /* judge by cumulative (time under the function) rather than flat */
-} avoidable;
-
-static const avoidable avoidables[] = {
-    {"natsConnection_Flush*", "a flush round trip per event (synchronous blocking)",
-     "Stop flushing after every publish: let nats.c's flusher batch writes and flush "
-     "once "
-     "per batch or at shutdown",
-     1},
-    {"natsConnection_Request*",
-     "a request/reply round trip per event (synchronous blocking)",
-     "Publish fire-and-forget instead of request/reply for chat events", 1},
-    {"sqlite3_prepare*", "the INSERT statement prepared again for every event",
-     "Prepare the INSERT once in the DatabaseService and reuse it", 1},
-    {"json_dumps*", "JSON encoded more than once per event (double encoding)",
-     "Encode each event once and publish that buffer", 2},
-    {"__mem*cpy*", "needless copies of event payloads",
-     "Avoid copying payloads: publish from the encoded buffer and decode in place", 0},
-};
-
 /* Broker and workload CPU per event; pool the headline trials' profiles. */
 int an_profiles(ctx *c) {
     const analysis_options *o = c->o;
@@ -162,220 +144,184 @@ int an_profiles(ctx *c) {
     return 0;
 }
 
-/* From the pooled profiles: breakdown, hotspots, flame graph, sampling
- * health, avoidable work. */
-int an_breakdown(ctx *c) {
+/* The breakdown by category: each side's flat samples per category scaled
+ * to its CPU per event (the broker row of NATS is nats-server's measured
+ * CPU), as the "breakdown" section and chart. Sets c->inherent_share, the
+ * part of the added CPU that falls in the inherent categories. */
+static void breakdown_categories(ctx *c) {
     char b1[32], b2[32], b3[32];
-    c->inherent_share = NAN;
-    error *err = c->err;
-    const char *rundir = c->rundir;
-    /* Breakdown, hotspots, flame graph: from the pooled profiles. */
-    c->charts = json_object_get(c->a, "charts");
-    if (c->charts == NULL) {
-        c->charts = json_object();
-        json_object_set_new(c->a, "charts", c->charts);
-    }
-    c->overhead_us = c->h.med_b - c->h.med_a;
-    json_t *brows = json_array(), *bitems = json_array(), *hot = json_array();
-    c->reasons = json_array();
-    c->actions = json_array();
+    json_t *brows = json_array(), *bitems = json_array();
     double inherent_pos = 0, all_pos = 0, sum_delta = 0;
-    if (c->have_profiles) {
-        for (size_t k = 0; k < categories_count; k++) {
-            const char *cat = categories_names[k];
-            double dv = an_us_of(&c->sd, category_flat(c->sd.agg, cat));
-            double nv = an_us_of(&c->sn, category_flat(c->sn.agg, cat));
-            if (strcmp(cat, "broker process") == 0)
-                nv += c->sn.broker_us;
-            double delta = nv - dv;
-            sum_delta += delta;
-            if (delta > 0) {
-                all_pos += delta;
-                for (size_t j = 0; j < sizeof inherent / sizeof inherent[0]; j++)
-                    if (strcmp(inherent[j], cat) == 0)
-                        inherent_pos += delta;
-            }
-            json_array_append_new(
-                brows,
-                json_pack(
-                    "{s:s, s:o, s:o, s:o, s:o, s:f}", "category", cat, "direct_us",
-                    an_fnum(dv), "nats_us", an_fnum(nv), "delta_us", an_fsigned(delta),
-                    "share_pct",
-                    an_fnum(c->overhead_us != 0 ? delta / c->overhead_us * 100 : NAN),
-                    "delta", delta));
-            if (fabs(delta) > 0.0005 * fabs(c->overhead_us))
-                json_array_append_new(
-                    bitems, json_pack("{s:s, s:f}", "label", cat, "value", delta));
+    for (size_t k = 0; k < categories_count; k++) {
+        const char *cat = categories_names[k];
+        double dv = an_us_of(&c->sd, category_flat(c->sd.agg, cat));
+        double nv = an_us_of(&c->sn, category_flat(c->sn.agg, cat));
+        if (strcmp(cat, "broker process") == 0)
+            nv += c->sn.broker_us;
+        double delta = nv - dv;
+        sum_delta += delta;
+        if (delta > 0) {
+            all_pos += delta;
+            for (size_t j = 0; j < sizeof inherent / sizeof inherent[0]; j++)
+                if (strcmp(inherent[j], cat) == 0)
+                    inherent_pos += delta;
         }
-        char rtext[768];
-        snprintf(rtext, sizeof rtext,
-                 "Rows are the pooled profiles' shares scaled to the measured CPU per "
-                 "event, so "
-                 "they add up to the measured overhead (residual %s us per event). "
-                 "Profiles and "
-                 "CPU figures cover the same measured windows, which hold %s%% of the "
-                 "direct and "
-                 "%s%% of the NATS workload processes' whole CPU (the rest is process "
-                 "start-up "
-                 "and connection set-up, left out of every per-event figure). The broker "
-                 "row is "
-                 "nats-server's CPU measured by the kernel.",
-                 an_fmt(sum_delta - c->overhead_us, b1, 32),
-                 an_fmt(c->sd.window_share * 100, b2, 32),
-                 an_fmt(c->sn.window_share * 100, b3, 32));
-        json_object_set_new(c->a, "breakdown",
-                            json_pack("{s:o, s:s, s:f}", "rows", brows, "residual_text",
-                                      rtext, "residual_us", sum_delta - c->overhead_us));
-        json_object_set_new(c->charts, "breakdown",
-                            json_pack("{s:s, s:s, s:o}", "unit", "us/event", "caption",
-                                      "Change in CPU per event, NATS minus direct, by "
-                                      "category (negative: less CPU with NATS).",
-                                      "items", bitems));
+        json_array_append_new(
+            brows,
+            json_pack("{s:s, s:o, s:o, s:o, s:o, s:f}", "category", cat, "direct_us",
+                      an_fnum(dv), "nats_us", an_fnum(nv), "delta_us", an_fsigned(delta),
+                      "share_pct",
+                      an_fnum(c->overhead_us != 0 ? delta / c->overhead_us * 100 : NAN),
+                      "delta", delta));
+        if (fabs(delta) > CHART_MIN_SHARE * fabs(c->overhead_us))
+            json_array_append_new(bitems,
+                                  json_pack("{s:s, s:f}", "label", cat, "value", delta));
+    }
+    c->inherent_share = all_pos > 0 ? inherent_pos / all_pos : NAN;
+    char rtext[768];
+    snprintf(rtext, sizeof rtext,
+             "Rows are the pooled profiles' shares scaled to the measured CPU per "
+             "event, so "
+             "they add up to the measured overhead (residual %s us per event). "
+             "Profiles and "
+             "CPU figures cover the same measured windows, which hold %s%% of the "
+             "direct and "
+             "%s%% of the NATS workload processes' whole CPU (the rest is process "
+             "start-up "
+             "and connection set-up, left out of every per-event figure). The broker "
+             "row is "
+             "nats-server's CPU measured by the kernel.",
+             an_fmt(sum_delta - c->overhead_us, b1, sizeof b1),
+             an_fmt(c->sd.window_share * 100, b2, sizeof b2),
+             an_fmt(c->sn.window_share * 100, b3, sizeof b3));
+    json_object_set_new(c->a, "breakdown",
+                        json_pack("{s:o, s:s, s:f}", "rows", brows, "residual_text",
+                                  rtext, "residual_us", sum_delta - c->overhead_us));
+    json_object_set_new(c->charts, "breakdown",
+                        json_pack("{s:s, s:s, s:o}", "unit", "us/event", "caption",
+                                  "Change in CPU per event, NATS minus direct, by "
+                                  "category (negative: less CPU with NATS).",
+                                  "items", bitems));
+}
 
-        /* Hotspots: the largest per-event increase per function. */
-        if (aggregate_diff(&c->drows, &c->ndrows, c->sd.agg, c->sn.agg, 0, 0, err) != 0)
-            return -1;
-        size_t order_idx[HOTSPOTS];
-        double order_val[HOTSPOTS];
-        size_t nh = 0;
-        for (size_t i = 0; i < c->ndrows; i++) {
-            double d =
-                an_us_of(&c->sn, c->drows[i].new) - an_us_of(&c->sd, c->drows[i].base);
-            if (d <= 0)
-                continue;
-            size_t pos = nh < HOTSPOTS ? nh++ : HOTSPOTS;
-            if (pos == HOTSPOTS && d <= order_val[HOTSPOTS - 1])
-                continue;
-            if (pos == HOTSPOTS)
-                pos = HOTSPOTS - 1;
-            while (pos > 0 && order_val[pos - 1] < d) {
-                order_val[pos] = order_val[pos - 1];
-                order_idx[pos] = order_idx[pos - 1];
-                pos--;
-            }
-            order_val[pos] = d;
-            order_idx[pos] = i;
+/* The HOTSPOTS rows of c->drows whose CPU per event grew most, largest
+ * first: their indexes in idx[], their growth in val[]; returns how many. */
+static size_t hotspots_top(const ctx *c, size_t idx[HOTSPOTS], double val[HOTSPOTS]) {
+    size_t nh = 0;
+    for (size_t i = 0; i < c->ndrows; i++) {
+        double d = an_us_of(&c->sn, c->drows[i].new) - an_us_of(&c->sd, c->drows[i].base);
+        if (d <= 0)
+            continue;
+        size_t pos = nh < HOTSPOTS ? nh++ : HOTSPOTS;
+        if (pos == HOTSPOTS && d <= val[HOTSPOTS - 1])
+            continue;
+        if (pos == HOTSPOTS)
+            pos = HOTSPOTS - 1;
+        while (pos > 0 && val[pos - 1] < d) {
+            val[pos] = val[pos - 1];
+            idx[pos] = idx[pos - 1];
+            pos--;
         }
-        double sps = aggregate_seconds_per_sample(c->sn.agg);
-        for (size_t r = 0; r < nh; r++) {
-            const aggregate_diff_row *dr = &c->drows[order_idx[r]];
-            double lo, hi;
-            stats_wilson((double)dr->new, (double)c->sn.agg->samples, STATS_Z95, &lo,
-                         &hi);
-            const char *desc = known_describe(&c->kn, dr->name);
-            int few = aggregate_few(dr->new, c->sn.agg->samples);
-            if (few)
-                an_warn(c, "hotspot %s rests on %llu samples: its share is imprecise",
-                        dr->name, (unsigned long long)dr->new);
-            json_array_append_new(
-                hot,
-                json_pack("{s:i, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
-                          " s:I, s:I, s:b, s:i, s:f}",
-                          "rank", (int)r + 1, "name", dr->name, "library", dr->module,
-                          "category", categories_match(c->cats, dr->module, dr->name),
-                          "description",
-                          desc ? desc
-                               : "not in the table of known functions "
-                                 "(report/data/functions.tsv)",
-                          "delta_us", an_fnum(order_val[r]), "nats_us",
-                          an_fnum(an_us_of(&c->sn, dr->new)), "direct_us",
-                          an_fnum(an_us_of(&c->sd, dr->base)), "seconds",
-                          an_fnum((double)dr->new *sps), "share_pct",
-                          an_fnum((double)dr->new / (double)c->sn.agg->samples * 100),
-                          "share_ci_lo", an_fnum(lo * 100), "share_ci_hi",
-                          an_fnum(hi * 100), "samples", (json_int_t)dr->new,
-                          "direct_samples", (json_int_t)dr->base, "few_samples", few,
-                          "min_samples", 16, "delta", order_val[r]));
-        }
+        val[pos] = d;
+        idx[pos] = i;
+    }
+    return nh;
+}
 
-        /* Differential flame graph: widths are NATS CPU per event. */
-        c->froot.name = strdup("all");
-        if (c->froot.name == NULL || an_flame_add(&c->froot, &c->sd, 0) != 0 ||
-            an_flame_add(&c->froot, &c->sn, 1) != 0) {
-            error_set(err, ERR_NOMEM, "%s: out of memory", rundir);
-            return -1;
-        }
-        if (c->sn.broker_us > 0) {
-            fnode *b = an_fnode_child(&c->froot, "nats-server (broker process)");
-            if (b == NULL) {
-                error_set(err, ERR_NOMEM, "%s: out of memory", rundir);
-                return -1;
-            }
-            b->new += c->sn.broker_us;
-            c->froot.new += c->sn.broker_us;
-        }
-        json_object_set_new(
-            c->charts, "flame",
-            json_pack(
-                "{s:s, s:s, s:o}", "unit", "us/event", "caption",
-                "Inverted differential flame graph: the bottom row holds the functions "
-                "where CPU is spent (as in a flat profile), each row above their "
-                "callers; widths are the NATS architecture's CPU per event, red where it "
-                "grew against direct, blue where it shrank. Hover for numbers.",
-                "root", an_flame_json(&c->froot, FLAME_MIN * c->froot.new)));
+/* One row of the hotspots table: function 'dr', ranked 'rank' (from 1), whose
+ * CPU per event grew by 'delta' us. Warns when it rests on few samples. */
+static json_t *hotspot_row(ctx *c, const aggregate_diff_row *dr, int rank, double delta) {
+    const aggregate *n = c->sn.agg;
+    double lo, hi;
+    stats_wilson((double)dr->new, (double)n->samples, STATS_Z95, &lo, &hi);
+    const char *desc = known_describe(&c->kn, dr->name);
+    int few = aggregate_few(dr->new, n->samples);
+    if (few)
+        an_warn(c, "hotspot %s rests on %llu samples: its share is imprecise", dr->name,
+                (unsigned long long)dr->new);
+    return json_pack(
+        "{s:i, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
+        " s:I, s:I, s:b, s:i, s:f}",
+        "rank", rank, "name", dr->name, "library", dr->module, "category",
+        categories_match(c->cats, dr->module, dr->name), "description",
+        desc ? desc
+             : "not in the table of known functions "
+               "(report/data/functions.tsv)",
+        "delta_us", an_fnum(delta), "nats_us", an_fnum(an_us_of(&c->sn, dr->new)),
+        "direct_us", an_fnum(an_us_of(&c->sd, dr->base)), "seconds",
+        an_fnum((double)dr->new *aggregate_seconds_per_sample(n)), "share_pct",
+        an_fnum((double)dr->new / (double)n->samples * 100), "share_ci_lo",
+        an_fnum(lo * 100), "share_ci_hi", an_fnum(hi * 100), "samples",
+        (json_int_t)dr->new, "direct_samples", (json_int_t)dr->base, "few_samples", few,
+        "min_samples", FEW_SAMPLES, "delta", delta);
+}
 
-        /* Sampling health. */
-        json_t *srows = json_array();
-        side *sides[2] = {&c->sd, &c->sn};
-        for (int i = 0; i < 2; i++) {
-            aggregate *ag = sides[i]->agg;
-            json_array_append_new(
-                srows,
-                json_pack("{s:s, s:I, s:o, s:o, s:o}", "arch",
-                          i ? c->nats_arch : "direct", "samples", (json_int_t)ag->samples,
-                          "requested_hz", an_fnum(sides[i]->requested_hz), "effective_hz",
-                          an_fnum(ag->rate_hz), "unsymbolized_pct",
-                          an_fnum(ag->samples ? (double)ag->unnamed_samples /
-                                                    (double)ag->samples * 100
-                                              : 0)));
-            if (ag->samples < WANT_SAMPLES)
-                an_warn(c,
-                        "%s: %llu samples in total, fewer than the %d wanted for shares "
-                        "known to about +-1 point",
-                        i ? c->nats_arch : "direct", (unsigned long long)ag->samples,
-                        WANT_SAMPLES);
-            double cap = fmin(sides[i]->requested_hz, 250);
-            if (ag->rate_hz > 0 && ag->rate_hz < 0.8 * cap)
-                an_warn(c,
-                        "%s: effective sampling rate %.0f Hz is well below the %.0f Hz "
-                        "expected; time is converted with the measured rate",
-                        i ? c->nats_arch : "direct", ag->rate_hz, cap);
-            if (ag->capped_samples > 0)
-                an_warn(
-                    c,
+/* Hotspots: the functions with the largest per-event increase, appended to
+ * 'hot'. Fills c->drows with the per-function diff of the two sides. */
+static int hotspots(ctx *c, json_t *hot) {
+    if (aggregate_diff(&c->drows, &c->ndrows, c->sd.agg, c->sn.agg, 0, 0, c->err) != 0)
+        return -1;
+    size_t idx[HOTSPOTS];
+    double val[HOTSPOTS];
+    size_t nh = hotspots_top(c, idx, val);
+    for (size_t r = 0; r < nh; r++)
+        json_array_append_new(hot, hotspot_row(c, &c->drows[idx[r]], (int)r + 1, val[r]));
+    return 0;
+}
+
+/* Sampling health of both sides: samples, requested and effective rates,
+ * unsymbolized share, as the "sampling" section; warns where they fall
+ * short. */
+static void sampling_health(ctx *c) {
+    json_t *srows = json_array();
+    const side *sides[2] = {&c->sd, &c->sn};
+    for (int i = 0; i < 2; i++) {
+        const aggregate *ag = sides[i]->agg;
+        const char *arch = sides[i]->arch;
+        json_array_append_new(
+            srows, json_pack("{s:s, s:I, s:o, s:o, s:o}", "arch", arch, "samples",
+                             (json_int_t)ag->samples, "requested_hz",
+                             an_fnum(sides[i]->requested_hz), "effective_hz",
+                             an_fnum(ag->rate_hz), "unsymbolized_pct",
+                             an_fnum(ag->samples ? (double)ag->unnamed_samples /
+                                                       (double)ag->samples * 100
+                                                 : 0)));
+        if (ag->samples < WANT_SAMPLES)
+            an_warn(c,
+                    "%s: %llu samples in total, fewer than the %d wanted for shares "
+                    "known to about +-1 point",
+                    arch, (unsigned long long)ag->samples, WANT_SAMPLES);
+        double cap = fmin(sides[i]->requested_hz, KERNEL_TICK_HZ);
+        if (ag->rate_hz > 0 && ag->rate_hz < SAMPLING_LOW * cap)
+            an_warn(c,
+                    "%s: effective sampling rate %.0f Hz is well below the %.0f Hz "
+                    "expected; time is converted with the measured rate",
+                    arch, ag->rate_hz, cap);
+        if (ag->capped_samples > 0)
+            an_warn(c,
                     "%s: %llu samples on stacks at the 254-frame depth cap (truncated)",
-                    i ? c->nats_arch : "direct", (unsigned long long)ag->capped_samples);
-            for (size_t w = 0; w < ag->nwarnings && w < 10; w++)
-                an_warn(c, "%s", ag->warnings[w]);
-        }
-        json_object_set_new(c->a, "sampling", json_pack("{s:o}", "rows", srows));
+                    arch, (unsigned long long)ag->capped_samples);
+        for (size_t w = 0; w < ag->nwarnings && w < MAX_PROFILE_WARNINGS; w++)
+            an_warn(c, "%s", ag->warnings[w]);
+    }
+    json_object_set_new(c->a, "sampling", json_pack("{s:o}", "rows", srows));
+}
 
-        /* Avoidable work visible in the NATS profile. */
-        for (size_t k = 0; k < sizeof avoidables / sizeof avoidables[0]; k++) {
-            const avoidable *av = &avoidables[k];
-            uint64_t nsamp = 0, dsamp = 0;
-            for (size_t i = 0; i < c->sn.agg->nfns; i++)
-                if (fnmatch(av->glob, c->sn.agg->fns[i].name, 0) == 0)
-                    nsamp += av->cum ? c->sn.agg->fns[i].cum : c->sn.agg->fns[i].flat;
-            for (size_t i = 0; i < c->sd.agg->nfns; i++)
-                if (fnmatch(av->glob, c->sd.agg->fns[i].name, 0) == 0)
-                    dsamp += av->cum ? c->sd.agg->fns[i].cum : c->sd.agg->fns[i].flat;
-            double d = an_us_of(&c->sn, nsamp) - an_us_of(&c->sd, dsamp);
-            /* json_dumps is inherent once per event: only c->a share well above the
-             * decode side's suggests encoding twice. */
-            double threshold = av->cum == 2 ? 0.25 : 0.05;
-            if (d > threshold * c->overhead_us &&
-                !aggregate_few(nsamp, c->sn.agg->samples)) {
-                char line[512];
-                snprintf(line, sizeof line, "%s: %s us per event (%s%% of the overhead)",
-                         av->what, an_fmt(d, b1, 32),
-                         an_fmt(d / c->overhead_us * 100, b2, 32));
-                json_array_append_new(c->reasons, json_string(line));
-                snprintf(line, sizeof line, "%s (expected saving up to %s us per event)",
-                         av->action, an_fmt(d, b1, 32));
-                json_array_append_new(c->actions, json_string(line));
-            }
+/* From the pooled profiles: breakdown, hotspots, flame graph and sampling
+ * health, or a breakdown that says there are none. Sets c->overhead_us and
+ * c->inherent_share (NAN without profiles). */
+int an_breakdown(ctx *c) {
+    c->inherent_share = NAN;
+    an_charts(c);
+    c->overhead_us = c->h.med_b - c->h.med_a;
+    json_t *hot = json_array();
+    if (c->have_profiles) {
+        breakdown_categories(c);
+        if (hotspots(c, hot) != 0 || an_flame(c) != 0) {
+            json_decref(hot);
+            return -1;
         }
+        sampling_health(c);
     } else {
         json_object_set_new(
             c->a, "breakdown",
@@ -384,10 +330,8 @@ int an_breakdown(ctx *c) {
         json_object_set_new(c->a, "sampling", json_pack("{s:[]}", "rows"));
         an_warn(c, "the headline trials were not profiled: no breakdown or hotspots");
     }
-    c->inherent_share = all_pos > 0 ? inherent_pos / all_pos : NAN;
     json_object_set_new(c->a, "hotspots", hot);
     json_object_set_new(json_object_get(c->a, "sampling"), "warnings",
                         json_copy(c->warnings));
-
     return 0;
 }

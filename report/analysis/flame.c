@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FLAME_DEPTH 48 /* frames of a stack kept in the tree, from the leaf */
+#define FLAME_DEPTH 48    /* frames of a stack kept in the tree, from the leaf */
+#define FLAME_MIN   0.002 /* frames below this share of the root are pruned */
 
+/* Free the tree under 'n' (not 'n' itself). */
 void an_flame_free(fnode *n) {
     for (size_t i = 0; i < n->nkids; i++)
         an_flame_free(&n->kids[i]);
@@ -16,7 +18,9 @@ void an_flame_free(fnode *n) {
     free(n->name);
 }
 
-fnode *an_fnode_child(fnode *n, const char *name) {
+/* The child of 'n' named 'name', added when there is none; NULL when out
+ * of memory. */
+static fnode *fnode_child(fnode *n, const char *name) {
     for (size_t i = 0; i < n->nkids; i++)
         if (strcmp(n->kids[i].name, name) == 0)
             return &n->kids[i];
@@ -40,7 +44,7 @@ fnode *an_fnode_child(fnode *n, const char *name) {
  * graph): the two architectures have different callers (main vs nats.c's
  * delivery thread) but share the functions where CPU is spent, so their
  * paths match from the leaf until the callers diverge. */
-int an_flame_add(fnode *root, const side *s, int is_new) {
+static int flame_add(fnode *root, const side *s, int is_new) {
     const aggregate *a = s->agg;
     for (size_t i = 0; i < a->nstacks; i++) {
         const aggregate_stack *st = &a->stacks[i];
@@ -53,7 +57,7 @@ int an_flame_add(fnode *root, const side *s, int is_new) {
         uint32_t depth = st->depth < FLAME_DEPTH ? st->depth : FLAME_DEPTH;
         for (uint32_t d = 0; d < depth; d++) {
             uint32_t fi = a->frames[st->first + d];
-            n = an_fnode_child(n, a->fns[fi].name);
+            n = fnode_child(n, a->fns[fi].name);
             if (n == NULL)
                 return -1;
             if (is_new)
@@ -71,13 +75,42 @@ static int cmp_fnode(const void *pa, const void *pb) {
     return (va < vb) - (va > vb);
 }
 
-json_t *an_flame_json(fnode *n, double min) {
+/* The tree under 'n' as JSON, children widest first, those narrower than
+ * 'min' left out. */
+static json_t *flame_json(fnode *n, double min) {
     json_t *kids = json_array();
     if (n->nkids > 1)
         qsort(n->kids, n->nkids, sizeof *n->kids, cmp_fnode);
     for (size_t i = 0; i < n->nkids; i++)
         if (fmax(n->kids[i].new, n->kids[i].base) >= min)
-            json_array_append_new(kids, an_flame_json(&n->kids[i], min));
+            json_array_append_new(kids, flame_json(&n->kids[i], min));
     return json_pack("{s:s, s:f, s:f, s:o}", "name", n->name, "new", n->new, "base",
                      n->base, "children", kids);
+}
+
+/* The differential flame graph chart into c->charts: both sides' stacks in
+ * one tree, the broker as one more frame of NATS. Widths are NATS CPU per
+ * event. ERR_NOMEM when out of memory. */
+int an_flame(ctx *c) {
+    c->froot.name = strdup("all");
+    if (c->froot.name == NULL || flame_add(&c->froot, &c->sd, 0) != 0 ||
+        flame_add(&c->froot, &c->sn, 1) != 0)
+        return error_set(c->err, ERR_NOMEM, "%s: out of memory", c->rundir);
+    if (c->sn.broker_us > 0) {
+        fnode *b = fnode_child(&c->froot, "nats-server (broker process)");
+        if (b == NULL)
+            return error_set(c->err, ERR_NOMEM, "%s: out of memory", c->rundir);
+        b->new += c->sn.broker_us;
+        c->froot.new += c->sn.broker_us;
+    }
+    json_object_set_new(
+        c->charts, "flame",
+        json_pack(
+            "{s:s, s:s, s:o}", "unit", "us/event", "caption",
+            "Inverted differential flame graph: the bottom row holds the functions "
+            "where CPU is spent (as in a flat profile), each row above their "
+            "callers; widths are the NATS architecture's CPU per event, red where it "
+            "grew against direct, blue where it shrank. Hover for numbers.",
+            "root", flame_json(&c->froot, FLAME_MIN * c->froot.new)));
+    return 0;
 }

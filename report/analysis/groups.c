@@ -48,7 +48,7 @@ compare an_compare(ctx *c, const group *a, const group *b) {
     r.cv_b = stats_stddev(b->v, b->n) / stats_mean(b->v, b->n);
     r.ok = a->n >= 2 && b->n >= 2 &&
            stats_bootstrap_ratio(a->v, a->n, b->v, b->n, c->o->bootstrap_iters,
-                                 c->o->seed, 0.95, &r.lo, &r.hi) == 0 &&
+                                 c->o->seed, CONFIDENCE, &r.lo, &r.hi) == 0 &&
            stats_mann_whitney(a->v, a->n, b->v, b->n, &r.u, &r.p) == 0;
     if (!r.ok)
         r.lo = r.hi = r.p = NAN;

@@ -83,3 +83,12 @@ void an_warn(ctx *c, const char *fmtstr, ...) {
 int an_is_nats_arch(const char *arch) {
     return strncmp(arch, "nats", 4) == 0;
 }
+
+json_t *an_charts(ctx *c) {
+    c->charts = json_object_get(c->a, "charts");
+    if (c->charts == NULL) {
+        c->charts = json_object();
+        json_object_set_new(c->a, "charts", c->charts);
+    }
+    return c->charts;
+}

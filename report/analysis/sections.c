@@ -10,7 +10,10 @@
 
 #include "stats.h"
 
-#define RUNNER_ARCHS 8 /* distinct architectures compared at most */
+#define RUNNER_ARCHS 8  /* distinct architectures compared at most */
+#define MAX_STORAGES 16 /* distinct storage settings compared at most */
+#define MIN_TRIALS   3  /* per side, for a verdict */
+#define GOOD_TRIALS  5  /* per side, below which the intervals are suspect */
 
 /* Estimate how many trials per side would make a CI of half-width 'half' at
  * 'n' trials exclude 'target' from 'point' (CI width ~ 1/sqrt(n)). */
@@ -24,36 +27,36 @@ static long trials_needed(double point, double half, double target, size_t n) {
 /* The verdict against the target, in words. */
 void an_verdict(ctx *c) {
     const analysis_options *o = c->o;
-    /* With fewer than 3 trials c->a side, c->a bootstrap over trials has almost
-     * nothing to resample and the rank test cannot reach p < 0.1: no c->verdict. */
+    /* With fewer than MIN_TRIALS a side, a bootstrap over trials has almost
+     * nothing to resample and the rank test cannot reach p < 0.1: no verdict. */
     size_t nmin = c->gd->n < c->gn->n ? c->gd->n : c->gn->n;
-    c->verdict = nmin < 3              ? "INCONCLUSIVE"
+    c->verdict = nmin < MIN_TRIALS     ? "INCONCLUSIVE"
                  : c->h.lo > c->target ? "FAIL"
                  : c->h.hi < c->target ? "PASS"
                                        : "INCONCLUSIVE";
-    if (nmin < 5)
+    if (nmin < GOOD_TRIALS)
         an_warn(
             c,
             "only %zu trials per architecture: bootstrap intervals from so few trials "
-            "understate the uncertainty; 5 or more are better",
-            nmin);
+            "understate the uncertainty; %d or more are better",
+            nmin, GOOD_TRIALS);
     char b1[32], b2[32];
-    if (nmin < 3)
+    if (nmin < MIN_TRIALS)
         snprintf(
             c->vtext, sizeof c->vtext,
             "%zu trials per architecture are too few for a confidence interval to mean "
-            "much (the estimate is %s%%); run at least 3, better 5",
-            nmin, an_fmt(c->h.ratio * 100, b1, 32));
+            "much (the estimate is %s%%); run at least %d, better %d",
+            nmin, an_fmt(c->h.ratio * 100, b1, sizeof b1), MIN_TRIALS, GOOD_TRIALS);
     else if (strcmp(c->verdict, "FAIL") == 0)
         snprintf(c->vtext, sizeof c->vtext,
                  "the whole 95%% CI (%s%% to %s%%) lies above the %g%% target",
-                 an_fmt(c->h.lo * 100, b1, 32), an_fmt(c->h.hi * 100, b2, 32),
-                 o->target_pct);
+                 an_fmt(c->h.lo * 100, b1, sizeof b1),
+                 an_fmt(c->h.hi * 100, b2, sizeof b2), o->target_pct);
     else if (strcmp(c->verdict, "PASS") == 0)
         snprintf(c->vtext, sizeof c->vtext,
                  "the whole 95%% CI (%s%% to %s%%) lies below the %g%% target",
-                 an_fmt(c->h.lo * 100, b1, 32), an_fmt(c->h.hi * 100, b2, 32),
-                 o->target_pct);
+                 an_fmt(c->h.lo * 100, b1, sizeof b1),
+                 an_fmt(c->h.hi * 100, b2, sizeof b2), o->target_pct);
     else {
         long need = trials_needed(c->h.ratio, (c->h.hi - c->h.lo) / 2, c->target,
                                   c->gd->n < c->gn->n ? c->gd->n : c->gn->n);
@@ -62,15 +65,15 @@ void an_verdict(ctx *c) {
                 c->vtext, sizeof c->vtext,
                 "the 95%% CI (%s%% to %s%%) straddles the %g%% target; about %ld trials "
                 "per architecture would settle it",
-                an_fmt(c->h.lo * 100, b1, 32), an_fmt(c->h.hi * 100, b2, 32),
-                o->target_pct, need);
+                an_fmt(c->h.lo * 100, b1, sizeof b1),
+                an_fmt(c->h.hi * 100, b2, sizeof b2), o->target_pct, need);
         else
             snprintf(
                 c->vtext, sizeof c->vtext,
                 "the 95%% CI (%s%% to %s%%) straddles the %g%% target and the estimate "
                 "sits on it: no number of trials would settle it",
-                an_fmt(c->h.lo * 100, b1, 32), an_fmt(c->h.hi * 100, b2, 32),
-                o->target_pct);
+                an_fmt(c->h.lo * 100, b1, sizeof b1),
+                an_fmt(c->h.hi * 100, b2, sizeof b2), o->target_pct);
     }
 }
 
@@ -138,9 +141,9 @@ void an_headline(ctx *c) {
             "compare with the noise floor). Without the profiler the overhead is "
             "%s%%%s%s%s%s%s.",
             json_string_value(sd_s), json_string_value(sn_s), c->g1->n, c->g2->n,
-            an_fmt(u.ratio * 100, b1, 32), u.ok ? " (95% CI " : "",
-            u.ok ? an_fmt(u.lo * 100, b2, 32) : "", u.ok ? "% to " : "",
-            u.ok ? an_fmt(u.hi * 100, b3, 32) : "", u.ok ? "%)" : "");
+            an_fmt(u.ratio * 100, b1, sizeof b1), u.ok ? " (95% CI " : "",
+            u.ok ? an_fmt(u.lo * 100, b2, sizeof b2) : "", u.ok ? "% to " : "",
+            u.ok ? an_fmt(u.hi * 100, b3, sizeof b3) : "", u.ok ? "%)" : "");
         json_decref(sd_s);
         json_decref(sn_s);
         json_object_set_new(c->head, "observer",
@@ -165,8 +168,9 @@ void an_chat_rate(ctx *c) {
         double lo, hi;
         double md = stats_median(c->g1->v, c->g1->n),
                mn = stats_median(c->g2->v, c->g2->n);
-        int ok = stats_bootstrap_diff(c->g1->v, c->g1->n, c->g2->v, c->g2->n,
-                                      o->bootstrap_iters, o->seed, 0.95, &lo, &hi) == 0;
+        int ok =
+            stats_bootstrap_diff(c->g1->v, c->g1->n, c->g2->v, c->g2->n,
+                                 o->bootstrap_iters, o->seed, CONFIDENCE, &lo, &hi) == 0;
         char rate[32];
         snprintf(rate, sizeof rate, "%g", c->g2->t[0]->rate);
         json_object_set_new(
@@ -197,9 +201,9 @@ void an_noise_floor(ctx *c) {
                  "%s%%): differences smaller than about %s%% cannot be told from noise "
                  "in this "
                  "run.",
-                 c->g1->n, c->g2->n, an_fmt(aa.ratio * 100, b1, 32),
-                 an_fmt(aa.lo * 100, b2, 32), an_fmt(aa.hi * 100, b3, 32),
-                 an_fmt(floor, pbuf, 32));
+                 c->g1->n, c->g2->n, an_fmt(aa.ratio * 100, b1, sizeof b1),
+                 an_fmt(aa.lo * 100, b2, sizeof b2), an_fmt(aa.hi * 100, b3, sizeof b3),
+                 an_fmt(floor, pbuf, sizeof pbuf));
         json_object_set_new(c->a, "noise_floor",
                             json_pack("{s:s, s:f, s:f, s:f, s:f}", "text", text,
                                       "difference", aa.ratio, "ci_lo", aa.lo, "ci_hi",
@@ -318,13 +322,13 @@ void an_architectures(ctx *c) {
 void an_sensitivity(ctx *c) {
     char b1[32], b2[32];
     /* Storage sensitivity. */
-    const char *storages[16];
+    const char *storages[MAX_STORAGES];
     size_t nst = 0;
     for (size_t i = 0; i < c->nt; i++) {
         size_t k = 0;
         while (k < nst && strcmp(storages[k], c->t[i].storage) != 0)
             k++;
-        if (k == nst && nst < 16 && c->t[i].rate == 0 && !c->t[i].aa_group)
+        if (k == nst && nst < MAX_STORAGES && c->t[i].rate == 0 && !c->t[i].aa_group)
             storages[nst++] = c->t[i].storage;
     }
     if (nst >= 2) {
@@ -365,16 +369,11 @@ void an_sensitivity(ctx *c) {
             "relative overhead shrinks as the storage itself costs more (fsync), so it "
             "is "
             "largest for the cheapest storage.",
-            an_fmt(min_delta, b1, 32), an_fmt(max_delta, b2, 32));
+            an_fmt(min_delta, b1, sizeof b1), an_fmt(max_delta, b2, sizeof b2));
         json_object_set_new(c->a, "sensitivity",
                             json_pack("{s:o, s:s}", "rows", rows, "text", text));
-        c->charts = json_object_get(c->a, "charts");
-        if (c->charts == NULL) {
-            c->charts = json_object();
-            json_object_set_new(c->a, "charts", c->charts);
-        }
         json_object_set_new(
-            c->charts, "sensitivity",
+            an_charts(c), "sensitivity",
             json_pack("{s:s, s:s, s:o}", "unit", "us/event", "caption",
                       "Median CPU per stored event (all processes) for each "
                       "storage setting; the label under each pair is the "
