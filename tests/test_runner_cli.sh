@@ -37,13 +37,21 @@ expect_exit 2 "unwritable output dir" -o "$tmp/file/sub"
 [ ! -e "$tmp/out" ] || [ -z "$(ls -A "$tmp/out")" ] && ok "no run directory after bad input" \
     || bad "a run directory was created for bad input: $(ls "$tmp/out")"
 
-# --help documents every long option the parser knows.
+# --help documents every option of the parser's table (OPT_*("name", ...)
+# entries in cmd_run.c), and the parser accepts each one.
 "$ovh" run --help >"$tmp/help"
-for opt in $(grep -o 'strcmp(a, "--[a-z-]*")' "$(dirname "$0")/../report/cli/cmd_run.c" 2>/dev/null \
-             | sed 's/.*"\(--[a-z-]*\)".*/\1/' | sort -u); do
-    grep -q -- "$opt" "$tmp/help" || bad "--help does not mention $opt"
+opts=$(grep -o 'OPT_[A-Z]*("[a-z-]*"' "$(dirname "$0")/../report/cli/cmd_run.c" \
+       | sed 's/.*"\([a-z-]*\)"/--\1/' | sort -u)
+nopts=$(echo "$opts" | grep -c -- '^--' || true)
+[ "$nopts" -ge 20 ] || bad "found only $nopts options in cmd_run.c's table"
+for opt in $opts; do
+    grep -q -- "$opt[ ,=]" "$tmp/help" || bad "--help does not mention $opt"
+    # "-k 0" is refused whatever $opt takes, so nothing runs
+    case $("$ovh" run "$opt" -k 0 2>&1 || true) in
+        *"unknown option"*) bad "the parser does not know $opt" ;;
+    esac
 done
-ok "--help covers the options"
+ok "--help covers the $nopts options"
 
 # field FILE KEY: the scalar value of "KEY" (first match) in a pretty JSON file.
 field() { sed -n "s/^ *\"$2\": \([^,{[]*\),\{0,1\}$/\1/p" "$1" | head -1; }

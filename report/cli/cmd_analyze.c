@@ -1,27 +1,15 @@
 /* overhead analyze: a run directory -> analysis JSON (overhead.analysis/1). */
 #include "commands.h"
 
-#include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analysis.h"
+#include "cli.h"
 #include "fileio.h"
-
-#ifndef OVERHEAD_DATA_DIR
-#define OVERHEAD_DATA_DIR "report/data"
-#endif
-
-const char *cmd_data_file(const char *name) {
-    static char path[2][4096];
-    static int slot;
-    const char *env = getenv("OVERHEAD_DATA");
-    slot ^= 1;
-    snprintf(path[slot], sizeof path[slot], "%s/%s", env && *env ? env : OVERHEAD_DATA_DIR,
-             name);
-    return path[slot];
-}
+#include "opts.h"
 
 static void analyze_usage(FILE *out) {
     fprintf(out,
@@ -53,103 +41,53 @@ static void analyze_usage(FILE *out) {
 }
 
 int cmd_analyze(int argc, char **argv) {
-    enum { O_TARGET = 256, O_REF, O_ARCH, O_STORAGE, O_SPRINT, O_REPRO, O_CATS, O_FUNCS,
-           O_BOOT, O_SEED, O_LOSS };
-    static const struct option longopts[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"target", required_argument, NULL, O_TARGET},
-        {"reference", required_argument, NULL, O_REF},
-        {"nats-arch", required_argument, NULL, O_ARCH},
-        {"storage", required_argument, NULL, O_STORAGE},
-        {"sprint", required_argument, NULL, O_SPRINT},
-        {"reproduce", required_argument, NULL, O_REPRO},
-        {"categories", required_argument, NULL, O_CATS},
-        {"functions", required_argument, NULL, O_FUNCS},
-        {"bootstrap", required_argument, NULL, O_BOOT},
-        {"seed", required_argument, NULL, O_SEED},
-        {"accept-loss", no_argument, NULL, O_LOSS},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
     analysis_options o;
     analysis_defaults(&o);
-    o.categories = cmd_data_file("categories.tsv");
-    o.functions = cmd_data_file("functions.tsv");
+    o.categories = cli_data_file("categories.tsv");
+    o.functions = cli_data_file("functions.tsv");
     const char *output = NULL;
-    int c;
-    char *end;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-        switch (c) {
-            case 'o': output = optarg; break;
-            case O_TARGET:
-            case O_REF: {
-                double v = strtod(optarg, &end);
-                if (*end != '\0' || !(v >= 0 && v < 1e6)) {
-                    fprintf(stderr, "overhead analyze: --%s: '%s' is not a percentage\n",
-                            c == O_TARGET ? "target" : "reference", optarg);
-                    return 2;
-                }
-                *(c == O_TARGET ? &o.target_pct : &o.reference_pct) = v;
-                break;
-            }
-            case O_ARCH:
-                if (strcmp(optarg, "nats") != 0 && strcmp(optarg, "nats-2p") != 0) {
-                    fprintf(stderr, "overhead analyze: --nats-arch: '%s' is not nats or "
-                                    "nats-2p\n", optarg);
-                    return 2;
-                }
-                o.nats_arch = optarg;
-                break;
-            case O_STORAGE: o.storage = optarg; break;
-            case O_SPRINT: o.sprint = optarg; break;
-            case O_REPRO: o.reproduce = optarg; break;
-            case O_CATS: o.categories = optarg; break;
-            case O_FUNCS: o.functions = optarg; break;
-            case O_BOOT:
-            case O_SEED: {
-                unsigned long long v = strtoull(optarg, &end, 10);
-                if (*end != '\0' || optarg[0] == '-' || (c == O_BOOT && (v < 100 || v > 1000000))) {
-                    fprintf(stderr, "overhead analyze: --%s: bad value '%s'%s\n",
-                            c == O_BOOT ? "bootstrap" : "seed", optarg,
-                            c == O_BOOT ? " (100 to 1000000)" : "");
-                    return 2;
-                }
-                if (c == O_BOOT)
-                    o.bootstrap_iters = (unsigned)v;
-                else
-                    o.seed = v;
-                break;
-            }
-            case O_LOSS: o.accept_loss = 1; break;
-            case 'h': analyze_usage(stdout); return 0;
-            default: analyze_usage(stderr); return 2;
-        }
-    }
-    if (optind >= argc) {
-        fprintf(stderr, "overhead analyze: expected a RUNDIR\n");
-        analyze_usage(stderr);
-        return 2;
-    }
+    const opt_spec specs[] = {
+        OPT_STRING("output", 'o', &output),
+        OPT_DOUBLE("target", 0, &o.target_pct, 0, 1e6),
+        OPT_DOUBLE("reference", 0, &o.reference_pct, 0, 1e6),
+        OPT_CHOICE("nats-arch", 0, &o.nats_arch, "nats|nats-2p"),
+        OPT_STRING("storage", 0, &o.storage),
+        OPT_STRING("sprint", 0, &o.sprint),
+        OPT_STRING("reproduce", 0, &o.reproduce),
+        OPT_STRING("categories", 0, &o.categories),
+        OPT_STRING("functions", 0, &o.functions),
+        OPT_INT("bootstrap", 0, &o.bootstrap_iters, 100, 1000000),
+        OPT_INT("seed", 0, &o.seed, 0, LLONG_MAX),
+        OPT_FLAG("accept-loss", 0, &o.accept_loss, 1),
+        OPT_HELP,
+        OPT_END,
+    };
+    opts_args args = {0};
     error err;
     error_clear(&err);
-    json_t *a = NULL;
-    if (analysis_run(&a, (const char *const *)argv + optind, (size_t)(argc - optind), &o, &err) != 0) {
-        fprintf(stderr, "overhead analyze: %s\n", err.text);
-        return error_exit_code(&err);
+    int rc = opts_parse(specs, argc, argv, &args, &err);
+    if (rc == OPTS_OK && args.n == 0)
+        rc = error_set(&err, ERR_INPUT, "expected a RUNDIR (see 'overhead analyze --help')");
+    if (rc != OPTS_OK) {
+        opts_args_free(&args);
+        if (rc == OPTS_HELP)
+            analyze_usage(stdout);
+        return rc == OPTS_HELP ? 0 : cli_fail("analyze", &err);
     }
+    json_t *a = NULL;
+    rc = analysis_run(&a, (const char *const *)args.v, (size_t)args.n, &o, &err);
+    opts_args_free(&args);
+    if (rc != 0)
+        return cli_fail("analyze", &err);
     char *text = json_dumps(a, JSON_INDENT(2) | JSON_SORT_KEYS);
     json_decref(a);
-    if (text == NULL) {
-        fprintf(stderr, "overhead analyze: out of memory\n");
-        return 1;
-    }
-    int rc = 0;
-    if (output == NULL) {
+    if (text == NULL)
+        return cli_failf("analyze", ERR_NOMEM, "out of memory");
+    rc = 0;
+    if (output == NULL)
         puts(text);
-    } else if (file_write_atomic(output, text, strlen(text), &err) != 0) {
-        fprintf(stderr, "overhead analyze: %s\n", err.text);
-        rc = error_exit_code(&err);
-    }
+    else if (file_write_atomic(output, text, strlen(text), &err) != 0)
+        rc = cli_fail("analyze", &err);
     free(text);
     return rc;
 }

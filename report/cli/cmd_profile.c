@@ -5,7 +5,6 @@
  * (trials of one arm). */
 #include "commands.h"
 
-#include <getopt.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -14,7 +13,9 @@
 
 #include "aggregate.h"
 #include "categories.h"
+#include "cli.h"
 #include "fileio.h"
+#include "opts.h"
 #include "profile.h"
 #include "stats.h"
 
@@ -52,12 +53,11 @@ static int cmd_profile_load(aggregate **out, char **paths, int n, const opts *o)
         rc = aggregate_categorize(a, c, &err);
     categories_free(c);
     if (rc != 0) {
-        fprintf(stderr, "overhead %s: %s\n", o->cmd, err.text);
         aggregate_free(a);
-        return error_exit_code(&err);
+        return cli_fail(o->cmd, &err);
     }
     for (size_t i = 0; i < a->nwarnings; i++)
-        fprintf(stderr, "overhead %s: warning: %s\n", o->cmd, a->warnings[i]);
+        cli_warn(o->cmd, a->warnings[i]);
     if (o->rate > 0)
         aggregate_set_rate(a, o->rate);
     *out = a;
@@ -73,7 +73,7 @@ static int cmd_profile_emit(const opts *o, const char *buf, size_t len) {
     error err;
     error_clear(&err);
     if (file_write_atomic(o->output, buf, len, &err) != 0) {
-        fprintf(stderr, "overhead %s: %s\n", o->cmd, err.text);
+        cli_fail(o->cmd, &err);
         return 1;
     }
     return 0;
@@ -131,7 +131,7 @@ static int cmd_top_run(const aggregate *a, const opts *o) {
     aggregate_count *rows = cmd_rows(a, o->lib, &n);
     size_t *ix = rows ? cmd_order(rows, n, o->cum) : NULL;
     if (f == NULL || ix == NULL) {
-        fprintf(stderr, "overhead %s: out of memory\n", o->cmd);
+        cli_failf(o->cmd, ERR_NOMEM, "out of memory");
         if (f)
             fclose(f);
         free(buf);
@@ -202,7 +202,7 @@ static int cmd_json_run(aggregate *a, const opts *o, char **paths, int n) {
     error err;
     error_clear(&err);
     if (aggregate_edges(a, &err) != 0) {
-        fprintf(stderr, "overhead %s: %s\n", o->cmd, err.text);
+        cli_fail(o->cmd, &err);
         return 1;
     }
     double spp = aggregate_seconds_per_sample(a);
@@ -278,7 +278,7 @@ static int cmd_json_run(aggregate *a, const opts *o, char **paths, int n) {
     char *text = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
     json_decref(root);
     if (text == NULL) {
-        fprintf(stderr, "overhead %s: out of memory\n", o->cmd);
+        cli_failf(o->cmd, ERR_NOMEM, "out of memory");
         return 1;
     }
     size_t len = strlen(text);
@@ -349,7 +349,7 @@ static int cmd_speedscope_run(const aggregate *a, const opts *o, const char *nam
     char *text = root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(root);
     if (text == NULL) {
-        fprintf(stderr, "overhead %s: out of memory\n", o->cmd);
+        cli_failf(o->cmd, ERR_NOMEM, "out of memory");
         return 1;
     }
     int rc = cmd_profile_emit(o, text, strlen(text));
@@ -364,7 +364,7 @@ static int cmd_diff_run(const aggregate *b, const aggregate *w, const opts *o) {
     error err;
     error_clear(&err);
     if (aggregate_diff(&rows, &n, b, w, o->base_events, o->new_events, &err) != 0) {
-        fprintf(stderr, "overhead %s: %s\n", o->cmd, err.text);
+        cli_fail(o->cmd, &err);
         return 1;
     }
     char *buf = NULL;
@@ -433,142 +433,92 @@ static void cmd_profile_usage(FILE *out, const char *cmd) {
             : strcmp(cmd, "folded") == 0
                 ? "Print folded stacks (root;...;leaf count) for FlameGraph."
                 : "Print the merged profiles in speedscope's JSON format.",
-            cmd_data_file("categories.tsv"),
+            cli_data_file("categories.tsv"),
             strcmp(cmd, "top") == 0 ? "  --cum              sort by cumulative samples\n"
                                       "  --nodecount N      show at most N rows\n"
                                       "  --lib              one row per library\n"
                                     : "");
 }
 
-/* Parse a positive number option; returns 0 on success. */
-static int cmd_number(const char *cmd, const char *opt, const char *s, double *v) {
-    char *end = NULL;
-    *v = strtod(s, &end);
-    if (end == s || *end != '\0' || !(*v > 0) || !isfinite(*v)) {
-        fprintf(stderr, "overhead %s: %s: not a positive number: '%s'\n", cmd, opt, s);
-        return -1;
-    }
-    return 0;
-}
-
-/* Shared driver: parse options, load, run. */
-static int cmd_profile_main(int argc, char **argv) {
-    opts o = {.cmd = argv[0], .categories = cmd_data_file("categories.tsv")};
-    int is_diff = strcmp(o.cmd, "diff") == 0;
-    int split = -1; /* diff: index of "--" */
-    for (int i = 1; is_diff && i < argc; i++)
-        if (strcmp(argv[i], "--") == 0) {
-            split = i;
-            break;
-        }
-    int pargc = split > 0 ? split : argc;
-    static const struct option longopts[] = {
-        {"help", no_argument, NULL, 'h'},
-        {"cum", no_argument, NULL, 'c'},
-        {"lib", no_argument, NULL, 'l'},
-        {"nodecount", required_argument, NULL, 'n'},
-        {"rate", required_argument, NULL, 'r'},
-        {"categories", required_argument, NULL, 'C'},
-        {"output", required_argument, NULL, 'o'},
-        {"base-events", required_argument, NULL, 'B'},
-        {"new-events", required_argument, NULL, 'N'},
-        {NULL, 0, NULL, 0},
-    };
-    optind = 1;
-    opterr = 0;
-    int ch;
-    double v;
-    while ((ch = getopt_long(pargc, argv, "+ho:", longopts, NULL)) != -1) {
-        switch (ch) {
-            case 'h':
-                cmd_profile_usage(stdout, o.cmd);
-                return 0;
-            case 'c':
-                o.cum = 1;
-                break;
-            case 'l':
-                o.lib = 1;
-                break;
-            case 'n':
-                if (cmd_number(o.cmd, "--nodecount", optarg, &v) != 0)
-                    return 2;
-                o.nodecount = (long)v;
-                break;
-            case 'r':
-                if (cmd_number(o.cmd, "--rate", optarg, &o.rate) != 0)
-                    return 2;
-                break;
-            case 'C':
-                o.categories = optarg;
-                break;
-            case 'o':
-                o.output = optarg;
-                break;
-            case 'B':
-                if (cmd_number(o.cmd, "--base-events", optarg, &o.base_events) != 0)
-                    return 2;
-                break;
-            case 'N':
-                if (cmd_number(o.cmd, "--new-events", optarg, &o.new_events) != 0)
-                    return 2;
-                break;
-            default:
-                fprintf(stderr,
-                        "overhead %s: bad option '%s' (see 'overhead %s --help')\n",
-                        o.cmd, argv[optind - 1], o.cmd);
-                return 2;
-        }
-    }
-    if (is_diff && (o.cum || o.lib || o.nodecount)) {
-        fprintf(stderr,
-                "overhead diff: --cum, --lib and --nodecount are options of top\n");
-        return 2;
-    }
-    if (!is_diff && (o.base_events > 0 || o.new_events > 0)) {
-        fprintf(stderr, "overhead %s: --base-events/--new-events are options of diff\n",
-                o.cmd);
-        return 2;
-    }
-    char **files = argv + optind;
-    int nfiles = pargc - optind;
+/* Run the subcommand o->cmd on the profiles in 'args'. */
+static int cmd_profile_dispatch(opts *o, const opts_args *args) {
+    int is_diff = strcmp(o->cmd, "diff") == 0, rc;
+    if (is_diff && (o->cum || o->lib || o->nodecount))
+        return cli_failf(o->cmd, ERR_INPUT,
+                         "--cum, --lib and --nodecount are options of top");
+    if (!is_diff && (o->base_events > 0 || o->new_events > 0))
+        return cli_failf(o->cmd, ERR_INPUT, "--base-events/--new-events are options of diff");
+    char **files = args->v;
+    int nfiles = args->n;
     if (is_diff) {
-        char **nfiles_v = split > 0 ? argv + split + 1 : files + 1;
-        int nb = split > 0 ? nfiles : 1, nn = split > 0 ? argc - split - 1 : 1;
-        if ((split < 0 && nfiles != 2) || nb < 1 || nn < 1) {
-            fprintf(stderr, "overhead diff: need BASE and NEW profiles (see --help)\n");
-            return 2;
-        }
+        /* BASE NEW, or BASE... -- NEW... */
+        int nb = args->split >= 0 ? args->split : 1;
+        int nn = args->split >= 0 ? nfiles - args->split : 1;
+        if ((args->split < 0 && nfiles != 2) || nb < 1 || nn < 1)
+            return cli_failf(o->cmd, ERR_INPUT, "need BASE and NEW profiles (see --help)");
         aggregate *b = NULL, *w = NULL;
-        int rc = cmd_profile_load(&b, files, nb, &o);
+        rc = cmd_profile_load(&b, files, nb, o);
         if (rc == 0)
-            rc = cmd_profile_load(&w, nfiles_v, nn, &o);
+            rc = cmd_profile_load(&w, files + nb, nn, o);
         if (rc == 0)
-            rc = cmd_diff_run(b, w, &o);
+            rc = cmd_diff_run(b, w, o);
         aggregate_free(b);
         aggregate_free(w);
         return rc;
     }
-    if (nfiles < 1) {
-        fprintf(stderr, "overhead %s: no profile given (see 'overhead %s --help')\n",
-                o.cmd, o.cmd);
-        return 2;
-    }
+    if (nfiles < 1)
+        return cli_failf(o->cmd, ERR_INPUT, "no profile given (see 'overhead %s --help')",
+                         o->cmd);
     aggregate *a = NULL;
-    int rc = cmd_profile_load(&a, files, nfiles, &o);
+    rc = cmd_profile_load(&a, files, nfiles, o);
     if (rc != 0)
         return rc;
-    if (strcmp(o.cmd, "top") == 0)
-        rc = cmd_top_run(a, &o);
-    else if (strcmp(o.cmd, "json") == 0)
-        rc = cmd_json_run(a, &o, files, nfiles);
-    else if (strcmp(o.cmd, "folded") == 0)
-        rc = cmd_folded_run(a, &o);
+    if (strcmp(o->cmd, "top") == 0)
+        rc = cmd_top_run(a, o);
+    else if (strcmp(o->cmd, "json") == 0)
+        rc = cmd_json_run(a, o, files, nfiles);
+    else if (strcmp(o->cmd, "folded") == 0)
+        rc = cmd_folded_run(a, o);
     else
-        rc = cmd_speedscope_run(a, &o, files[0]);
+        rc = cmd_speedscope_run(a, o, files[0]);
     aggregate_free(a);
     return rc;
 }
 
+/* Parse the options into 'o' and the profiles into 'args'. */
+static int cmd_profile_parse(opts *o, int argc, char **argv, opts_args *args,
+                             error *err) {
+    const opt_spec specs[] = {
+        OPT_HELP,
+        OPT_FLAG("cum", 0, &o->cum, 1),
+        OPT_FLAG("lib", 0, &o->lib, 1),
+        OPT_INT("nodecount", 0, &o->nodecount, 1, 1000000000),
+        OPT_POSITIVE("rate", 0, &o->rate),
+        OPT_STRING("categories", 0, &o->categories),
+        OPT_STRING("output", 'o', &o->output),
+        OPT_POSITIVE("base-events", 0, &o->base_events),
+        OPT_POSITIVE("new-events", 0, &o->new_events),
+        OPT_END,
+    };
+    return opts_parse(specs, argc, argv, args, err);
+}
+
+/* Shared driver: parse options, load, run. */
+static int cmd_profile_main(int argc, char **argv) {
+    opts o = {.cmd = argv[0], .categories = cli_data_file("categories.tsv")};
+    opts_args args = {0};
+    error err;
+    error_clear(&err);
+    int rc = cmd_profile_parse(&o, argc, argv, &args, &err);
+    if (rc == OPTS_HELP)
+        cmd_profile_usage(stdout, o.cmd);
+    if (rc == OPTS_OK)
+        rc = cmd_profile_dispatch(&o, &args);
+    else if (rc != OPTS_HELP)
+        rc = cli_fail(o.cmd, &err);
+    opts_args_free(&args);
+    return rc;
+}
 /* The entry points listed in main.c; they share one driver. */
 int cmd_top(int argc, char **argv) {
     return cmd_profile_main(argc, argv);

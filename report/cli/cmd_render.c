@@ -2,30 +2,17 @@
  * overhead index: rebuild the docs site's index of published reports. */
 #include "commands.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
+#include "opts.h"
 #include "publish.h"
 
 #ifndef OVERHEAD_TEMPLATES_DIR
 #define OVERHEAD_TEMPLATES_DIR "templates"
 #endif
-
-/* Template paths under 'dir' (static storage, valid until the next call). */
-static publish_paths template_paths(const char *dir) {
-    static char md[4096], page[4096], index[4096];
-    snprintf(md, sizeof md, "%s/CPU_OVERHEAD_ANALYSIS.md.mustache", dir);
-    snprintf(page, sizeof page, "%s/page.html", dir);
-    snprintf(index, sizeof index, "%s/index.html", dir);
-    return (publish_paths){md, page, index};
-}
-
-const char *cmd_templates_dir(void) {
-    const char *env = getenv("OVERHEAD_TEMPLATES");
-    return env && *env ? env : OVERHEAD_TEMPLATES_DIR;
-}
 
 static void render_usage(FILE *out) {
     fprintf(out,
@@ -45,76 +32,67 @@ static void render_usage(FILE *out) {
 }
 
 int cmd_render(int argc, char **argv) {
-    static const struct option longopts[] = {
-        {"out-dir", required_argument, NULL, 'o'}, {"templates", required_argument, NULL, 't'},
-        {"docs", required_argument, NULL, 'd'},    {"index-href", required_argument, NULL, 'i'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
-    const char *outdir = NULL, *tdir = cmd_templates_dir(), *docs = NULL;
+    const char *outdir = NULL, *tdir = cli_templates_dir(), *docs = NULL;
     const char *href = "../../../index.html";
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:t:d:h", longopts, NULL)) != -1) {
-        switch (c) {
-            case 'o': outdir = optarg; break;
-            case 't': tdir = optarg; break;
-            case 'd': docs = optarg; break;
-            case 'i': href = optarg; break;
-            case 'h': render_usage(stdout); return 0;
-            default: render_usage(stderr); return 2;
-        }
-    }
-    if (optind != argc - 1 || outdir == NULL) {
-        fprintf(stderr, "overhead render: %s\n",
-                outdir == NULL ? "--out-dir is required" : "expected one ANALYSIS.json");
-        render_usage(stderr);
-        return 2;
-    }
-    const char *path = argv[optind];
-    json_error_t jerr;
-    json_t *analysis = json_load_file(path, 0, &jerr);
-    if (analysis == NULL) {
-        fprintf(stderr, "overhead render: %s:%d:%d: %s\n", path, jerr.line, jerr.column,
-                jerr.text);
-        return 2;
-    }
-    const char *schema = json_string_value(json_object_get(analysis, "schema"));
-    if (schema == NULL || strcmp(schema, "overhead.analysis/1") != 0) {
-        fprintf(stderr, "overhead render: %s: schema is '%s', expected 'overhead.analysis/1'\n",
-                path, schema ? schema : "(missing)");
-        json_decref(analysis);
-        return 2;
-    }
-    publish_paths paths = template_paths(tdir);
+    const opt_spec specs[] = {
+        OPT_STRING("out-dir", 'o', &outdir), OPT_STRING("templates", 't', &tdir),
+        OPT_STRING("docs", 'd', &docs),      OPT_STRING("index-href", 0, &href),
+        OPT_HELP,                            OPT_END,
+    };
+    opts_args args = {0};
     error err;
     error_clear(&err);
-    int rc = publish_report(outdir, analysis, &paths, href, &err);
+    int rc = opts_parse(specs, argc, argv, &args, &err);
+    if (rc == OPTS_OK && outdir == NULL)
+        rc = error_set(&err, ERR_INPUT, "--out-dir is required");
+    if (rc == OPTS_OK && args.n != 1)
+        rc = error_set(&err, ERR_INPUT, "expected one ANALYSIS.json");
+    const char *path = rc == OPTS_OK ? args.v[0] : NULL;
+    opts_args_free(&args);
+    if (rc == OPTS_HELP)
+        render_usage(stdout);
+    if (rc != OPTS_OK)
+        return rc == OPTS_HELP ? 0 : cli_fail("render", &err);
+    json_error_t jerr;
+    json_t *analysis = json_load_file(path, 0, &jerr);
+    if (analysis == NULL)
+        return cli_failf("render", ERR_INPUT, "%s:%d:%d: %s", path, jerr.line, jerr.column,
+                         jerr.text);
+    const char *schema = json_string_value(json_object_get(analysis, "schema"));
+    if (schema == NULL || strcmp(schema, "overhead.analysis/1") != 0) {
+        rc = cli_failf("render", ERR_INPUT, "%s: schema is '%s', expected 'overhead.analysis/1'",
+                       path, schema ? schema : "(missing)");
+        json_decref(analysis);
+        return rc;
+    }
+    publish_paths paths = cli_template_paths(tdir);
+    rc = publish_report(outdir, analysis, &paths, href, &err);
     if (rc == 0 && docs != NULL)
         rc = publish_index(docs, &paths, &err);
     json_decref(analysis);
-    if (rc != 0) {
-        fprintf(stderr, "overhead render: %s\n", err.text);
-        return error_exit_code(&err);
-    }
-    return 0;
+    return rc != 0 ? cli_fail("render", &err) : 0;
 }
 
 int cmd_index(int argc, char **argv) {
-    if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+    const opt_spec specs[] = {OPT_HELP, OPT_END};
+    opts_args args = {0};
+    error err;
+    error_clear(&err);
+    int rc = opts_parse(specs, argc, argv, &args, &err);
+    if (rc == OPTS_OK && args.n > 1)
+        rc = error_set(&err, ERR_INPUT, "usage: overhead index [DOCS]");
+    const char *docs = rc == OPTS_OK && args.n == 1 ? args.v[0] : "docs";
+    opts_args_free(&args);
+    if (rc == OPTS_HELP) {
         printf("usage: overhead index [DOCS]\n\n"
                "Rebuild DOCS/index.html (default DOCS: docs) listing every report under\n"
                "DOCS/sprints/*/*/CPU_OVERHEAD_ANALYSIS.json, newest first.\n");
         return 0;
     }
-    if (argc > 2) {
-        fprintf(stderr, "usage: overhead index [DOCS]\n");
-        return 2;
-    }
-    publish_paths paths = template_paths(cmd_templates_dir());
-    error err;
-    error_clear(&err);
-    if (publish_index(argc == 2 ? argv[1] : "docs", &paths, &err) != 0) {
-        fprintf(stderr, "overhead index: %s\n", err.text);
-        return error_exit_code(&err);
-    }
+    if (rc != OPTS_OK)
+        return cli_fail("index", &err);
+    publish_paths paths = cli_template_paths(cli_templates_dir());
+    if (publish_index(docs, &paths, &err) != 0)
+        return cli_fail("index", &err);
     return 0;
 }

@@ -1,11 +1,11 @@
-/* overhead report: the whole job behind `make report`. Measures (several
- * runs: the saturated comparison with unprofiled copies, a chat-rate phase,
- * an A/A control and a storage sweep), analyses them together and publishes
+/* overhead report: the whole job behind `make report`. Measures the phases
+ * of the measurement plan (measure/plan.c: the saturated comparison with
+ * unprofiled copies, a chat-rate phase, an A/A control, a storage sweep, a
+ * cluster), analyses them together and publishes
  * docs/sprints/active/<sprint>/CPU_OVERHEAD_ANALYSIS.{md,html,json} plus the
- * docs index. */
+ * docs index. The steps share one report_state. */
 #include "commands.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,13 +14,72 @@
 #include <jansson.h>
 
 #include "analysis.h"
+#include "cli.h"
+#include "opts.h"
+#include "plan.h"
 #include "publish.h"
 #include "runner.h"
 
-#define MAX_PHASES 8
-#define MAX_DIRS   64
+/* The report folder when --sprint is not given (also `make report`'s). */
+#define REPORT_SPRINT "10.5-The-French-Connection-II"
+#define REPORT_DOCS   "docs"
+#define REPORT_RUNS   "runs"
+#define MAX_DIRS      64
+#define MAX_SPECS     24
+#define NAME_BYTES    255 /* a folder name's limit on Linux (NAME_MAX) */
 
+typedef struct report_state {
+    /* options */
+    plan_options plan;
+    const char *sprint, *docs, *runs;
+    double target, reference;
+    int progress, from;
+    opt_list sweep;
+    opt_spec specs[MAX_SPECS];
+    int argc;
+    char **argv;
+    /* measuring */
+    plan_phase phases[PLAN_MAX_PHASES];
+    size_t nphases;
+    char *run_dirs[PLAN_MAX_PHASES]; /* owned */
+    /* analysing and publishing: the run directories, the main one first */
+    const char *dirs[MAX_DIRS];
+    size_t ndirs;
+    char reproduce[1024];
+    error err;
+} report_state;
+
+/* 12345 as "12,345". */
+static const char *report_thousands(char *out, size_t size, int64_t v) {
+    char digits[32];
+    int n = snprintf(digits, sizeof digits, "%lld", (long long)v);
+    size_t k = 0;
+    for (int i = 0; i < n && k + 2 < size; i++) {
+        if (i > 0 && digits[i - 1] != '-' && (n - i) % 3 == 0)
+            out[k++] = ',';
+        out[k++] = digits[i];
+    }
+    out[k] = '\0';
+    return out;
+}
+
+/* The step whose rounds -k sets. */
+static const plan_step *report_main_step(void) {
+    for (size_t i = 0; i < plan_nsteps; i++)
+        if (plan_steps[i].overrides)
+            return &plan_steps[i];
+    return &plan_steps[0];
+}
+
+/* The --help text; its numbers come from the plan. */
 static void report_usage(FILE *out) {
+    plan_options d;
+    plan_defaults(&d);
+    char mem[32], fsync[32], sweep[128] = "";
+    for (int i = 0; i < d.nsweep; i++)
+        snprintf(sweep + strlen(sweep), sizeof sweep - strlen(sweep), "%s%s", i ? "," : "",
+                 d.sweep[i]);
+    const plan_step *main_step = report_main_step();
     fprintf(
         out,
         "usage: overhead report [options]\n\n"
@@ -31,26 +90,26 @@ static void report_usage(FILE *out) {
         "  2. chat rate: the same at a fixed event rate (CPU in points of one core);\n"
         "  3. A/A control: direct against direct (the noise floor);\n"
         "  4. storage sweep: the comparison again with other storage settings, one run\n"
-        "     each (100,000 events in memory, 10,000 where every commit is fsynced);\n"
+        "     each (%s events in memory, %s where every commit is fsynced);\n"
         "  5. with --cluster N: NATS on an N-node cluster with K services, and "
         "JetStream.\n"
         "Then writes DOCS/sprints/active/SPRINT/CPU_OVERHEAD_ANALYSIS.{md,html,json},\n"
         "rebuilds DOCS/index.html and prints the verdict. About 3-5 minutes on 2 "
         "cores.\n\n"
         "options:\n"
-        "  --sprint NAME      report folder (default 10.5-The-French-Connection-II)\n"
+        "  --sprint NAME      report folder (default %s)\n"
         "  --docs DIR         docs site root (default docs)\n"
         "  --runs DIR         where the runs are kept (default runs)\n"
         "  --quick            a short run for trying things (about a minute; wide CIs)\n"
-        "  -k, --trials K     rounds of the saturated comparison (default 5; quick 3)\n"
+        "  -k, --trials K     rounds of the saturated comparison (default %lld; quick %lld)\n"
         "  -n, --events N     events per saturated trial (default: chosen by the runner\n"
         "                     for >= 2000 samples per architecture)\n"
         "  --storage NAME     main storage setting (default wal: WAL, "
         "synchronous=NORMAL)\n"
         "  --sweep LIST       other storage settings to compare (default "
-        "memory,wal-full;\n"
+        "%s;\n"
         "                     'none' to skip)\n"
-        "  --rate R           chat rate in events/s (default 100; 0 to skip the phase)\n"
+        "  --rate R           chat rate in events/s (default %g; 0 to skip the phase)\n"
         "  --no-aa            skip the A/A control\n"
         "  --no-unprofiled    skip the unprofiled trials\n"
         "  --nats-arch ARCH   nats-2p (default) or nats (one process, the seed's "
@@ -61,7 +120,7 @@ static void report_usage(FILE *out) {
         "                     phase's direct and NATS trials (same storage and N), so "
         "no\n"
         "                     direct trial of its own is pooled into the main verdict\n"
-        "  --services K       services of the cluster phase (default 3)\n"
+        "  --services K       services of the cluster phase (default %d)\n"
         "  --target PCT       overhead target in percent (default 5)\n"
         "  --reference PCT    the figure the team quoted (default 5.80)\n"
         "  --from DIR...      skip measuring: analyse and publish these run directories\n"
@@ -69,328 +128,219 @@ static void report_usage(FILE *out) {
         "  --progress         runner progress on stderr even when it is not a terminal\n"
         "  -h, --help         this text\n\n"
         "Exit status: 0 published; 1 a trial failed or lost events, or the analysis\n"
-        "found too few trials; 2 bad options or input.\n");
+        "found too few trials; 2 bad options or input.\n",
+        report_thousands(mem, sizeof mem, plan_storage_events("memory", 0)),
+        report_thousands(fsync, sizeof fsync, plan_storage_events("wal-full", 0)),
+        REPORT_SPRINT, (long long)main_step->trials.full, (long long)main_step->trials.quick,
+        sweep, d.rate, d.services);
 }
+
 
 static void report_progress(void *ctx, const char *line) {
     fprintf(stderr, "overhead report: [%s] %s\n", (const char *)ctx, line);
 }
 
-typedef struct phase {
-    const char *name;
-    runner_config cfg;
-} phase;
-
-/* Append a phase comparing direct with 'nats_arch' at 'storage', with the
- * runner's defaults otherwise. Returns it for the caller to adjust. */
-static phase *phase_compare(phase *ph, size_t *nph, const char *name,
-                            const char *nats_arch, const char *storage) {
-    phase *p = &ph[(*nph)++];
-    p->name = name;
-    runner_defaults(&p->cfg);
-    p->cfg.archs[0] = "direct";
-    p->cfg.archs[1] = nats_arch;
-    p->cfg.narchs = 2;
-    p->cfg.storages[0] = storage;
-    p->cfg.nstorages = 1;
-    return p;
-}
-
-/* Parse a number option; -1 (after a message) when it is not in [min, max]. */
-static int report_num(double *out, const char *opt, const char *v, double min,
-                      double max) {
-    char *end;
-    double x = v ? strtod(v, &end) : NAN;
-    if (v == NULL || end == v || *end != '\0' || !(x >= min && x <= max)) {
-        fprintf(stderr,
-                "overhead report: %s: expected a number from %g to %g, got '%s'\n", opt,
-                min, max, v ? v : "");
+/* --sprint becomes a folder name under docs/sprints/active/. */
+static int report_sprint_check(const char *v, const char **expected) {
+    *expected = "a folder name: not empty, '.' or '..', no '/' or control characters, "
+                "at most 255 bytes";
+    if (*v == '\0' || strcmp(v, ".") == 0 || strcmp(v, "..") == 0 ||
+        strlen(v) > NAME_BYTES)
         return -1;
-    }
-    *out = x;
+    for (const unsigned char *c = (const unsigned char *)v; *c; c++)
+        if (*c == '/' || *c < 0x20 || *c == 0x7f)
+            return -1;
     return 0;
 }
 
-/* events_per_trial of a finished run (its run.json), or 20000 when unknown. */
-static int64_t report_events_of(const char *run_dir) {
-    char path[4200];
-    json_error_t jerr;
-    snprintf(path, sizeof path, "%s/run.json", run_dir ? run_dir : ".");
-    json_t *j = json_load_file(path, 0, &jerr);
-    json_t *n = json_object_get(j, "events_per_trial");
-    int64_t events = json_is_integer(n) ? (int64_t)json_integer_value(n) : 20000;
-    json_decref(j);
-    return events > 0 ? events : 20000;
+/* The option table, pointing into 'st'. */
+static void report_specs(report_state *st) {
+    plan_options *p = &st->plan;
+    const opt_spec specs[] = {
+        OPT_CHECKED("sprint", 0, &st->sprint, report_sprint_check),
+        OPT_STRING("docs", 0, &st->docs),
+        OPT_STRING("runs", 0, &st->runs),
+        OPT_FLAG("quick", 0, &p->quick, 1),
+        OPT_INT("trials", 'k', &p->trials, 2, 1000),
+        OPT_INT("events", 'n', &p->events, 1, 100000000),
+        OPT_STRING("storage", 0, &p->storage),
+        OPT_LIST("sweep", 0, &st->sweep, 0, PLAN_MAX_SWEEP),
+        OPT_DOUBLE("rate", 0, &p->rate, 0, 1e6),
+        OPT_FLAG("no-aa", 0, &p->aa, 0),
+        OPT_FLAG("no-unprofiled", 0, &p->unprofiled, 0),
+        OPT_CHOICE("nats-arch", 0, &p->nats_arch, "nats|nats-2p"),
+        OPT_INT("cluster", 0, &p->cluster, 0, 9),
+        OPT_INT("services", 0, &p->services, 1, RUNNER_MAX_SERVICES),
+        OPT_DOUBLE("target", 0, &st->target, 0, 1e6),
+        OPT_DOUBLE("reference", 0, &st->reference, 0, 1e6),
+        OPT_REST("from", &st->from),
+        OPT_FLAG("progress", 0, &st->progress, 1),
+        OPT_HELP,
+        OPT_END,
+    };
+    _Static_assert(sizeof specs <= sizeof st->specs, "MAX_SPECS is too small");
+    memcpy(st->specs, specs, sizeof specs);
 }
 
-int cmd_report(int argc, char **argv) {
-    const char *sprint = "10.5-The-French-Connection-II", *docs = "docs", *runs = "runs";
-    const char *storage = "wal", *nats_arch = "nats-2p";
-    char sweep_buf[256] = "memory,wal-full";
-    double rate = 100, trials = 0, events = -1, target = 5, reference = 5.80;
-    int quick = 0, aa = 1, unprofiled = 1, progress = isatty(2);
-    double cluster = 0, services = 3;
-    const char *dirs[MAX_DIRS];
-    size_t ndirs = 0;
-    int from = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (from) {
-            if (ndirs == MAX_DIRS) {
-                fprintf(stderr, "overhead report: more than %d run directories\n",
-                        MAX_DIRS);
-                return 2;
-            }
-            dirs[ndirs++] = a;
+/* Defaults, then the command line. Returns OPTS_OK, OPTS_HELP or -1. */
+static int report_parse(report_state *st, int argc, char **argv) {
+    analysis_options ao;
+    analysis_defaults(&ao);
+    plan_defaults(&st->plan);
+    st->sprint = REPORT_SPRINT;
+    st->docs = REPORT_DOCS;
+    st->runs = REPORT_RUNS;
+    st->target = ao.target_pct;
+    st->reference = ao.reference_pct;
+    st->progress = isatty(2);
+    st->sweep.n = -1; /* not given */
+    st->argc = argc;
+    st->argv = argv;
+    report_specs(st);
+    opts_args args = {0};
+    int rc = opts_parse(st->specs, argc, argv, &args, &st->err);
+    if (rc == OPTS_OK && args.n > 0 && (!st->from || args.split > 0))
+        rc = error_set(&st->err, ERR_INPUT, "unexpected argument '%s' (see 'overhead "
+                       "report --help')", args.v[0]);
+    else if (rc == OPTS_OK && st->from && args.n == 0)
+        rc = error_set(&st->err, ERR_INPUT, "--from needs at least one run directory");
+    else if (rc == OPTS_OK && args.n > MAX_DIRS)
+        rc = error_set(&st->err, ERR_INPUT, "more than %d run directories", MAX_DIRS);
+    for (int i = 0; rc == OPTS_OK && i < args.n; i++)
+        st->dirs[st->ndirs++] = args.v[i];
+    opts_args_free(&args);
+    if (rc == OPTS_OK && st->sweep.n >= 0) {
+        int none = st->sweep.n == 1 && strcmp(st->sweep.items[0], "none") == 0;
+        st->plan.nsweep = none ? 0 : st->sweep.n;
+        for (int i = 0; i < st->plan.nsweep; i++)
+            st->plan.sweep[i] = st->sweep.items[i];
+    }
+    return rc;
+}
+
+/* The phases, each a runner configuration checked before any trial runs. */
+static int report_plan(report_state *st) {
+    if (plan_build(st->phases, &st->nphases, &st->plan, &st->err) != 0)
+        return cli_fail("report", &st->err);
+    const char *url = getenv("NATS_URL"), *workloads = getenv("OVERHEAD_WORKLOADS");
+    for (size_t i = 0; i < st->nphases; i++) {
+        runner_config *cfg = &st->phases[i].cfg;
+        cfg->nats_server = OVERHEAD_NATS_SERVER_DEFAULT;
+        if (workloads != NULL && *workloads != '\0')
+            cfg->workload_dir = workloads;
+        /* The cluster phase starts its own cluster (see --cluster). */
+        if (url != NULL && *url != '\0' && cfg->cluster < 2)
+            cfg->nats_url = url;
+        cfg->out_dir = st->runs;
+        cfg->argc = st->argc;
+        cfg->argv = st->argv;
+        if (st->progress) {
+            cfg->progress = report_progress;
+            cfg->progress_ctx = (void *)st->phases[i].name;
+        }
+        if (runner_validate(cfg, &st->err) != 0)
+            return cli_failf("report", st->err.kind, "%s phase: %s", st->phases[i].name,
+                             st->err.text);
+    }
+    return 0;
+}
+
+/* Run the phases in order; each run directory joins st->dirs. */
+static int report_measure(report_state *st) {
+    runner_catch_signals();
+    for (size_t i = 0; i < st->nphases; i++) {
+        plan_phase *ph = &st->phases[i];
+        plan_resolve(ph, st->run_dirs[0]);
+        fprintf(stderr, "overhead report: phase %zu/%zu: %s\n", i + 1, st->nphases,
+                ph->name);
+        if (runner_run(&ph->cfg, &st->run_dirs[i], &st->err) != 0) {
+            int rc = cli_failf("report", st->err.kind, "%s phase: %s", ph->name,
+                               st->err.text);
+            if (st->run_dirs[i] != NULL)
+                fprintf(stderr, "overhead report: its records are in %s\n",
+                        st->run_dirs[i]);
+            return rc;
+        }
+        st->dirs[st->ndirs++] = st->run_dirs[i];
+    }
+    return 0;
+}
+
+/* Append " NAME=VALUE" to st->reproduce, VALUE shell-quoted when 'quote'. */
+static int report_repro_var(report_state *st, const char *name, const char *value,
+                            int quote) {
+    size_t n = strlen(st->reproduce), size = sizeof st->reproduce;
+    if ((size_t)snprintf(st->reproduce + n, size - n, " %s=", name) >= size - n)
+        return -1;
+    if (quote)
+        return cli_shell_quote(st->reproduce, size, value) < size ? 0 : -1;
+    n = strlen(st->reproduce);
+    return (size_t)snprintf(st->reproduce + n, size - n, "%s", value) < size - n ? 0 : -1;
+}
+
+/* The make command line that reproduces this report: make's own variables
+ * where there is one, the other options as REPORT_ARGS (which the Makefile
+ * splits at blanks), every value quoted for the shell. */
+static int report_reproduce(report_state *st) {
+    char extra[768] = "";
+    size_t ne = 0;
+    opts_iter it;
+    const opt_spec *s;
+    const char *v;
+    snprintf(st->reproduce, sizeof st->reproduce, "make report");
+    int rc = strcmp(st->sprint, REPORT_SPRINT) != 0
+                 ? report_repro_var(st, "SPRINT", st->sprint, 1)
+                 : 0;
+    opts_iter_init(&it, st->argc, st->argv);
+    while (rc == 0 && opts_next(&it, st->specs, &s, &v, NULL) == 1) {
+        const char *name = s->name;
+        if (s->kind == OPT_KIND_REST)
+            break; /* the runs themselves are what reproduces those */
+        if (strcmp(name, "progress") == 0 || strcmp(name, "sprint") == 0 ||
+            (strcmp(name, "docs") == 0 && strcmp(v, REPORT_DOCS) == 0) ||
+            (strcmp(name, "runs") == 0 && strcmp(v, REPORT_RUNS) == 0))
             continue;
-        }
-        int takes = 1;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            report_usage(stdout);
-            return 0;
-        } else if (strcmp(a, "--quick") == 0) {
-            quick = 1;
-            takes = 0;
-        } else if (strcmp(a, "--no-aa") == 0) {
-            aa = 0;
-            takes = 0;
-        } else if (strcmp(a, "--no-unprofiled") == 0) {
-            unprofiled = 0;
-            takes = 0;
-        } else if (strcmp(a, "--progress") == 0) {
-            progress = 1;
-            takes = 0;
-        } else if (strcmp(a, "--from") == 0) {
-            from = 1;
-            takes = 0;
-        } else if (v == NULL) {
-            fprintf(stderr,
-                    "overhead report: unknown option or missing value: '%s' (see "
-                    "'overhead report --help')\n",
-                    a);
-            return 2;
-        } else if (strcmp(a, "--sprint") == 0) {
-            if (*v == '\0' || strchr(v, '/') != NULL || strcmp(v, "..") == 0 ||
-                strcmp(v, ".") == 0) {
-                fprintf(stderr, "overhead report: --sprint: '%s' is not a folder name\n",
-                        v);
-                return 2;
-            }
-            sprint = v;
-        } else if (strcmp(a, "--docs") == 0) {
-            docs = v;
-        } else if (strcmp(a, "--runs") == 0) {
-            runs = v;
-        } else if (strcmp(a, "--storage") == 0) {
-            storage = v;
-        } else if (strcmp(a, "--sweep") == 0) {
-            snprintf(sweep_buf, sizeof sweep_buf, "%s", strcmp(v, "none") == 0 ? "" : v);
-        } else if (strcmp(a, "--nats-arch") == 0) {
-            if (strcmp(v, "nats") != 0 && strcmp(v, "nats-2p") != 0) {
-                fprintf(stderr,
-                        "overhead report: --nats-arch: '%s' is not nats or nats-2p\n", v);
-                return 2;
-            }
-            nats_arch = v;
-        } else if (strcmp(a, "--cluster") == 0) {
-            if (report_num(&cluster, a, v, 0, 9) != 0)
-                return 2;
-        } else if (strcmp(a, "--services") == 0) {
-            if (report_num(&services, a, v, 1, RUNNER_MAX_SERVICES) != 0)
-                return 2;
-        } else if (strcmp(a, "-k") == 0 || strcmp(a, "--trials") == 0) {
-            if (report_num(&trials, a, v, 2, 1000) != 0)
-                return 2;
-        } else if (strcmp(a, "-n") == 0 || strcmp(a, "--events") == 0) {
-            if (report_num(&events, a, v, 1, 1e8) != 0)
-                return 2;
-        } else if (strcmp(a, "--rate") == 0) {
-            if (report_num(&rate, a, v, 0, 1e6) != 0)
-                return 2;
-        } else if (strcmp(a, "--target") == 0) {
-            if (report_num(&target, a, v, 0, 1e6) != 0)
-                return 2;
-        } else if (strcmp(a, "--reference") == 0) {
-            if (report_num(&reference, a, v, 0, 1e6) != 0)
-                return 2;
-        } else {
-            fprintf(stderr,
-                    "overhead report: unknown option '%s' (see 'overhead report "
-                    "--help')\n",
-                    a);
-            return 2;
-        }
-        i += takes;
+        if (strcmp(name, "quick") == 0)
+            rc = report_repro_var(st, "QUICK", "1", 0);
+        else if (strcmp(name, "cluster") == 0 || strcmp(name, "services") == 0)
+            rc = report_repro_var(st, name[0] == 'c' ? "CLUSTER" : "SERVICES", v, 0);
+        else
+            ne += (size_t)snprintf(extra + ne, ne < sizeof extra ? sizeof extra - ne : 0,
+                                   "%s%s%s%s", ne ? " " : "", it.opt, v ? " " : "",
+                                   v ? v : "");
     }
-    if (from && ndirs == 0) {
-        fprintf(stderr, "overhead report: --from needs at least one run directory\n");
-        return 2;
-    }
+    if (rc == 0 && ne >= sizeof extra)
+        rc = -1;
+    if (rc == 0 && extra[0] != '\0')
+        rc = report_repro_var(st, "REPORT_ARGS", extra, 1);
+    if (rc != 0)
+        return cli_failf("report", ERR_INPUT, "the command line is too long to record");
+    return 0;
+}
 
-    /* The phases, each one runner configuration. */
-    phase ph[MAX_PHASES];
-    size_t nph = 0;
-    char *sweep_list = strdup(sweep_buf);
-    char *run_dirs[MAX_PHASES] = {0};
-    int rc = 2;
-    error err;
-    error_clear(&err);
-    if (sweep_list == NULL)
-        goto done;
-    if (!from) {
-        phase *p = phase_compare(ph, &nph, "saturated", nats_arch, storage);
-        p->cfg.unprofiled = unprofiled && !quick;
-        p->cfg.trials = trials > 0 ? (int)trials : quick ? 3 : 5;
-        p->cfg.events = events > 0 ? (int64_t)events : quick ? 20000 : -1;
-        if (rate > 0) {
-            p = phase_compare(ph, &nph, "chat rate", nats_arch, storage);
-            p->cfg.rate = rate;
-            p->cfg.trials = quick ? 2 : 3;
-            p->cfg.events = (int64_t)(rate * (quick ? 2 : 4));
-            p->cfg.warmup = 0;
-        }
-        if (aa) {
-            p = &ph[nph++];
-            p->name = "A/A control";
-            runner_defaults(&p->cfg);
-            p->cfg.aa = 1;
-            p->cfg.storages[0] = storage;
-            p->cfg.nstorages = 1;
-            p->cfg.trials = quick ? 2 : 3;
-            p->cfg.events = quick ? 10000 : 20000;
-        }
-        /* One run per swept storage, sized for it: an in-memory trial is fast
-         * and needs many events to be more than start-up noise; with fsync
-         * per event a trial of 10,000 already takes seconds. */
-        for (char *save = NULL, *t = strtok_r(sweep_list, ",", &save);
-             t != NULL && nph < MAX_PHASES; t = strtok_r(NULL, ",", &save)) {
-            if (strcmp(t, storage) == 0)
-                continue; /* measured by the saturated phase already */
-            p = phase_compare(ph, &nph, t, nats_arch, t);
-            p->cfg.trials = quick ? 2 : 3;
-            int fsync_each = strcmp(t, "wal-full") == 0 || strcmp(t, "delete") == 0;
-            p->cfg.events = strcmp(t, "memory") == 0 ? (quick ? 20000 : 100000)
-                            : fsync_each             ? (quick ? 2000 : 10000)
-                                                     : (quick ? 5000 : 20000);
-        }
-        if (cluster >= 1 && nph < MAX_PHASES) {
-            p = &ph[nph++];
-            p->name = "cluster";
-            runner_defaults(&p->cfg);
-            p->cfg.archs[0] = "nats-cluster";
-            p->cfg.archs[1] = "jetstream";
-            p->cfg.narchs = 2;
-            p->cfg.cluster = (int)cluster;
-            p->cfg.services = (int)services;
-            /* nats-cluster and jetstream need a file database. */
-            p->cfg.storages[0] = strcmp(storage, "memory") == 0 ? "wal" : storage;
-            p->cfg.nstorages = 1;
-            p->cfg.trials = quick ? 2 : 3;
-            p->cfg.events = quick ? 20000 : -1; /* -1: the saturated phase's N */
-        }
-        const char *url = getenv("NATS_URL");
-        for (size_t i = 0; i < nph; i++) {
-            runner_config *cfg = &ph[i].cfg;
-            cfg->nats_server = OVERHEAD_NATS_SERVER_DEFAULT;
-            if (getenv("OVERHEAD_WORKLOADS") && *getenv("OVERHEAD_WORKLOADS"))
-                cfg->workload_dir = getenv("OVERHEAD_WORKLOADS");
-            /* The cluster phase starts its own cluster (see --cluster). */
-            if (url != NULL && *url != '\0' && cfg->cluster < 2)
-                cfg->nats_url = url;
-            cfg->out_dir = runs;
-            cfg->argc = argc;
-            cfg->argv = argv;
-            if (progress) {
-                cfg->progress = report_progress;
-                cfg->progress_ctx = (void *)ph[i].name;
-            }
-            /* Every phase is checked before the first trial starts. */
-            if (runner_validate(cfg, &err) != 0) {
-                fprintf(stderr, "overhead report: %s phase: %s\n", ph[i].name, err.text);
-                rc = error_exit_code(&err);
-                goto done;
-            }
-        }
-        runner_catch_signals();
-        for (size_t i = 0; i < nph; i++) {
-            if (strcmp(ph[i].name, "cluster") == 0 && ph[i].cfg.events < 0)
-                ph[i].cfg.events = report_events_of(run_dirs[0]);
-            fprintf(stderr, "overhead report: phase %zu/%zu: %s\n", i + 1, nph,
-                    ph[i].name);
-            if (runner_run(&ph[i].cfg, &run_dirs[i], &err) != 0) {
-                fprintf(stderr, "overhead report: %s phase: %s\n", ph[i].name, err.text);
-                if (run_dirs[i] != NULL)
-                    fprintf(stderr, "overhead report: its records are in %s\n",
-                            run_dirs[i]);
-                rc = error_exit_code(&err) ? error_exit_code(&err) : 1;
-                goto done;
-            }
-            dirs[ndirs++] = run_dirs[i];
-        }
-    }
-
-    /* Analyse all phases together, then publish. */
+/* Analyse every run together, publish the report and the index, print
+ * where they are and the verdict. */
+static int report_publish(report_state *st) {
     analysis_options o;
     analysis_defaults(&o);
-    o.target_pct = target;
-    o.reference_pct = reference;
-    o.nats_arch = from ? NULL : nats_arch;
-    o.storage = from ? NULL : storage;
-    o.sprint = sprint;
-    o.categories = cmd_data_file("categories.tsv");
-    o.functions = cmd_data_file("functions.tsv");
-    /* The make command line that reproduces this report: make's own
-     * variables where there is one, the rest as REPORT_ARGS. */
-    char reproduce[1024], extra[768] = "";
-    size_t n = (size_t)snprintf(reproduce, sizeof reproduce, "make report"), ne = 0;
-    if (strcmp(sprint, "10.5-The-French-Connection-II") != 0)
-        n +=
-            (size_t)snprintf(reproduce + n, sizeof reproduce - n, " SPRINT='%s'", sprint);
-    for (int i = 1; i < argc && n < sizeof reproduce && ne < sizeof extra; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
-        if (strcmp(a, "--from") == 0)
-            break; /* the runs themselves are what reproduces those */
-        if (strcmp(a, "--progress") == 0)
-            continue;
-        if (strcmp(a, "--sprint") == 0 ||
-            (strcmp(a, "--docs") == 0 && strcmp(v, "docs") == 0) ||
-            (strcmp(a, "--runs") == 0 && strcmp(v, "runs") == 0)) {
-            i++;
-            continue;
-        }
-        if (strcmp(a, "--quick") == 0)
-            n += (size_t)snprintf(reproduce + n, sizeof reproduce - n, " QUICK=1");
-        else if (strcmp(a, "--cluster") == 0 || strcmp(a, "--services") == 0)
-            n += (size_t)snprintf(reproduce + n, sizeof reproduce - n, " %s=%s",
-                                  strcmp(a, "--cluster") == 0 ? "CLUSTER" : "SERVICES",
-                                  argv[++i]);
-        else
-            ne +=
-                (size_t)snprintf(extra + ne, sizeof extra - ne, "%s%s", ne ? " " : "", a);
-    }
-    if (extra[0] != '\0' && n < sizeof reproduce)
-        snprintf(reproduce + n, sizeof reproduce - n, " REPORT_ARGS='%s'", extra);
-    o.reproduce = reproduce;
+    o.target_pct = st->target;
+    o.reference_pct = st->reference;
+    o.nats_arch = st->from ? NULL : st->plan.nats_arch;
+    o.storage = st->from ? NULL : st->plan.storage;
+    o.sprint = st->sprint;
+    o.categories = cli_data_file("categories.tsv");
+    o.functions = cli_data_file("functions.tsv");
+    o.reproduce = st->reproduce;
     json_t *a = NULL;
-    if (analysis_run(&a, dirs, ndirs, &o, &err) != 0) {
-        fprintf(stderr, "overhead report: analysis: %s\n", err.text);
-        rc = error_exit_code(&err);
-        goto done;
-    }
+    if (analysis_run(&a, st->dirs, st->ndirs, &o, &st->err) != 0)
+        return cli_failf("report", st->err.kind, "analysis: %s", st->err.text);
     char outdir[4096];
-    snprintf(outdir, sizeof outdir, "%s/sprints/active/%s", docs, sprint);
-    const char *tdir = cmd_templates_dir();
-    char md_t[4096], page_t[4096], index_t[4096];
-    snprintf(md_t, sizeof md_t, "%s/CPU_OVERHEAD_ANALYSIS.md.mustache", tdir);
-    snprintf(page_t, sizeof page_t, "%s/page.html", tdir);
-    snprintf(index_t, sizeof index_t, "%s/index.html", tdir);
-    publish_paths paths = {md_t, page_t, index_t};
-    if (publish_report(outdir, a, &paths, "../../../index.html", &err) != 0 ||
-        publish_index(docs, &paths, &err) != 0) {
-        fprintf(stderr, "overhead report: %s\n", err.text);
+    snprintf(outdir, sizeof outdir, "%s/sprints/active/%s", st->docs, st->sprint);
+    publish_paths paths = cli_template_paths(cli_templates_dir());
+    if (publish_report(outdir, a, &paths, "../../../index.html", &st->err) != 0 ||
+        publish_index(st->docs, &paths, &st->err) != 0) {
         json_decref(a);
-        rc = error_exit_code(&err);
-        goto done;
+        return cli_fail("report", &st->err);
     }
     json_t *h = json_object_get(a, "headline");
     printf("Report: %s/CPU_OVERHEAD_ANALYSIS.md\n"
@@ -399,17 +349,38 @@ int cmd_report(int argc, char **argv) {
            "Index:  %s/index.html\n"
            "Verdict: %s: %s%% per-event overhead (95%% CI %s%% to %s%%) against a %g%% "
            "target; recommendation: %s\n",
-           outdir, outdir, outdir, docs, json_string_value(json_object_get(h, "verdict")),
+           outdir, outdir, outdir, st->docs,
+           json_string_value(json_object_get(h, "verdict")),
            json_string_value(json_object_get(h, "overhead_pct")),
            json_string_value(json_object_get(h, "ci_lo_pct")),
-           json_string_value(json_object_get(h, "ci_hi_pct")), target,
+           json_string_value(json_object_get(h, "ci_hi_pct")), st->target,
            json_string_value(
                json_object_get(json_object_get(a, "recommendation"), "decision")));
     json_decref(a);
-    rc = 0;
-done:
-    for (size_t i = 0; i < MAX_PHASES; i++)
-        free(run_dirs[i]);
-    free(sweep_list);
+    return 0;
+}
+
+int cmd_report(int argc, char **argv) {
+    report_state *st = calloc(1, sizeof *st);
+    if (st == NULL)
+        return cli_failf("report", ERR_NOMEM, "out of memory");
+    error_clear(&st->err);
+    int parsed = report_parse(st, argc, argv), rc = 0;
+    if (parsed == OPTS_HELP)
+        report_usage(stdout);
+    else if (parsed != OPTS_OK)
+        rc = cli_fail("report", &st->err);
+    else
+        rc = report_reproduce(st);
+    if (rc == 0 && parsed == OPTS_OK && !st->from) {
+        rc = report_plan(st);
+        if (rc == 0)
+            rc = report_measure(st);
+    }
+    if (rc == 0 && parsed == OPTS_OK)
+        rc = report_publish(st);
+    for (size_t i = 0; i < PLAN_MAX_PHASES; i++)
+        free(st->run_dirs[i]);
+    free(st);
     return rc;
 }

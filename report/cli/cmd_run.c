@@ -4,12 +4,13 @@
  * in runner.c. */
 #include "commands.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
+#include "opts.h"
 #include "runner.h"
 
 /* The --help text: one line per option, kept as typed. */
@@ -96,199 +97,93 @@ static void run_progress(void *ctx, const char *line) {
     fprintf(stderr, "overhead run: %s\n", line);
 }
 
-/* Split a comma-separated list into 'items' (pointing into 'copy'). */
-static int run_list(const char **items, int *count, char *copy, const char *opt) {
-    *count = 0;
-    for (char *save = NULL, *t = strtok_r(copy, ",", &save); t != NULL;
-         t = strtok_r(NULL, ",", &save)) {
-        if (*count >= RUNNER_MAX_LIST) {
-            fprintf(stderr, "overhead run: %s: at most %d items\n", opt, RUNNER_MAX_LIST);
-            return -1;
-        }
-        items[(*count)++] = t;
-    }
-    if (*count == 0) {
-        fprintf(stderr, "overhead run: %s: empty list\n", opt);
-        return -1;
-    }
-    return 0;
-}
+/* What the command line sets besides the runner configuration. */
+typedef struct run_args {
+    runner_config cfg;
+    opt_list archs, storages;
+    int progress;
+} run_args;
 
-/* Parse an integer option value within [min, max]. */
-static int run_int(long long *out, const char *opt, const char *v, long long min,
-                   long long max) {
-    char *end = NULL;
-    errno = 0;
-    long long x = strtoll(v, &end, 10);
-    if (errno != 0 || end == v || *end != '\0' || x < min || x > max) {
-        fprintf(stderr, "overhead run: %s: expected an integer in %lld..%lld, got '%s'\n",
-                opt, min, max, v);
-        return -1;
-    }
-    *out = x;
-    return 0;
-}
-
-static int run_double(double *out, const char *opt, const char *v, double min) {
-    char *end = NULL;
-    double x = strtod(v, &end);
-    if (end == v || *end != '\0' || !(x >= min) || x > 1e9) {
-        fprintf(stderr, "overhead run: %s: expected a number >= %g, got '%s'\n", opt, min,
-                v);
-        return -1;
-    }
-    *out = x;
-    return 0;
+/* The options of `overhead run`, every one stored into 'r'. */
+static int run_parse(run_args *r, int argc, char **argv, error *err) {
+    runner_config *c = &r->cfg;
+    const opt_spec specs[] = {
+        OPT_INT("events", 'n', &c->events, 1, 100000000),
+        OPT_INT("trials", 'k', &c->trials, 1, 1000),
+        OPT_LIST("arch", 0, &r->archs, 1, RUNNER_MAX_LIST),
+        OPT_LIST("storage", 0, &r->storages, 1, RUNNER_MAX_LIST),
+        OPT_INT("batch", 0, &c->batch, 1, 1000000),
+        OPT_INT("freq", 0, &c->freq, 1, 4000),
+        OPT_DOUBLE("rate", 0, &c->rate, 0, 1e9),
+        OPT_FLAG("aa", 0, &c->aa, 1),
+        OPT_FLAG("unprofiled", 0, &c->unprofiled, 1),
+        OPT_FLAG("no-warmup", 0, &c->warmup, 0),
+        OPT_INT("min-samples", 0, &c->min_samples, 1, 100000000),
+        OPT_STRING("out", 'o', &c->out_dir),
+        OPT_STRING("nats-url", 0, &c->nats_url),
+        OPT_INT("nats-pid", 0, &c->nats_pid, 1, 1 << 30),
+        OPT_STRING("nats-server", 0, &c->nats_server),
+        OPT_STRING("workloads", 0, &c->workload_dir),
+        OPT_DOUBLE("trial-timeout", 0, &c->trial_timeout, 0.001, 1e9),
+        OPT_INT("cluster", 0, &c->cluster, 1, 9),
+        OPT_INT("services", 0, &c->services, 1, RUNNER_MAX_SERVICES),
+        OPT_CHOICE("js-storage", 0, &c->js_storage, "file|memory"),
+        OPT_FLAG("accept-loss", 0, &c->accept_loss, 1),
+        OPT_FLAG("progress", 0, &r->progress, 1),
+        OPT_FLAG("quiet", 'q', &r->progress, 0),
+        OPT_HELP,
+        OPT_END,
+    };
+    int rc = opts_parse(specs, argc, argv, NULL, err);
+    if (rc != OPTS_OK)
+        return rc;
+    for (int i = 0; i < r->archs.n; i++)
+        c->archs[i] = r->archs.items[i];
+    if (r->archs.n > 0)
+        c->narchs = r->archs.n;
+    for (int i = 0; i < r->storages.n; i++)
+        c->storages[i] = r->storages.items[i];
+    if (r->storages.n > 0)
+        c->nstorages = r->storages.n;
+    if (c->nats_pid > 0 && c->nats_url == NULL)
+        return error_set(err, ERR_INPUT, "--nats-pid needs --nats-url (or NATS_URL)");
+    return OPTS_OK;
 }
 
 int cmd_run(int argc, char **argv) {
-    runner_config cfg;
-    char *arch_copy = NULL, *storage_copy = NULL, *run_dir = NULL;
-    int progress = isatty(2), rc = 2;
-    long long x = 0;
+    run_args r = {.progress = isatty(2)};
+    runner_config *cfg = &r.cfg;
+    char *run_dir = NULL;
     error err;
     error_clear(&err);
-    runner_defaults(&cfg);
-    cfg.nats_server = OVERHEAD_NATS_SERVER_DEFAULT;
+    runner_defaults(cfg);
+    cfg->nats_server = OVERHEAD_NATS_SERVER_DEFAULT;
     if (getenv("OVERHEAD_WORKLOADS") != NULL && *getenv("OVERHEAD_WORKLOADS") != '\0')
-        cfg.workload_dir = getenv("OVERHEAD_WORKLOADS");
+        cfg->workload_dir = getenv("OVERHEAD_WORKLOADS");
     if (getenv("NATS_URL") != NULL && *getenv("NATS_URL") != '\0')
-        cfg.nats_url = getenv("NATS_URL");
-    cfg.argc = argc;
-    cfg.argv = argv;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEEDV                                                                            \
-    do {                                                                                 \
-        if (v == NULL) {                                                                 \
-            fprintf(stderr, "overhead run: %s needs a value\n", a);                      \
-            goto done;                                                                   \
-        }                                                                                \
-        i++;                                                                             \
-    } while (0)
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            run_usage(stdout);
-            rc = 0;
-            goto done;
-        } else if (strcmp(a, "-n") == 0 || strcmp(a, "--events") == 0) {
-            NEEDV;
-            if (run_int(&x, a, v, 1, 100000000) != 0)
-                goto done;
-            cfg.events = x;
-        } else if (strcmp(a, "-k") == 0 || strcmp(a, "--trials") == 0) {
-            NEEDV;
-            if (run_int(&x, a, v, 1, 1000) != 0)
-                goto done;
-            cfg.trials = (int)x;
-        } else if (strcmp(a, "--arch") == 0) {
-            NEEDV;
-            free(arch_copy);
-            arch_copy = strdup(v);
-            if (arch_copy == NULL || run_list(cfg.archs, &cfg.narchs, arch_copy, a) != 0)
-                goto done;
-        } else if (strcmp(a, "--storage") == 0) {
-            NEEDV;
-            free(storage_copy);
-            storage_copy = strdup(v);
-            if (storage_copy == NULL ||
-                run_list(cfg.storages, &cfg.nstorages, storage_copy, a) != 0)
-                goto done;
-        } else if (strcmp(a, "--batch") == 0) {
-            NEEDV;
-            if (run_int(&x, a, v, 1, 1000000) != 0)
-                goto done;
-            cfg.batch = (int)x;
-        } else if (strcmp(a, "--freq") == 0) {
-            NEEDV;
-            if (run_int(&x, a, v, 1, 4000) != 0)
-                goto done;
-            cfg.freq = (int)x;
-        } else if (strcmp(a, "--rate") == 0) {
-            NEEDV;
-            if (run_double(&cfg.rate, a, v, 0) != 0)
-                goto done;
-        } else if (strcmp(a, "--aa") == 0) {
-            cfg.aa = 1;
-        } else if (strcmp(a, "--unprofiled") == 0) {
-            cfg.unprofiled = 1;
-        } else if (strcmp(a, "--no-warmup") == 0) {
-            cfg.warmup = 0;
-        } else if (strcmp(a, "--min-samples") == 0) {
-            NEEDV;
-            if (run_int(&x, a, v, 1, 100000000) != 0)
-                goto done;
-            cfg.min_samples = x;
-        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--out") == 0) {
-            NEEDV;
-            cfg.out_dir = v;
-        } else if (strcmp(a, "--nats-url") == 0) {
-            NEEDV;
-            cfg.nats_url = v;
-        } else if (strcmp(a, "--nats-pid") == 0) {
-            NEEDV;
-            if (run_int(&x, a, v, 1, 1 << 30) != 0)
-                goto done;
-            cfg.nats_pid = (pid_t)x;
-        } else if (strcmp(a, "--nats-server") == 0) {
-            NEEDV;
-            cfg.nats_server = v;
-        } else if (strcmp(a, "--workloads") == 0) {
-            NEEDV;
-            cfg.workload_dir = v;
-        } else if (strcmp(a, "--trial-timeout") == 0) {
-            NEEDV;
-            if (run_double(&cfg.trial_timeout, a, v, 0.001) != 0)
-                goto done;
-        } else if (strcmp(a, "--cluster") == 0) {
-            NEEDV;
-            if (run_int(&x, a, v, 1, 9) != 0)
-                goto done;
-            cfg.cluster = (int)x;
-        } else if (strcmp(a, "--services") == 0) {
-            NEEDV;
-            if (run_int(&x, a, v, 1, RUNNER_MAX_SERVICES) != 0)
-                goto done;
-            cfg.services = (int)x;
-        } else if (strcmp(a, "--js-storage") == 0) {
-            NEEDV;
-            cfg.js_storage = v;
-        } else if (strcmp(a, "--accept-loss") == 0) {
-            cfg.accept_loss = 1;
-        } else if (strcmp(a, "--progress") == 0) {
-            progress = 1;
-        } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
-            progress = 0;
-        } else {
-            fprintf(stderr,
-                    "overhead run: unknown option '%s' (see 'overhead run --help')\n", a);
-            goto done;
-        }
-#undef NEEDV
+        cfg->nats_url = getenv("NATS_URL");
+    cfg->argc = argc;
+    cfg->argv = argv;
+    int rc = run_parse(&r, argc, argv, &err);
+    if (rc == OPTS_HELP) {
+        run_usage(stdout);
+        return 0;
     }
-    if (cfg.nats_pid > 0 && cfg.nats_url == NULL) {
-        fprintf(stderr, "overhead run: --nats-pid needs --nats-url (or NATS_URL)\n");
-        goto done;
-    }
-    if (progress) {
-        cfg.progress = run_progress;
-        cfg.progress_ctx = NULL;
+    if (rc != OPTS_OK)
+        return cli_fail("run", &err);
+    if (r.progress) {
+        cfg->progress = run_progress;
+        cfg->progress_ctx = NULL;
     }
     runner_catch_signals();
-    if (runner_run(&cfg, &run_dir, &err) != 0) {
-        fprintf(stderr, "overhead run: %s\n", err.text);
+    if (runner_run(cfg, &run_dir, &err) != 0) {
+        rc = cli_fail("run", &err);
         if (run_dir != NULL)
             fprintf(stderr, "overhead run: records so far in %s\n", run_dir);
-        rc = error_exit_code(&err);
-        if (rc == 0)
-            rc = 1;
-        goto done;
+        free(run_dir);
+        return rc;
     }
     printf("%s\n", run_dir);
-    rc = 0;
-done:
     free(run_dir);
-    free(arch_copy);
-    free(storage_copy);
-    return rc;
+    return 0;
 }

@@ -3,13 +3,15 @@
 #include "commands.h"
 
 #include <stdio.h>
-#include <string.h>
 
 #include <cmark-gfm.h>
 #include <elfutils/libdwfl.h>
 #include <jansson.h>
 #include <nats/nats.h>
 #include <sqlite3.h>
+
+#include "cli.h"
+#include "opts.h"
 
 #ifndef OVERHEAD_VERSION
 #define OVERHEAD_VERSION "unknown"
@@ -19,15 +21,17 @@
 #endif
 
 int cmd_version(int argc, char **argv) {
-    if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+    const opt_spec specs[] = {OPT_HELP, OPT_END};
+    error err;
+    error_clear(&err);
+    int rc = opts_parse(specs, argc, argv, NULL, &err);
+    if (rc == OPTS_HELP) {
         printf("usage: overhead version\n\n"
                "Print the version of overhead and of the libraries it runs with.\n");
         return 0;
     }
-    if (argc > 1) {
-        fprintf(stderr, "overhead version: unexpected argument '%s'\n", argv[1]);
-        return 2;
-    }
+    if (rc != OPTS_OK)
+        return cli_fail("version", &err);
     printf("overhead %s\n", OVERHEAD_VERSION);
     printf("nats.c %s\n", nats_GetVersion());
     printf("sqlite %s\n", sqlite3_libversion());

@@ -1,0 +1,153 @@
+/* plan: the measurement plan of `overhead report` (see plan.h). */
+#include "plan.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+/* The phases of a report, in the order they run. A full report takes about
+ * 3-5 minutes on 2 cores; --quick about one.
+ *   saturated   the headline comparison, as fast as the workloads go; N is
+ *               chosen by the runner for >= 2000 samples per architecture;
+ *   chat rate   the same at the chat's event rate (CPU in points of a core);
+ *   A/A control direct against direct: the noise floor;
+ *   sweep       the comparison again at each other storage setting;
+ *   cluster     NATS on a cluster (queue group) and JetStream, with as many
+ *               events as the saturated phase, so that its baselines are
+ *               that phase's trials. */
+/* clang-format off */
+const plan_step plan_steps[] = {
+    /* name          when             arms               rounds   sizing             events (full, quick)            warm-up unprof. -k/-n */
+    {"saturated",    PLAN_ALWAYS,     PLAN_ARMS_COMPARE, {5, 3}, PLAN_SIZE_EVENTS,  {PLAN_EVENTS_AUTO, 20000},      1,      1,      1},
+    {"chat rate",    PLAN_IF_RATE,    PLAN_ARMS_COMPARE, {3, 2}, PLAN_SIZE_AT_RATE, {4, 2} /* seconds */,          0,      0,      0},
+    {"A/A control",  PLAN_IF_AA,      PLAN_ARMS_AA,      {3, 2}, PLAN_SIZE_EVENTS,  {20000, 10000},                 1,      0,      0},
+    {NULL,           PLAN_PER_SWEEP,  PLAN_ARMS_COMPARE, {3, 2}, PLAN_SIZE_STORAGE, {0, 0},                         1,      0,      0},
+    {"cluster",      PLAN_IF_CLUSTER, PLAN_ARMS_CLUSTER, {3, 2}, PLAN_SIZE_EVENTS,  {PLAN_EVENTS_FIRST, 20000},     1,      0,      0},
+};
+/* clang-format on */
+const size_t plan_nsteps = sizeof plan_steps / sizeof plan_steps[0];
+
+/* Events per trial of a sweep phase: an in-memory trial is fast and needs
+ * many events to be more than start-up noise; with an fsync per commit a
+ * trial of 10,000 already takes seconds. The last row is every other
+ * storage. */
+static const struct {
+    const char *storage;
+    plan_count events;
+} plan_storage_sizes[] = {
+    {"memory", {100000, 20000}},
+    {"wal-full", {10000, 2000}},
+    {"delete", {10000, 2000}},
+    {NULL, {20000, 5000}},
+};
+
+int64_t plan_storage_events(const char *storage, int quick) {
+    size_t i = 0;
+    while (plan_storage_sizes[i].storage != NULL &&
+           strcmp(plan_storage_sizes[i].storage, storage) != 0)
+        i++;
+    return quick ? plan_storage_sizes[i].events.quick : plan_storage_sizes[i].events.full;
+}
+
+void plan_defaults(plan_options *o) {
+    memset(o, 0, sizeof *o);
+    o->rate = 100;
+    o->aa = 1;
+    o->unprofiled = 1;
+    o->storage = "wal";
+    o->nats_arch = "nats-2p";
+    o->sweep[0] = "memory";
+    o->sweep[1] = "wal-full";
+    o->nsweep = 2;
+    o->services = 3;
+}
+
+/* One phase of step 's' at 'storage'. */
+static void plan_phase_of(plan_phase *p, const plan_step *s, const char *name,
+                          const char *storage, const plan_options *o) {
+    runner_config *c = &p->cfg;
+    int64_t events = o->quick ? s->events.quick : s->events.full;
+    memset(p, 0, sizeof *p);
+    p->name = name;
+    runner_defaults(c);
+    c->storages[0] = storage;
+    c->nstorages = 1;
+    switch (s->arms) {
+        case PLAN_ARMS_COMPARE:
+            c->archs[0] = "direct";
+            c->archs[1] = o->nats_arch;
+            c->narchs = 2;
+            break;
+        case PLAN_ARMS_AA: c->aa = 1; break;
+        case PLAN_ARMS_CLUSTER:
+            c->archs[0] = "nats-cluster";
+            c->archs[1] = "jetstream";
+            c->narchs = 2;
+            c->cluster = o->cluster;
+            c->services = o->services;
+            /* nats-cluster and jetstream need a file database. */
+            if (strcmp(storage, "memory") == 0)
+                c->storages[0] = "wal";
+            break;
+    }
+    c->trials = (int)(o->quick ? s->trials.quick : s->trials.full);
+    c->warmup = s->warmup;
+    c->unprofiled = s->unprofiled && o->unprofiled && !o->quick;
+    if (s->sizing == PLAN_SIZE_AT_RATE) {
+        c->rate = o->rate;
+        events = (int64_t)(o->rate * (double)events);
+    } else if (s->sizing == PLAN_SIZE_STORAGE) {
+        events = plan_storage_events(storage, o->quick);
+    }
+    if (s->overrides && o->trials > 0)
+        c->trials = o->trials;
+    if (s->overrides && o->events > 0)
+        events = o->events;
+    p->events_from_first = events == PLAN_EVENTS_FIRST;
+    c->events = events < 0 ? -1 : events;
+}
+
+/* Does step 's' run at all with options 'o'? */
+static int plan_applies(const plan_step *s, const plan_options *o) {
+    switch (s->when) {
+        case PLAN_ALWAYS: return 1;
+        case PLAN_IF_RATE: return o->rate > 0;
+        case PLAN_IF_AA: return o->aa;
+        case PLAN_PER_SWEEP: return o->nsweep > 0;
+        case PLAN_IF_CLUSTER: return o->cluster >= 1;
+    }
+    return 0;
+}
+
+int plan_build(plan_phase *out, size_t *n, const plan_options *o, error *err) {
+    *n = 0;
+    for (size_t i = 0; i < plan_nsteps; i++) {
+        const plan_step *s = &plan_steps[i];
+        if (!plan_applies(s, o))
+            continue;
+        for (int k = 0; k < (s->when == PLAN_PER_SWEEP ? o->nsweep : 1); k++) {
+            const char *storage = s->when == PLAN_PER_SWEEP ? o->sweep[k] : o->storage;
+            if (s->when == PLAN_PER_SWEEP && strcmp(storage, o->storage) == 0)
+                continue; /* measured by the main phases already */
+            if (*n >= PLAN_MAX_PHASES)
+                return error_set(err, ERR_INPUT, "more than %d phases", PLAN_MAX_PHASES);
+            plan_phase_of(&out[(*n)++], s, s->name ? s->name : storage, storage, o);
+        }
+    }
+    return 0;
+}
+
+void plan_resolve(plan_phase *p, const char *first_run_dir) {
+    if (!p->events_from_first)
+        return;
+    char path[4200];
+    json_error_t jerr;
+    snprintf(path, sizeof path, "%s/run.json", first_run_dir ? first_run_dir : ".");
+    json_t *j = json_load_file(path, 0, &jerr);
+    json_t *v = json_object_get(j, "events_per_trial");
+    int64_t events = json_is_integer(v) ? (int64_t)json_integer_value(v) : 20000;
+    json_decref(j);
+    p->cfg.events = events > 0 ? events : 20000;
+    p->events_from_first = 0;
+}

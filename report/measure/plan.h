@@ -1,0 +1,106 @@
+/* plan: the measurement plan of `overhead report`, as data.
+ *
+ * plan.c holds the table of steps (which phase, when it runs, what it
+ * compares, how many trials and events in a full and in a --quick report)
+ * and the events per trial of each swept storage setting. plan_build turns
+ * the table and the report's options into one runner configuration per
+ * phase; `overhead report` runs them in order. To change what a report
+ * measures, change the tables in plan.c (the report's --help reads its
+ * numbers from them). */
+#ifndef OVERHEAD_PLAN_H
+#define OVERHEAD_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "runner.h"
+
+#define PLAN_MAX_PHASES 16
+#define PLAN_MAX_SWEEP  8
+
+/* Special event counts of a step. */
+#define PLAN_EVENTS_AUTO  (-1) /* the runner chooses N after the warm-up */
+#define PLAN_EVENTS_FIRST (-2) /* the first phase's N, known once it has run */
+
+typedef enum plan_when {
+    PLAN_ALWAYS,
+    PLAN_IF_RATE,    /* the chat rate is > 0 */
+    PLAN_IF_AA,      /* the A/A control is wanted */
+    PLAN_PER_SWEEP,  /* once per swept storage other than the main one */
+    PLAN_IF_CLUSTER  /* a cluster of >= 1 node is asked for */
+} plan_when;
+
+typedef enum plan_arms {
+    PLAN_ARMS_COMPARE, /* direct against the report's NATS architecture */
+    PLAN_ARMS_AA,      /* direct against direct */
+    PLAN_ARMS_CLUSTER  /* nats-cluster against jetstream, on a file database */
+} plan_arms;
+
+typedef enum plan_sizing {
+    PLAN_SIZE_EVENTS,   /* 'events' is the count per trial (or PLAN_EVENTS_*) */
+    PLAN_SIZE_AT_RATE,  /* 'events' is seconds at the chat rate */
+    PLAN_SIZE_STORAGE   /* plan_storage_events() of the phase's storage */
+} plan_sizing;
+
+/* A number for a full report and for a --quick one. */
+typedef struct plan_count {
+    int64_t full, quick;
+} plan_count;
+
+typedef struct plan_step {
+    const char *name; /* NULL: the swept storage's name */
+    plan_when when;
+    plan_arms arms;
+    plan_count trials; /* rounds */
+    plan_sizing sizing;
+    plan_count events;
+    int warmup;     /* a warm-up trial of each variant first */
+    int unprofiled; /* unprofiled copies (unless --quick or --no-unprofiled) */
+    int overrides;  /* the report's -k and -n set this step's rounds and events */
+} plan_step;
+
+/* The steps, in the order they run. */
+extern const plan_step plan_steps[];
+extern const size_t plan_nsteps;
+
+/* Events per trial of a sweep phase at 'storage'. */
+int64_t plan_storage_events(const char *storage, int quick);
+
+/* The report's options that shape the plan. */
+typedef struct plan_options {
+    int quick;
+    int trials;     /* rounds of the overriding step; 0: the table's */
+    int64_t events; /* events of the overriding step; 0: the table's */
+    double rate;    /* events/s of the chat-rate phase; 0: no such phase */
+    int aa;         /* run the A/A control */
+    int unprofiled; /* add unprofiled copies where the table says so */
+    const char *storage;   /* the main storage setting */
+    const char *nats_arch; /* "nats-2p" or "nats" */
+    const char *sweep[PLAN_MAX_SWEEP];
+    int nsweep;
+    int cluster;  /* nodes of the cluster phase; 0: no such phase */
+    int services; /* its DatabaseService processes */
+} plan_options;
+
+/* The defaults of `overhead report`. */
+void plan_defaults(plan_options *o);
+
+typedef struct plan_phase {
+    const char *name; /* borrowed from the table or from o->sweep */
+    runner_config cfg;
+    int events_from_first; /* cfg.events is -1 until plan_resolve sets it */
+} plan_phase;
+
+/* Fill out[0..*n) with one phase per step that applies, each with the
+ * runner's defaults otherwise (the caller adds paths, URLs, progress).
+ * 'out' holds PLAN_MAX_PHASES. Returns 0, or -1 with ERR_INPUT. */
+int plan_build(plan_phase *out, size_t *n, const plan_options *o, error *err);
+
+/* Before running phase 'p': a PLAN_EVENTS_FIRST count (events_from_first)
+ * becomes the
+ * events_per_trial of the first phase's run (its run.json in
+ * 'first_run_dir'), or 20000 when that cannot be read. */
+void plan_resolve(plan_phase *p, const char *first_run_dir);
+
+#endif
