@@ -58,33 +58,23 @@ publish_paths cli_template_paths(const char *dir) {
 }
 
 size_t cli_shell_quote(char *out, size_t size, const char *s) {
-    size_t n = strlen(out), need = n;
-    /* Characters that mean nothing to sh, bash or zsh in a word. */
-    int plain = *s != '\0' && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU"
-                                        "VWXYZ0123456789-_.,/:+@%") == strlen(s);
+    size_t need = strlen(out);
 #define PUT(c)                                                                           \
     do {                                                                                 \
         if (need + 1 < size)                                                             \
             out[need] = (c);                                                             \
         need++;                                                                          \
     } while (0)
-    if (plain) {
-        for (const char *c = s; *c; c++)
-            PUT(*c);
-    } else {
-        PUT('\'');
-        for (const char *c = s; *c; c++) {
-            if (*c == '\'') {
-                PUT('\'');
-                PUT('\\');
-                PUT('\'');
-                PUT('\'');
-            } else {
-                PUT(*c);
-            }
+    PUT('\'');
+    for (const char *c = s; *c; c++) {
+        if (*c == '\'') {
+            PUT('\'');
+            PUT('\\');
+            PUT('\'');
         }
-        PUT('\'');
+        PUT(*c);
     }
+    PUT('\'');
 #undef PUT
     if (size > 0)
         out[need < size ? need : size - 1] = '\0';

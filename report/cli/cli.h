@@ -32,10 +32,10 @@ const char *cli_templates_dir(void);
 /* The template paths under 'dir' (static storage, valid until the next call). */
 publish_paths cli_template_paths(const char *dir);
 
-/* Append 's' to out[0..size) as one shell word: as is when it holds only
- * characters no shell treats specially, else in single quotes with each
- * quote written '\''. Returns the length the whole result needs (like
- * snprintf); the output is always terminated. */
+/* Append 's' to the string in out[0..size) as one shell word: in single
+ * quotes, each quote in 's' written '\''. Returns the length the whole
+ * string needs (like snprintf: >= size means it was cut); the output is
+ * always terminated. */
 size_t cli_shell_quote(char *out, size_t size, const char *s);
 
 #endif

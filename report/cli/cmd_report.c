@@ -266,16 +266,26 @@ static int report_measure(report_state *st) {
     return 0;
 }
 
-/* Append " NAME=VALUE" to st->reproduce, VALUE shell-quoted when 'quote'. */
+/* Append " NAME=VALUE" to st->reproduce: VALUE with each '$' doubled (make
+ * expands a command-line variable's value), then shell-quoted when 'quote'. */
 static int report_repro_var(report_state *st, const char *name, const char *value,
                             int quote) {
-    size_t n = strlen(st->reproduce), size = sizeof st->reproduce;
+    char escaped[1024];
+    size_t k = 0, n = strlen(st->reproduce), size = sizeof st->reproduce;
+    for (const char *c = value; *c; c++) {
+        if (k + 3 >= sizeof escaped)
+            return -1;
+        if (*c == '$')
+            escaped[k++] = '$';
+        escaped[k++] = *c;
+    }
+    escaped[k] = '\0';
     if ((size_t)snprintf(st->reproduce + n, size - n, " %s=", name) >= size - n)
         return -1;
     if (quote)
-        return cli_shell_quote(st->reproduce, size, value) < size ? 0 : -1;
+        return cli_shell_quote(st->reproduce, size, escaped) < size ? 0 : -1;
     n = strlen(st->reproduce);
-    return (size_t)snprintf(st->reproduce + n, size - n, "%s", value) < size - n ? 0 : -1;
+    return (size_t)snprintf(st->reproduce + n, size - n, "%s", escaped) < size - n ? 0 : -1;
 }
 
 /* The make command line that reproduces this report: make's own variables

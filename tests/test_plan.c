@@ -1,0 +1,163 @@
+/* Unit tests of the measurement plan (report/measure/plan.c): which phases a
+ * report's options give and how each is configured. The numbers themselves
+ * are the table's to choose; these tests check how they are applied. */
+#include "check.h"
+#include "plan.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+static const plan_phase *find(const plan_phase *ph, size_t n, const char *name) {
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(ph[i].name, name) == 0)
+            return &ph[i];
+    return NULL;
+}
+
+static const plan_step *step(plan_when when) {
+    for (size_t i = 0; i < plan_nsteps; i++)
+        if (plan_steps[i].when == when)
+            return &plan_steps[i];
+    return NULL;
+}
+
+static void test_defaults(void) {
+    plan_options o;
+    plan_phase ph[PLAN_MAX_PHASES];
+    size_t n = 0;
+    plan_defaults(&o);
+    CHECK_EQ_INT(plan_build(ph, &n, &o, NULL), 0);
+    /* saturated, chat rate, A/A, then the sweep without the main storage */
+    CHECK_EQ_INT(n, 3 + o.nsweep);
+    CHECK_EQ_STR(ph[0].name, "saturated");
+    const runner_config *c = &ph[0].cfg;
+    CHECK_EQ_STR(c->archs[0], "direct");
+    CHECK_EQ_STR(c->archs[1], o.nats_arch);
+    CHECK_EQ_INT(c->narchs, 2);
+    CHECK_EQ_STR(c->storages[0], o.storage);
+    CHECK_EQ_INT(c->unprofiled, 1);
+    CHECK_EQ_INT(c->trials, step(PLAN_ALWAYS)->trials.full);
+    CHECK_EQ_INT(c->events, -1); /* the runner chooses */
+    const plan_phase *r = find(ph, n, "chat rate");
+    CHECK(r != NULL && r->cfg.rate == o.rate && r->cfg.warmup == 0 &&
+          r->cfg.events == (int64_t)(o.rate * (double)step(PLAN_IF_RATE)->events.full));
+    const plan_phase *aa = find(ph, n, "A/A control");
+    CHECK(aa != NULL && aa->cfg.aa == 1 && strcmp(aa->cfg.storages[0], o.storage) == 0);
+    for (int i = 0; i < o.nsweep; i++) {
+        const plan_phase *s = find(ph, n, o.sweep[i]);
+        CHECK_MSG(s != NULL, "no phase for %s", o.sweep[i]);
+        if (s != NULL) {
+            CHECK_EQ_STR(s->cfg.storages[0], o.sweep[i]);
+            CHECK_EQ_INT(s->cfg.events, plan_storage_events(o.sweep[i], 0));
+        }
+    }
+    CHECK(find(ph, n, "cluster") == NULL);
+}
+
+static void test_quick_and_overrides(void) {
+    plan_options o;
+    plan_phase full[PLAN_MAX_PHASES], quick[PLAN_MAX_PHASES];
+    size_t nf = 0, nq = 0;
+    plan_defaults(&o);
+    plan_build(full, &nf, &o, NULL);
+    o.quick = 1;
+    plan_build(quick, &nq, &o, NULL);
+    CHECK_EQ_INT(nq, nf);
+    CHECK_EQ_INT(quick[0].cfg.unprofiled, 0);
+    CHECK(quick[0].cfg.events > 0); /* a fixed, small N */
+    for (size_t i = 0; i < nq && i < nf; i++) {
+        CHECK_MSG(quick[i].cfg.trials <= full[i].cfg.trials, "%s", quick[i].name);
+        CHECK_MSG(full[i].cfg.events < 0 || quick[i].cfg.events <= full[i].cfg.events,
+                  "%s", quick[i].name);
+    }
+    /* -k and -n set the saturated phase only */
+    o.quick = 0;
+    o.trials = 7;
+    o.events = 3000;
+    plan_build(full, &nf, &o, NULL);
+    CHECK_EQ_INT(full[0].cfg.trials, 7);
+    CHECK_EQ_INT(full[0].cfg.events, 3000);
+    for (size_t i = 1; i < nf; i++)
+        CHECK(full[i].cfg.trials != 7 || full[i].cfg.events != 3000);
+    /* --no-unprofiled */
+    o.unprofiled = 0;
+    plan_build(full, &nf, &o, NULL);
+    CHECK_EQ_INT(full[0].cfg.unprofiled, 0);
+}
+
+static void test_switches(void) {
+    plan_options o;
+    plan_phase ph[PLAN_MAX_PHASES];
+    size_t n = 0;
+    plan_defaults(&o);
+    o.rate = 0;
+    o.aa = 0;
+    o.nsweep = 0;
+    CHECK_EQ_INT(plan_build(ph, &n, &o, NULL), 0);
+    CHECK_EQ_INT(n, 1);
+    /* the main storage in the sweep is not measured twice */
+    plan_defaults(&o);
+    o.storage = "memory";
+    o.sweep[0] = "memory";
+    o.sweep[1] = "delete";
+    o.nsweep = 2;
+    o.cluster = 3;
+    o.services = 5;
+    o.nats_arch = "nats";
+    plan_build(ph, &n, &o, NULL);
+    CHECK(find(ph, n, "memory") == NULL);
+    CHECK(find(ph, n, "delete") != NULL);
+    CHECK_EQ_STR(ph[0].cfg.archs[1], "nats");
+    const plan_phase *c = &ph[n - 1];
+    CHECK_EQ_STR(c->name, "cluster");
+    CHECK_EQ_STR(c->cfg.archs[0], "nats-cluster");
+    CHECK_EQ_STR(c->cfg.archs[1], "jetstream");
+    CHECK_EQ_INT(c->cfg.cluster, 3);
+    CHECK_EQ_INT(c->cfg.services, 5);
+    CHECK_EQ_STR(c->cfg.storages[0], "wal"); /* needs a file database */
+    CHECK_EQ_INT(c->events_from_first, 1);
+    CHECK_EQ_INT(c->cfg.events, -1);
+    o.quick = 1;
+    plan_build(ph, &n, &o, NULL);
+    CHECK_EQ_INT(ph[n - 1].events_from_first, 0);
+    CHECK(ph[n - 1].cfg.events > 0);
+}
+
+static void test_resolve(void) {
+    plan_options o;
+    plan_phase ph[PLAN_MAX_PHASES];
+    size_t n = 0;
+    plan_defaults(&o);
+    o.cluster = 2;
+    plan_build(ph, &n, &o, NULL);
+    plan_phase *c = &ph[n - 1];
+    char dir[] = "/tmp/test-plan-XXXXXX", path[64];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/run.json", dir);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (f != NULL) {
+        fputs("{\"events_per_trial\": 12345}\n", f);
+        fclose(f);
+    }
+    plan_phase copy = *c;
+    plan_resolve(&copy, dir);
+    CHECK_EQ_INT(copy.cfg.events, 12345);
+    plan_resolve(&copy, dir); /* once resolved, it stays */
+    CHECK_EQ_INT(copy.cfg.events, 12345);
+    copy = *c;
+    plan_resolve(&copy, "/nonexistent");
+    CHECK_EQ_INT(copy.cfg.events, 20000);
+    plan_resolve(&ph[0], dir); /* a phase with its own N is left alone */
+    CHECK_EQ_INT(ph[0].cfg.events, -1);
+    unlink(path);
+    rmdir(dir);
+}
+
+int main(void) {
+    test_defaults();
+    test_quick_and_overrides();
+    test_switches();
+    test_resolve();
+    return check_status();
+}
