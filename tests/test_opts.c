@@ -43,9 +43,13 @@ static int parse(vals *v, opts_args *args, error *err, int argc, char **argv) {
     return opts_parse(specs, argc, argv, args, err);
 }
 
-#define ARGS(...) (char *[]){"cmd", __VA_ARGS__}
+#define ARGS(...)                                                                        \
+    (char *[]) {                                                                         \
+        "cmd", __VA_ARGS__                                                               \
+    }
 #define NARGS(...) ((int)(sizeof(char *[]){"cmd", __VA_ARGS__} / sizeof(char *)))
-#define PARSE(v, args, err, ...) parse(v, args, err, NARGS(__VA_ARGS__), ARGS(__VA_ARGS__))
+#define PARSE(v, args, err, ...)                                                         \
+    parse(v, args, err, NARGS(__VA_ARGS__), ARGS(__VA_ARGS__))
 
 static void test_values(void) {
     vals v;
@@ -142,8 +146,8 @@ static void test_errors(void) {
 
 /* The quoted word read back by sh is the original. */
 static void test_shell_quote(void) {
-    const char *words[] = {"plain", "", "it's", "x'; touch pwned; echo '", "a\nb",
-                           "$HOME `id` \"q\" \\"};
+    const char *words[] = {
+        "plain", "", "it's", "x'; touch pwned; echo '", "a\nb", "$HOME `id` \"q\" \\"};
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
         char cmd[512] = "printf %s ", got[256] = "";
         CHECK(cli_shell_quote(cmd, sizeof cmd, words[i]) < sizeof cmd);

@@ -39,8 +39,8 @@ const char *cli_data_file(const char *name) {
     static int slot;
     const char *env = getenv("OVERHEAD_DATA");
     slot ^= 1;
-    snprintf(path[slot], sizeof path[slot], "%s/%s", env && *env ? env : OVERHEAD_DATA_DIR,
-             name);
+    snprintf(path[slot], sizeof path[slot], "%s/%s",
+             env && *env ? env : OVERHEAD_DATA_DIR, name);
     return path[slot];
 }
 

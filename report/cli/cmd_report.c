@@ -77,8 +77,8 @@ static void report_usage(FILE *out) {
     plan_defaults(&d);
     char mem[32], fsync[32], sweep[128] = "";
     for (int i = 0; i < d.nsweep; i++)
-        snprintf(sweep + strlen(sweep), sizeof sweep - strlen(sweep), "%s%s", i ? "," : "",
-                 d.sweep[i]);
+        snprintf(sweep + strlen(sweep), sizeof sweep - strlen(sweep), "%s%s",
+                 i ? "," : "", d.sweep[i]);
     const plan_step *main_step = report_main_step();
     fprintf(
         out,
@@ -101,7 +101,8 @@ static void report_usage(FILE *out) {
         "  --docs DIR         docs site root (default docs)\n"
         "  --runs DIR         where the runs are kept (default runs)\n"
         "  --quick            a short run for trying things (about a minute; wide CIs)\n"
-        "  -k, --trials K     rounds of the saturated comparison (default %lld; quick %lld)\n"
+        "  -k, --trials K     rounds of the saturated comparison (default %lld; quick "
+        "%lld)\n"
         "  -n, --events N     events per saturated trial (default: chosen by the runner\n"
         "                     for >= 2000 samples per architecture)\n"
         "  --storage NAME     main storage setting (default wal: WAL, "
@@ -131,10 +132,9 @@ static void report_usage(FILE *out) {
         "found too few trials; 2 bad options or input.\n",
         report_thousands(mem, sizeof mem, plan_storage_events("memory", 0)),
         report_thousands(fsync, sizeof fsync, plan_storage_events("wal-full", 0)),
-        REPORT_SPRINT, (long long)main_step->trials.full, (long long)main_step->trials.quick,
-        sweep, d.rate, d.services);
+        REPORT_SPRINT, (long long)main_step->trials.full,
+        (long long)main_step->trials.quick, sweep, d.rate, d.services);
 }
-
 
 static void report_progress(void *ctx, const char *line) {
     fprintf(stderr, "overhead report: [%s] %s\n", (const char *)ctx, line);
@@ -200,8 +200,9 @@ static int report_parse(report_state *st, int argc, char **argv) {
     opts_args args = {0};
     int rc = opts_parse(st->specs, argc, argv, &args, &st->err);
     if (rc == OPTS_OK && args.n > 0 && (!st->from || args.split > 0))
-        rc = error_set(&st->err, ERR_INPUT, "unexpected argument '%s' (see 'overhead "
-                       "report --help')", args.v[0]);
+        rc = error_set(&st->err, ERR_INPUT,
+                       "unexpected argument '%s' (see 'overhead report --help')",
+                       args.v[0]);
     else if (rc == OPTS_OK && st->from && args.n == 0)
         rc = error_set(&st->err, ERR_INPUT, "--from needs at least one run directory");
     else if (rc == OPTS_OK && args.n > MAX_DIRS)
@@ -254,8 +255,8 @@ static int report_measure(report_state *st) {
         fprintf(stderr, "overhead report: phase %zu/%zu: %s\n", i + 1, st->nphases,
                 ph->name);
         if (runner_run(&ph->cfg, &st->run_dirs[i], &st->err) != 0) {
-            int rc = cli_failf("report", st->err.kind, "%s phase: %s", ph->name,
-                               st->err.text);
+            int rc =
+                cli_failf("report", st->err.kind, "%s phase: %s", ph->name, st->err.text);
             if (st->run_dirs[i] != NULL)
                 fprintf(stderr, "overhead report: its records are in %s\n",
                         st->run_dirs[i]);
@@ -285,7 +286,8 @@ static int report_repro_var(report_state *st, const char *name, const char *valu
     if (quote)
         return cli_shell_quote(st->reproduce, size, escaped) < size ? 0 : -1;
     n = strlen(st->reproduce);
-    return (size_t)snprintf(st->reproduce + n, size - n, "%s", escaped) < size - n ? 0 : -1;
+    int len = snprintf(st->reproduce + n, size - n, "%s", escaped);
+    return (size_t)len < size - n ? 0 : -1;
 }
 
 /* The make command line that reproduces this report: make's own variables

@@ -40,7 +40,8 @@ static const char *opts_show(char *out, size_t size, const char *v) {
 }
 
 /* The spec of a long option 'name' (length 'len'), or NULL. */
-static const opt_spec *opts_find_long(const opt_spec *specs, const char *name, size_t len) {
+static const opt_spec *opts_find_long(const opt_spec *specs, const char *name,
+                                      size_t len) {
     for (const opt_spec *s = specs; s->kind != OPT_KIND_END; s++)
         if (s->name != NULL && strlen(s->name) == len && strncmp(s->name, name, len) == 0)
             return s;
@@ -55,7 +56,8 @@ static const opt_spec *opts_find_short(const opt_spec *specs, char letter) {
 }
 
 static int opts_takes_value(const opt_spec *s) {
-    return s->kind != OPT_KIND_FLAG && s->kind != OPT_KIND_HELP && s->kind != OPT_KIND_REST;
+    return s->kind != OPT_KIND_FLAG && s->kind != OPT_KIND_HELP &&
+           s->kind != OPT_KIND_REST;
 }
 
 /* One option at argv[it->i] (which starts with '-'): its spec and value. */
@@ -132,8 +134,8 @@ static void opts_expected(char *out, size_t size, const opt_spec *s) {
             break;
         case OPT_KIND_DOUBLE:
             if (s->dhi >= 1e300)
-                snprintf(out, size, "a number %s %g", s->flags & OPT_OPEN_MIN ? ">" : ">=",
-                         s->dlo);
+                snprintf(out, size, "a number %s %g",
+                         s->flags & OPT_OPEN_MIN ? ">" : ">=", s->dlo);
             else
                 snprintf(out, size, "a number %g..%g", s->dlo, s->dhi);
             break;
@@ -219,18 +221,31 @@ static int opts_store(const opt_spec *s, const char *opt, const char *v, error *
     const char *why = NULL;
     int rc = 0;
     switch (s->kind) {
-        case OPT_KIND_FLAG: *(int *)s->dest = (int)s->ilo; return 0;
-        case OPT_KIND_REST: *(int *)s->dest = 1; return 0;
-        case OPT_KIND_INT: rc = opts_int(s, v); break;
-        case OPT_KIND_DOUBLE: rc = opts_double(s, v); break;
-        case OPT_KIND_CHOICE: rc = opts_choice(s, v); break;
-        case OPT_KIND_LIST: rc = opts_list(s, v); break;
+        case OPT_KIND_FLAG:
+            *(int *)s->dest = (int)s->ilo;
+            return 0;
+        case OPT_KIND_REST:
+            *(int *)s->dest = 1;
+            return 0;
+        case OPT_KIND_INT:
+            rc = opts_int(s, v);
+            break;
+        case OPT_KIND_DOUBLE:
+            rc = opts_double(s, v);
+            break;
+        case OPT_KIND_CHOICE:
+            rc = opts_choice(s, v);
+            break;
+        case OPT_KIND_LIST:
+            rc = opts_list(s, v);
+            break;
         case OPT_KIND_STRING:
             rc = s->check != NULL ? s->check(v, &why) : 0;
             if (rc == 0)
                 *(const char **)s->dest = v;
             break;
-        default: return 0;
+        default:
+            return 0;
     }
     if (rc == 0)
         return 0;

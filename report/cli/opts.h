@@ -48,44 +48,55 @@ typedef struct opt_spec {
     char letter;      /* short option letter, or 0 */
     opt_kind kind;
     void *dest;
-    size_t size;               /* OPT_KIND_INT: sizeof *dest (4 or 8) */
-    long long ilo, ihi;        /* INT: range; LIST: item count; FLAG: value stored */
-    double dlo, dhi;           /* DOUBLE: range */
-    int flags;                 /* OPT_OPEN_MIN */
-    const char *choices;       /* CHOICE: "a|b|c" */
+    size_t size;         /* OPT_KIND_INT: sizeof *dest (4 or 8) */
+    long long ilo, ihi;  /* INT: range; LIST: item count; FLAG: value stored */
+    double dlo, dhi;     /* DOUBLE: range */
+    int flags;           /* OPT_OPEN_MIN */
+    const char *choices; /* CHOICE: "a|b|c" */
     /* STRING: NULL, or returns 0 when 'value' is acceptable, else -1 with
      * *expected set to what is expected (for the message). */
     int (*check)(const char *value, const char **expected);
 } opt_spec;
 
 /* The table entries. 'p' is the destination's address. */
-#define OPT_FLAG(n, l, p, v)                                                            \
-    {.name = (n), .letter = (l), .kind = OPT_KIND_FLAG, .dest = (p), .ilo = (v)}
-#define OPT_INT(n, l, p, lo, hi)                                                        \
-    {.name = (n), .letter = (l), .kind = OPT_KIND_INT, .dest = (p), .size = sizeof *(p), \
-     .ilo = (lo), .ihi = (hi)}
-#define OPT_DOUBLE(n, l, p, lo, hi)                                                     \
-    {.name = (n), .letter = (l), .kind = OPT_KIND_DOUBLE, .dest = (p), .dlo = (lo),     \
-     .dhi = (hi)}
-#define OPT_POSITIVE(n, l, p)                                                           \
-    {.name = (n), .letter = (l), .kind = OPT_KIND_DOUBLE, .dest = (p), .dlo = 0,        \
-     .dhi = 1e300, .flags = OPT_OPEN_MIN}
-#define OPT_STRING(n, l, p)                                                             \
-    {.name = (n), .letter = (l), .kind = OPT_KIND_STRING, .dest = (p)}
-#define OPT_CHECKED(n, l, p, fn)                                                        \
-    {.name = (n), .letter = (l), .kind = OPT_KIND_STRING, .dest = (p), .check = (fn)}
-#define OPT_CHOICE(n, l, p, c)                                                          \
-    {.name = (n), .letter = (l), .kind = OPT_KIND_CHOICE, .dest = (p), .choices = (c)}
-#define OPT_LIST(n, l, p, lo, hi)                                                       \
-    {.name = (n), .letter = (l), .kind = OPT_KIND_LIST, .dest = (p), .ilo = (lo),       \
-     .ihi = (hi)}
-#define OPT_HELP {.name = "help", .letter = 'h', .kind = OPT_KIND_HELP}
-#define OPT_REST(n, p) {.name = (n), .kind = OPT_KIND_REST, .dest = (p)}
-#define OPT_END        {.kind = OPT_KIND_END}
+#define OPT_FLAG(n, l, p, v)                                                             \
+    { .name = (n), .letter = (l), .kind = OPT_KIND_FLAG, .dest = (p), .ilo = (v) }
+#define OPT_INT(n, l, p, lo, hi)                                                         \
+    {                                                                                    \
+        .name = (n), .letter = (l), .kind = OPT_KIND_INT, .dest = (p),                   \
+        .size = sizeof *(p), .ilo = (lo), .ihi = (hi)                                    \
+    }
+#define OPT_DOUBLE(n, l, p, lo, hi)                                                      \
+    {                                                                                    \
+        .name = (n), .letter = (l), .kind = OPT_KIND_DOUBLE, .dest = (p), .dlo = (lo),   \
+        .dhi = (hi)                                                                      \
+    }
+#define OPT_POSITIVE(n, l, p)                                                            \
+    {                                                                                    \
+        .name = (n), .letter = (l), .kind = OPT_KIND_DOUBLE, .dest = (p), .dlo = 0,      \
+        .dhi = 1e300, .flags = OPT_OPEN_MIN                                              \
+    }
+#define OPT_STRING(n, l, p)                                                              \
+    { .name = (n), .letter = (l), .kind = OPT_KIND_STRING, .dest = (p) }
+#define OPT_CHECKED(n, l, p, fn)                                                         \
+    { .name = (n), .letter = (l), .kind = OPT_KIND_STRING, .dest = (p), .check = (fn) }
+#define OPT_CHOICE(n, l, p, c)                                                           \
+    { .name = (n), .letter = (l), .kind = OPT_KIND_CHOICE, .dest = (p), .choices = (c) }
+#define OPT_LIST(n, l, p, lo, hi)                                                        \
+    {                                                                                    \
+        .name = (n), .letter = (l), .kind = OPT_KIND_LIST, .dest = (p), .ilo = (lo),     \
+        .ihi = (hi)                                                                      \
+    }
+#define OPT_HELP                                                                         \
+    { .name = "help", .letter = 'h', .kind = OPT_KIND_HELP }
+#define OPT_REST(n, p)                                                                   \
+    { .name = (n), .kind = OPT_KIND_REST, .dest = (p) }
+#define OPT_END                                                                          \
+    { .kind = OPT_KIND_END }
 
 /* The arguments that are not options, borrowed from argv. */
 typedef struct opts_args {
-    char **v;  /* owned array (free with opts_args_free), borrowed strings */
+    char **v; /* owned array (free with opts_args_free), borrowed strings */
     int n;
     int split; /* how many came before "--" or the OPT_REST option, or -1 */
 } opts_args;
@@ -98,8 +109,7 @@ enum { OPTS_OK = 0, OPTS_HELP = 1 };
  * -h/--help came before any error; -1 with 'err' (ERR_INPUT, or ERR_NOMEM)
  * otherwise. Values given before the error may have been stored. argv is
  * not modified. Free 'args' with opts_args_free in every case. */
-int opts_parse(const opt_spec *specs, int argc, char **argv, opts_args *args,
-               error *err);
+int opts_parse(const opt_spec *specs, int argc, char **argv, opts_args *args, error *err);
 
 void opts_args_free(opts_args *args);
 
@@ -111,9 +121,9 @@ typedef struct opts_iter {
     int argc;
     char **argv;
     int i;
-    int rest;    /* only positional arguments from here on */
-    int npos;    /* positional arguments so far */
-    int split;   /* npos when "--" or the OPT_REST option was seen, or -1 */
+    int rest;     /* only positional arguments from here on */
+    int npos;     /* positional arguments so far */
+    int split;    /* npos when "--" or the OPT_REST option was seen, or -1 */
     char opt[64]; /* the option as typed, without "=value" (for messages) */
 } opts_iter;
 

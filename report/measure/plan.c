@@ -79,7 +79,9 @@ static void plan_phase_of(plan_phase *p, const plan_step *s, const char *name,
             c->archs[1] = o->nats_arch;
             c->narchs = 2;
             break;
-        case PLAN_ARMS_AA: c->aa = 1; break;
+        case PLAN_ARMS_AA:
+            c->aa = 1;
+            break;
         case PLAN_ARMS_CLUSTER:
             c->archs[0] = "nats-cluster";
             c->archs[1] = "jetstream";
@@ -111,11 +113,16 @@ static void plan_phase_of(plan_phase *p, const plan_step *s, const char *name,
 /* Does step 's' run at all with options 'o'? */
 static int plan_applies(const plan_step *s, const plan_options *o) {
     switch (s->when) {
-        case PLAN_ALWAYS: return 1;
-        case PLAN_IF_RATE: return o->rate > 0;
-        case PLAN_IF_AA: return o->aa;
-        case PLAN_PER_SWEEP: return o->nsweep > 0;
-        case PLAN_IF_CLUSTER: return o->cluster >= 1;
+        case PLAN_ALWAYS:
+            return 1;
+        case PLAN_IF_RATE:
+            return o->rate > 0;
+        case PLAN_IF_AA:
+            return o->aa;
+        case PLAN_PER_SWEEP:
+            return o->nsweep > 0;
+        case PLAN_IF_CLUSTER:
+            return o->cluster >= 1;
     }
     return 0;
 }

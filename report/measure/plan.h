@@ -25,10 +25,10 @@
 
 typedef enum plan_when {
     PLAN_ALWAYS,
-    PLAN_IF_RATE,    /* the chat rate is > 0 */
-    PLAN_IF_AA,      /* the A/A control is wanted */
-    PLAN_PER_SWEEP,  /* once per swept storage other than the main one */
-    PLAN_IF_CLUSTER  /* a cluster of >= 1 node is asked for */
+    PLAN_IF_RATE,   /* the chat rate is > 0 */
+    PLAN_IF_AA,     /* the A/A control is wanted */
+    PLAN_PER_SWEEP, /* once per swept storage other than the main one */
+    PLAN_IF_CLUSTER /* a cluster of >= 1 node is asked for */
 } plan_when;
 
 typedef enum plan_arms {
@@ -38,9 +38,9 @@ typedef enum plan_arms {
 } plan_arms;
 
 typedef enum plan_sizing {
-    PLAN_SIZE_EVENTS,   /* 'events' is the count per trial (or PLAN_EVENTS_*) */
-    PLAN_SIZE_AT_RATE,  /* 'events' is seconds at the chat rate */
-    PLAN_SIZE_STORAGE   /* plan_storage_events() of the phase's storage */
+    PLAN_SIZE_EVENTS,  /* 'events' is the count per trial (or PLAN_EVENTS_*) */
+    PLAN_SIZE_AT_RATE, /* 'events' is seconds at the chat rate */
+    PLAN_SIZE_STORAGE  /* plan_storage_events() of the phase's storage */
 } plan_sizing;
 
 /* A number for a full report and for a --quick one. */
@@ -70,11 +70,11 @@ int64_t plan_storage_events(const char *storage, int quick);
 /* The report's options that shape the plan. */
 typedef struct plan_options {
     int quick;
-    int trials;     /* rounds of the overriding step; 0: the table's */
-    int64_t events; /* events of the overriding step; 0: the table's */
-    double rate;    /* events/s of the chat-rate phase; 0: no such phase */
-    int aa;         /* run the A/A control */
-    int unprofiled; /* add unprofiled copies where the table says so */
+    int trials;            /* rounds of the overriding step; 0: the table's */
+    int64_t events;        /* events of the overriding step; 0: the table's */
+    double rate;           /* events/s of the chat-rate phase; 0: no such phase */
+    int aa;                /* run the A/A control */
+    int unprofiled;        /* add unprofiled copies where the table says so */
     const char *storage;   /* the main storage setting */
     const char *nats_arch; /* "nats-2p" or "nats" */
     const char *sweep[PLAN_MAX_SWEEP];
