@@ -110,8 +110,9 @@ int main(int argc, char **argv) {
          * with a node), so JetStream services share one database file with
          * a unique event_id; they take turns on its write lock, waiting up
          * to 5 s (busy timeout) instead of failing with SQLITE_BUSY. */
-        chatlog_config cfg = {opts.db,    opts.journal, opts.sync,
-                              opts.batch, opts.js,      opts.shared_db ? 5000 : 0};
+        chatlog_config cfg = {
+            opts.db,    opts.journal, opts.sync,
+            opts.batch, opts.js,      opts.shared_db ? CHATPROTO_JS_BUSY_TIMEOUT_MS : 0};
         chatsvc_config sc = {opts.url,           opts.subject,   opts.queue,
                              opts.queue != NULL, opts.js,        opts.js_admin,
                              opts.js_replicas,   opts.js_storage};

@@ -193,7 +193,7 @@ static int chatsvc_js_setup(chatsvc *svc, error *err) {
     natsStatus s = NATS_OK;
     const char *subjects[] = {svc->cfg.subject};
     jsStreamConfig_Init(&sc);
-    sc.Name = CHATSVC_STREAM;
+    sc.Name = CHATPROTO_STREAM;
     sc.Subjects = subjects;
     sc.SubjectsLen = 1;
     sc.Storage = svc->cfg.js_storage != NULL && strcmp(svc->cfg.js_storage, "memory") == 0
@@ -201,17 +201,17 @@ static int chatsvc_js_setup(chatsvc *svc, error *err) {
                      : js_FileStorage;
     sc.Replicas = svc->cfg.js_replicas > 0 ? svc->cfg.js_replicas : 1;
     jsConsumerConfig_Init(&cc);
-    cc.Durable = CHATSVC_DURABLE;
+    cc.Durable = CHATPROTO_DURABLE;
     cc.AckPolicy = js_AckExplicit;
-    cc.AckWait = (int64_t)2 * 1000000000; /* redeliver 2 s after a lost ack */
+    cc.AckWait = (int64_t)(CHATPROTO_ACK_WAIT_S * 1e9); /* redeliver after a lost ack */
     cc.MaxAckPending = 100000;
     struct timespec t0, now;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
-        js_DeleteStream(svc->js, CHATSVC_STREAM, NULL, NULL);
+        js_DeleteStream(svc->js, CHATPROTO_STREAM, NULL, NULL);
         s = js_AddStream(&si, svc->js, &sc, NULL, &jerr);
         if (s == NATS_OK)
-            s = js_AddConsumer(&ci, svc->js, CHATSVC_STREAM, &cc, NULL, &jerr);
+            s = js_AddConsumer(&ci, svc->js, CHATPROTO_STREAM, &cc, NULL, &jerr);
         jsStreamInfo_Destroy(si);
         jsConsumerInfo_Destroy(ci);
         si = NULL;
@@ -222,8 +222,9 @@ static int chatsvc_js_setup(chatsvc *svc, error *err) {
         struct timespec d = {0, 100 * 1000000L};
         nanosleep(&d, NULL);
     }
-    return s == NATS_OK ? 0
-                        : chatsvc_js_error(err, "create stream " CHATSVC_STREAM, s, jerr);
+    return s == NATS_OK
+               ? 0
+               : chatsvc_js_error(err, "create stream " CHATPROTO_STREAM, s, jerr);
 }
 
 int chatsvc_start(chatsvc **out, const char *url, const char *subject, chatlog *log,
@@ -267,10 +268,10 @@ int chatsvc_start_config(chatsvc **out, const chatsvc_config *cfg, chatlog *log,
         if (cfg->js_admin && chatsvc_js_setup(svc, err) != 0)
             goto fail;
         jsSubOptions_Init(&so);
-        so.Stream = CHATSVC_STREAM;
-        so.Consumer = CHATSVC_DURABLE;
-        s = js_PullSubscribe(&svc->sub, svc->js, cfg->subject, CHATSVC_DURABLE, NULL, &so,
-                             &jerr);
+        so.Stream = CHATPROTO_STREAM;
+        so.Consumer = CHATPROTO_DURABLE;
+        s = js_PullSubscribe(&svc->sub, svc->js, cfg->subject, CHATPROTO_DURABLE, NULL,
+                             &so, &jerr);
         if (s != NATS_OK) {
             chatsvc_js_error(err, "pull subscribe", s, jerr);
             goto fail;
@@ -345,8 +346,8 @@ static int chatsvc_js_wait(chatsvc *svc, int64_t expect, int stall_ms, error *er
         natsMsgList_Destroy(&list);
         if (s == NATS_TIMEOUT || s == NATS_OK) {
             jsConsumerInfo *ci = NULL;
-            if (js_GetConsumerInfo(&ci, svc->js, CHATSVC_STREAM, CHATSVC_DURABLE, NULL,
-                                   NULL) == NATS_OK) {
+            if (js_GetConsumerInfo(&ci, svc->js, CHATPROTO_STREAM, CHATPROTO_DURABLE,
+                                   NULL, NULL) == NATS_OK) {
                 floor = ci->AckFloor.Stream;
                 num_pending = (int64_t)ci->NumPending;
                 ack_pending = ci->NumAckPending;
@@ -656,7 +657,7 @@ int chatsvc_js_delete(const char *url, error *err) {
     /* A cluster that just lost a node may need a new stream leader before
      * it can delete the stream: a few tries. */
     for (int tries = 1; s == NATS_OK; tries++) {
-        s = js_DeleteStream(js, CHATSVC_STREAM, NULL, &jerr);
+        s = js_DeleteStream(js, CHATPROTO_STREAM, NULL, &jerr);
         if (s == NATS_NOT_FOUND || jerr == JSStreamNotFoundErr)
             s = NATS_OK;
         if (s == NATS_OK || tries == 4)

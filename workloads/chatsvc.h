@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "chatlog.h"
+#include "chatproto.h"
 #include "error.h"
 
 typedef struct chatsvc chatsvc;
@@ -29,8 +30,8 @@ typedef struct chatsvc_config {
      * processed, instead of after 'expect' events: a queue-group member does
      * not know its share. */
     int end_marker;
-    /* JetStream: pull from the durable consumer CHATSVC_DURABLE of stream
-     * CHATSVC_STREAM with explicit acks, each ack sent only after the event's
+    /* JetStream: pull from the durable consumer CHATPROTO_DURABLE of stream
+     * CHATPROTO_STREAM with explicit acks, each ack sent only after the event's
      * transaction is committed. Completion: the consumer's ack floor reaches
      * 'expect' (events across the whole group). Reconnects are allowed. */
     int jetstream;
@@ -38,9 +39,6 @@ typedef struct chatsvc_config {
     int js_replicas;        /* stream replicas (js_admin) */
     const char *js_storage; /* "file" or "memory" (js_admin) */
 } chatsvc_config;
-
-#define CHATSVC_STREAM  "ROSEY_CHAT"
-#define CHATSVC_DURABLE "chatsvc"
 
 typedef struct chatsvc_stats {
     int64_t received;   /* messages delivered to the handler */
@@ -108,7 +106,7 @@ int chatpub_flush(chatpub *pub, int timeout_ms, error *err);
 /* Close and free. NULL is a no-op. */
 void chatpub_free(chatpub *pub);
 
-/* Delete the stream CHATSVC_STREAM (and so its consumer) through 'url'; a
+/* Delete the stream CHATPROTO_STREAM (and so its consumer) through 'url'; a
  * stream that does not exist is not an error. Returns 0 or -1 with 'err'. */
 int chatsvc_js_delete(const char *url, error *err);
 

@@ -11,6 +11,8 @@
 
 #include <gperftools/profiler.h>
 
+#include "chatproto.h"
+
 /* Parse a non-negative integer option value. */
 static int wl_int(int64_t *out, const char *name, const char *v, int64_t min,
                   error *err) {
@@ -33,7 +35,7 @@ int wl_parse(wl_options *opts, int argc, char **argv, int nats, error *err) {
     opts->expect = -1;
     opts->ready_fd = -1;
     opts->stall_ms = 5000;
-    opts->subject = "rosey.events.chat";
+    opts->subject = CHATPROTO_SUBJECT;
     opts->js_replicas = 1;
     opts->js_storage = "file";
     opts->url = getenv("NATS_URL");

@@ -1,0 +1,21 @@
+/* chatproto: the names the workloads and the runner must agree on: the chat
+ * subject, the queue group and the JetStream stream and consumer. The
+ * workloads use them to publish and subscribe; the runner passes them on the
+ * command line and writes them into the run records. Header only. */
+#ifndef OVERHEAD_CHATPROTO_H
+#define OVERHEAD_CHATPROTO_H
+
+/* The subject every chat event is published on (the bot's, as in the seed). */
+#define CHATPROTO_SUBJECT "rosey.events.chat"
+/* The queue group of the nats-cluster services. */
+#define CHATPROTO_QUEUE "chatsvc"
+/* The JetStream stream that captures CHATPROTO_SUBJECT, and its durable pull
+ * consumer shared by the services. */
+#define CHATPROTO_STREAM  "ROSEY_CHAT"
+#define CHATPROTO_DURABLE "chatsvc"
+/* Seconds before JetStream redelivers an unacknowledged event. */
+#define CHATPROTO_ACK_WAIT_S 2.0
+/* JetStream services share one database and wait this long for its lock. */
+#define CHATPROTO_JS_BUSY_TIMEOUT_MS 5000
+
+#endif
