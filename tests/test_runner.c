@@ -1,5 +1,6 @@
 /* runner, natsd, procstat: the parts that need no workload. Sample counting
- * on synthetic profiles (good, truncated, not a profile), the NATS URL probe
+ * as the runner does it (the profile module) on synthetic profiles (good,
+ * truncated, not a profile, too deep), the NATS URL probe
  * against a closed port and a real server (NATS_URL from the fixture), and
  * schedstat of this very process. */
 #include "check.h"
@@ -16,6 +17,7 @@
 #include "fileio.h"
 #include "natsd.h"
 #include "procstat.h"
+#include "profile.h"
 #include "runner.h"
 
 static volatile uint64_t sink;
@@ -34,27 +36,29 @@ static void test_prof_samples(void) {
     /* header; 2 records (3 + 4 samples); trailer; then maps text would follow */
     const uintptr_t good[] = {0,      3, 0, 4000,   0, 3, 2, 0x1000,
                               0x2000, 4, 1, 0x3000, 0, 1, 0};
-    uint64_t samples = 0, period = 0;
+    profile *p = NULL;
     error err;
     error_clear(&err);
-    CHECK_EQ_INT(runner_prof_samples(&samples, &period, write_prof(good, 15), &err), 0);
-    CHECK_EQ_INT(samples, 7);
-    CHECK_EQ_INT(period, 4000);
+    CHECK_MSG(profile_load(&p, write_prof(good, 15), &err) == 0, "%s", err.text);
+    if (p != NULL) {
+        CHECK_EQ_INT(p->samples, 7);
+        CHECK_EQ_INT(p->period_us, 4000);
+    }
+    profile_free(p);
 
     error_clear(&err);
-    CHECK_EQ_INT(runner_prof_samples(&samples, &period, write_prof(good, 11), &err), -1);
-    CHECK(strstr(err.text, "truncated") != NULL ||
-          strstr(err.text, "bad record") != NULL);
+    CHECK_EQ_INT(profile_load(&p, write_prof(good, 11), &err), -1);
+    CHECK(p == NULL);
     CHECK_EQ_INT(err.kind, ERR_INPUT);
 
     const uintptr_t bad[] = {1, 2, 3, 4, 5, 6};
     error_clear(&err);
-    CHECK_EQ_INT(runner_prof_samples(&samples, &period, write_prof(bad, 6), &err), -1);
-    CHECK(strstr(err.text, "not a gperftools CPU profile") != NULL);
+    CHECK_EQ_INT(profile_load(&p, write_prof(bad, 6), &err), -1);
+    CHECK_EQ_INT(err.kind, ERR_INPUT);
 
     const uintptr_t deep[] = {0, 3, 0, 4000, 0, 1, 300, 0, 1, 0};
     error_clear(&err);
-    CHECK_EQ_INT(runner_prof_samples(&samples, &period, write_prof(deep, 10), &err), -1);
+    CHECK_EQ_INT(profile_load(&p, write_prof(deep, 10), &err), -1);
     unlink(write_prof(good, 1));
 }
 

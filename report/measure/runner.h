@@ -94,11 +94,4 @@ void runner_request_stop(void);
  * that Ctrl-C stops the trials, the children and the servers cleanly. */
 void runner_catch_signals(void);
 
-/* Count the samples in a gperftools CPU profile: header of 5 words, then
- * records (count, depth, pc[depth]) until the trailer 0,1,0. *period_us is the
- * header's sampling period. Returns 0, or -1 with ERR_INPUT when the file is
- * truncated or not a profile. */
-int runner_prof_samples(uint64_t *samples, uint64_t *period_us, const char *path,
-                        error *err);
-
 #endif

@@ -1,0 +1,180 @@
+/* runrecord: the owner of the files `overhead run` writes and the analysis
+ * reads: the trial record (schema "overhead.run/1", trial-NN-<tag>.json) and
+ * the run's own run.json (schema "overhead.run-config/1").
+ *
+ * The runner fills a runrecord and calls runrecord_write; the analysis calls
+ * runrecord_read, which validates every field it types (see docs/run-record.md)
+ * so that no reader needs to re-check: types, ranges (no negative or
+ * non-finite CPU, counts that fit in int64 and in the record's own limits),
+ * sums that must agree (stored <= published <= requested), and a plausibility
+ * flag for sample counts. Parts that are descriptive only (versions, host,
+ * git, command, cluster, jetstream, per-service counts) are kept as JSON. */
+#ifndef OVERHEAD_RUNRECORD_H
+#define OVERHEAD_RUNRECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "error.h"
+
+#define RUNRECORD_SCHEMA     "overhead.run/1"
+#define RUNRECORD_RUN_SCHEMA "overhead.run-config/1"
+/* No trial asks for more events than this (the runner caps far lower). */
+#define RUNRECORD_MAX_EVENTS 1000000000000LL
+#define RUNRECORD_MAX_PROCS  16
+/* The kernel tick caps SIGPROF at about this many samples per CPU-second
+ * (CONFIG_HZ=250, see DESIGN.md), unless the profile asked for more. */
+#define RUNRECORD_TICK_HZ 250.0
+/* A process's samples above (its measured CPU x the sampling rate) x this
+ * margin + RUNRECORD_SAMPLE_SLACK are flagged (never refused: a process that
+ * wakes on timer ticks, as at chat rate, is sampled more often than its CPU
+ * share, and its profiler runs a little beyond the measured window). */
+#define RUNRECORD_SAMPLE_MARGIN 1.25
+#define RUNRECORD_SAMPLE_SLACK  2
+
+/* Absent or null numbers are NAN (doubles) or RUNRECORD_UNKNOWN (counts);
+ * absent tri-states are -1. */
+#define RUNRECORD_UNKNOWN INT64_MIN
+
+/* A CPU and wall-clock window: user, sys, cpu (= user + sys), wall seconds. */
+typedef struct runrecord_window {
+    int have; /* 0: null */
+    double user_s, sys_s, cpu_s, wall_s;
+} runrecord_window;
+
+/* One process of a trial. */
+typedef struct runrecord_proc {
+    char *role;                          /* direct, inproc, service, bot, nats-server */
+    int node, index;                     /* -1: absent */
+    int pid;                             /* 0: absent */
+    int exit_status;                     /* -1 when killed or unknown; INT32_MIN: null */
+    double user_s, sys_s, cpu_s, wall_s; /* NAN: null (unknown) */
+    char *cpu_source;                    /* wait4, schedstat, wait4-at-exit, ... */
+    int external, lost;                  /* nats-server only; -1: absent */
+    runrecord_window measured;           /* the workload's measured window, or the
+                                            broker's CPU over the same window */
+    int has_profile;                     /* the field is present (else absent) */
+    char *profile;                       /* relative path, or NULL (null) */
+    char *profile_error;                 /* NULL: absent */
+    int64_t samples;                     /* RUNRECORD_UNKNOWN: absent */
+    double effective_hz;                 /* NAN: null */
+    char *log;                           /* NULL: absent */
+    int samples_flagged;                 /* set by runrecord_read, see above */
+} runrecord_proc;
+
+/* One trial record (schema RUNRECORD_SCHEMA). Strings are owned. */
+typedef struct runrecord {
+    char *run_id;
+    int trial, round;
+    char *arch, *tag, *storage;
+    char *aa_group; /* "A", "B" or NULL; control is "aa" when set */
+    int profiled, ok, loss_accepted;
+    char *failure; /* NULL when ok */
+    struct {
+        int64_t requested, published, received, stored, malformed, dropped, rows;
+        int64_t unique_ids; /* RUNRECORD_UNKNOWN: null */
+        int64_t duplicates, resent, lost;
+        int verified;
+        json_t *per_service; /* array (owned) */
+    } events;
+    struct {
+        double requested, achieved; /* NAN: null */
+    } rate;
+    struct {
+        char *storage, *path_kind, *path, *journal, *synchronous; /* journal,
+                                                        synchronous: NULL = null */
+        int batch;
+        int per_service_files, shared_file, busy_timeout_ms, event_id_unique;
+    } db;
+    runrecord_proc procs[RUNRECORD_MAX_PROCS];
+    int nprocs;
+    struct {
+        double total_s, user_s, sys_s, per_event_us, nats_server_s, measured_s,
+            measured_per_event_us, window_s, window_per_event_us, services_s, bot_s,
+            broker_share; /* NAN: null */
+        int includes_nats_server, nats_server_nodes, nats_server_nodes_measured;
+    } cpu;
+    double wall_s;
+    int64_t samples;
+    struct {
+        int requested_hz;
+        int64_t period_us; /* RUNRECORD_UNKNOWN: null */
+        double effective_hz;
+    } sampling;
+    /* Descriptive parts, owned references (NULL: absent / null). */
+    json_t *cluster, *jetstream, *versions, *host, *git, *command;
+    /* Set by runrecord_read: some process's samples exceed its CPU at the
+     * sampling rate (see RUNRECORD_SAMPLE_MARGIN). */
+    int samples_flagged;
+} runrecord;
+
+/* A new record with every number unknown (NAN / RUNRECORD_UNKNOWN), for the
+ * writer to fill. NULL when out of memory. Free with runrecord_free. */
+runrecord *runrecord_new(void);
+
+/* Free a record and everything it owns. NULL is a no-op. */
+void runrecord_free(runrecord *r);
+
+/* Duplicate 's' into *dst (freeing the old value); NULL stays NULL.
+ * Returns 0, or -1 when out of memory. */
+int runrecord_set_str(char **dst, const char *s);
+
+/* The record as JSON (new reference), or NULL when out of memory. */
+json_t *runrecord_to_json(const runrecord *r);
+
+/* Write the record to 'path' atomically (temp file + rename), indented with
+ * sorted keys. Returns 0 or -1 with 'err' naming the file. */
+int runrecord_write(const runrecord *r, const char *path, error *err);
+
+/* Validate and convert a parsed record. 'name' names it in errors (the file).
+ * On success *out is owned by the caller; on error *out is NULL and 'err'
+ * (ERR_INPUT) names the file and the field. */
+int runrecord_from_json(runrecord **out, json_t *j, const char *name, error *err);
+
+/* Read and validate the trial record at 'path'. As runrecord_from_json. */
+int runrecord_read(runrecord **out, const char *path, error *err);
+
+/* ---- run.json ----------------------------------------------------------- */
+
+/* A run's status as run.json says. */
+typedef enum runrecord_status {
+    RUNRECORD_RUNNING,     /* written at start: the runner is running, or was killed */
+    RUNRECORD_OK,          /* every trial passed */
+    RUNRECORD_FAILED,      /* a trial or process failed: the records say which */
+    RUNRECORD_INTERRUPTED, /* stopped by SIGINT/SIGTERM */
+} runrecord_status;
+
+/* run.json: the typed fields, plus the whole document for its descriptive
+ * parts (config, versions, host, ...). */
+typedef struct runrecord_run {
+    char *run_id;
+    runrecord_status status;
+    char *failure; /* NULL: null */
+    json_t *json;  /* the whole document (owned) */
+} runrecord_run;
+
+/* The name of a status ("running", "ok", ...). */
+const char *runrecord_status_name(runrecord_status s);
+
+/* Write run.json 'j' (its "status" and "failure" set from 'status' and
+ * 'failure' first) to 'path' atomically. Returns 0 or -1 with 'err'. */
+int runrecord_run_write(json_t *j, runrecord_status status, const char *failure,
+                        const char *path, error *err);
+
+/* Read <dir>/run.json. With 'complete' set, a run still "running" (the
+ * runner was killed) or "interrupted" is refused. On success *out is owned
+ * by the caller (runrecord_run_free); on error *out is NULL and 'err'
+ * (ERR_INPUT) names the file and the field. */
+int runrecord_run_read(runrecord_run **out, const char *dir, int complete, error *err);
+
+/* Free a run.json. NULL is a no-op. */
+void runrecord_run_free(runrecord_run *r);
+
+/* Refuse (ERR_INPUT) a list of run directories that names the same directory
+ * twice (by device and inode, so "a", "./a" and a symlink to it all count),
+ * or a directory that cannot be opened. */
+int runrecord_check_dirs(const char *const *dirs, size_t n, error *err);
+
+#endif

@@ -1,0 +1,670 @@
+/* trial: one trial of the runner, in steps sharing a small state: plan the
+ * processes and their files, start them, wait, read the servers' CPU,
+ * collect what the workloads reported, account CPU and profiles, fill the
+ * run record. See runner.h for what a trial measures. */
+#include "runner_int.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "chatproto.h"
+#include "procstat.h"
+#include "profile.h"
+
+#define FAIL_MAX 1024
+
+typedef struct trial {
+    runner *r;
+    const runner_config *cfg;
+    const variant *v;
+    int64_t n;
+    const char *base;
+    const storage_preset *sp;
+    int is_nats, multi, shared_db, nsvc;
+    child ch[RUNNER_MAX_SERVICES + 1];
+    int nch;
+    char db[RUNNER_PATH_MAX];
+    char fail[FAIL_MAX]; /* why the trial failed; "" while it has not */
+    /* nats-server nodes: schedstat at the start and end, lost during the trial */
+    procstat_cpu s0[NATSCLUSTER_MAX], s1[NATSCLUSTER_MAX];
+    int have_s0[NATSCLUSTER_MAX], have_s1[NATSCLUSTER_MAX], lost_node[NATSCLUSTER_MAX];
+    double t0, t1;
+    json_t *res[RUNNER_MAX_SERVICES + 1];         /* the workloads' result files */
+    char store[RUNNER_MAX_ARGS][RUNNER_PATH_MAX]; /* a command line's strings */
+    runrecord *rec;
+    double server_cpu, prof_cpu;
+    int have_server, all_profiles;
+} trial;
+
+static void set_fail(trial *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void set_fail(trial *t, const char *fmt, ...) {
+    if (t->fail[0] != '\0')
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(t->fail, sizeof t->fail, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- plan ------------------------------------------------------------------ */
+
+/* Roles and nodes: K services then the bot, or one process. */
+static void plan_roles(trial *t) {
+    if (t->nsvc > 0) {
+        for (int i = 0; i < t->nsvc; i++) {
+            child *c = &t->ch[t->nch++];
+            c->role = "service";
+            c->index = i;
+            /* Not on the bot's node 0, so that events cross a route. */
+            c->node = t->multi && t->r->nnodes > 1 ? 1 + i % (t->r->nnodes - 1) : 0;
+        }
+        t->ch[t->nch++].role = "bot";
+    } else {
+        t->ch[t->nch++].role = t->is_nats ? "inproc" : "direct";
+    }
+}
+
+/* The files of child 'c': database (several services), result, log, profile. */
+static void plan_files(trial *t, child *c) {
+    const runner *r = t->r;
+    int is_svc = strcmp(c->role, "service") == 0;
+    int main_role = strcmp(c->role, "bot") != 0 && c->index == 0;
+    char who[32];
+    snprintf(who, sizeof who, "%s", c->role);
+    if (t->multi && is_svc)
+        snprintf(who, sizeof who, "service-%d", c->index);
+    /* nats-cluster: a database per service (no redelivery, so no duplicates
+     * to catch, and no write lock shared between them); jetstream: one
+     * shared file, see chat_nats.c. */
+    if (t->multi && is_svc && !t->shared_db) {
+        snprintf(c->db, sizeof c->db, "%s/%s.%s.sqlite", r->dir, t->base, who);
+        runner_remove_db(c->db);
+    }
+    snprintf(c->result, sizeof c->result, "%s/.%s.%s.result.json", r->dir, t->base, who);
+    snprintf(c->log, sizeof c->log, "%s/%s.%s.log", r->dir, t->base, who);
+    unlink(c->result);
+    if (!t->v->profiled)
+        return;
+    /* The process that stores is trial-NN-<tag>.prof (service 0 when there
+     * are several: the others are -service<I>.prof); the bot's is
+     * trial-NN-<tag>-bot.prof. */
+    if (main_role)
+        snprintf(c->prof_rel, sizeof c->prof_rel, "%s.prof", t->base);
+    else if (is_svc)
+        snprintf(c->prof_rel, sizeof c->prof_rel, "%s-service%d.prof", t->base, c->index);
+    else
+        snprintf(c->prof_rel, sizeof c->prof_rel, "%s-bot.prof", t->base);
+    snprintf(c->prof, sizeof c->prof, "%s/%s", r->dir, c->prof_rel);
+}
+
+static void trial_plan(trial *t) {
+    t->sp = runner_storage(t->v->storage);
+    t->is_nats = strcmp(t->v->arch, "direct") != 0;
+    t->multi = runner_multi(t->v->arch);
+    t->shared_db = strcmp(t->v->arch, "jetstream") == 0;
+    t->nsvc = t->multi ? t->cfg->services : strcmp(t->v->arch, "nats-2p") == 0 ? 1 : 0;
+    plan_roles(t);
+    if (t->sp->memory)
+        snprintf(t->db, sizeof t->db, ":memory:");
+    else
+        snprintf(t->db, sizeof t->db, "%s/%s.sqlite", t->r->dir, t->base);
+    runner_remove_db(t->db); /* fresh database per trial */
+    for (int i = 0; i < t->nch; i++)
+        plan_files(t, &t->ch[i]);
+}
+
+/* ---- start and wait ---------------------------------------------------------- */
+
+/* Read every known node's schedstat: at the start ('end' 0) or the end. */
+static void read_servers(trial *t, int end) {
+    runner *r = t->r;
+    for (int i = 0; t->is_nats && i < r->nnodes; i++) {
+        if (r->node_pid[i] <= 0)
+            continue;
+        if (!end) {
+            t->have_s0[i] = procstat_read(&t->s0[i], r->node_pid[i], NULL) == 0;
+            continue;
+        }
+        /* Reap a dead node first: a zombie's /proc entry is no reading. */
+        if (r->servers != NULL && !natscluster_alive(r->servers, i))
+            t->lost_node[i] = 1;
+        if (!t->lost_node[i])
+            t->have_s1[i] = procstat_read(&t->s1[i], r->node_pid[i], NULL) == 0 &&
+                            (!t->have_s0[i] || t->s1[i].on_cpu_ns >= t->s0[i].on_cpu_ns);
+    }
+}
+
+static int trial_start(trial *t, error *err) {
+    char *argv[RUNNER_MAX_ARGS + 1];
+    read_servers(t, 0);
+    t->t0 = procstat_mono();
+    for (int i = 0; i < t->nch && t->fail[0] == '\0'; i++) {
+        runner_args(t->r, t->v, &t->ch[i], t->n, t->db, argv, t->store);
+        if (runner_spawn(&t->ch[i], argv, t->store, t->fail, sizeof t->fail, err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Reap the children that ended; returns how many still run. The first
+ * failure is named. */
+static int reap(trial *t) {
+    int running = 0;
+    for (int i = 0; i < t->nch; i++) {
+        child *c = &t->ch[i];
+        if (c->pid <= 0 || c->done)
+            continue;
+        if (wait4(c->pid, &c->status, WNOHANG, &c->ru) != c->pid) {
+            running++;
+            continue;
+        }
+        c->done = 1;
+        c->t1 = procstat_mono();
+        if ((!WIFEXITED(c->status) || WEXITSTATUS(c->status) != 0) && t->fail[0] == '\0')
+            runner_child_failure(t->r, c, t->multi, t->fail, sizeof t->fail);
+    }
+    return running;
+}
+
+/* One server: the workloads notice a closed connection themselves; give them
+ * RUNNER_SERVER_DEATH_S to say so, then stop. A cluster survives a node: its
+ * clients decide. Returns 1 when the trial must stop. */
+static int servers_lost(trial *t, double now, double *dead_at) {
+    runner *r = t->r;
+    if (!t->is_nats || r->servers == NULL)
+        return 0;
+    int dead = 0;
+    for (int i = 0; i < r->nnodes; i++)
+        if (!natscluster_alive(r->servers, i))
+            dead = t->lost_node[i] = 1;
+    if (!dead || r->nnodes != 1)
+        return 0;
+    if (*dead_at == 0)
+        *dead_at = now;
+    else if (now - *dead_at > RUNNER_SERVER_DEATH_S) {
+        set_fail(t, "nats-server exited during the trial");
+        return 1;
+    }
+    return 0;
+}
+
+/* Wait for every child: reap them as they end, kill the rest when one fails,
+ * the server dies, the time is up or the user interrupts. With several
+ * services, the others may still finish after one failed (a node of theirs
+ * died): they get a grace period, so that what they stored is counted. */
+static void trial_wait(trial *t) {
+    double deadline = t->t0 + t->cfg->trial_timeout, dead_at = 0, grace_until = 0;
+    while (reap(t) > 0) {
+        double now = procstat_mono();
+        int stop = 0;
+        if (t->fail[0] != '\0') {
+            if (t->multi && grace_until == 0)
+                grace_until = now + RUNNER_GRACE_S;
+            stop = !t->multi || now > grace_until;
+        }
+        if (!stop && runner_stop_flag) {
+            snprintf(t->fail, sizeof t->fail, "interrupted");
+            stop = 1;
+        }
+        if (!stop && now > deadline) {
+            snprintf(t->fail, sizeof t->fail, "timed out after %.0f s",
+                     t->cfg->trial_timeout);
+            stop = 1;
+        }
+        if (stop || servers_lost(t, now, &dead_at))
+            break;
+        usleep(RUNNER_POLL_US);
+    }
+    runner_kill_children(t->ch, t->nch);
+    t->t1 = procstat_mono();
+}
+
+/* After the wait: clean JetStream, read the servers, name a lost node as the
+ * root cause rather than its first symptom. */
+static void trial_servers_end(trial *t) {
+    runner *r = t->r;
+    if (strcmp(t->v->arch, "jetstream") == 0)
+        runner_js_clean(r, t->base, t->fail, sizeof t->fail);
+    read_servers(t, 1);
+    int nlost = 0;
+    char lost_list[64] = "";
+    for (int i = 0; t->is_nats && i < r->nnodes; i++)
+        if (t->lost_node[i]) {
+            size_t len = strlen(lost_list);
+            snprintf(lost_list + len, sizeof lost_list - len, "%s%d", nlost ? "," : "",
+                     i);
+            nlost++;
+        }
+    if (nlost == 0)
+        return;
+    char symptom[FAIL_MAX];
+    memcpy(symptom, t->fail, sizeof symptom);
+    if (r->nnodes == 1)
+        snprintf(t->fail, sizeof t->fail, "nats-server exited during the trial%s%.900s%s",
+                 symptom[0] ? " (" : "", symptom, symptom[0] ? ")" : "");
+    else if (symptom[0] != '\0')
+        snprintf(t->fail, sizeof t->fail,
+                 "nats-server node %s exited during the trial (%.900s)", lost_list,
+                 symptom);
+}
+
+/* ---- collect ------------------------------------------------------------------ */
+
+/* A count from a workload's result, or RUNRECORD_UNKNOWN when it wrote none. */
+static int64_t result_count(json_t *res, const char *key) {
+    json_t *v = json_object_get(json_object_get(res, "events"), key);
+    return json_is_integer(v) && json_integer_value(v) >= 0
+               ? (int64_t)json_integer_value(v)
+               : RUNRECORD_UNKNOWN;
+}
+
+static int64_t known(int64_t v) {
+    return v == RUNRECORD_UNKNOWN ? 0 : v;
+}
+
+static json_t *count_json(int64_t v) {
+    return v == RUNRECORD_UNKNOWN ? json_null() : json_integer((json_int_t)v);
+}
+
+/* Rows and distinct event ids over the services' databases 'dbs' (opened
+ * read-only after the services exited). Returns 0 or -1 with 'err'. */
+static int count_ids(int64_t *rows, int64_t *unique, const char *const *dbs, int n,
+                     error *err) {
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    char sql[2048] = "SELECT count(*), count(DISTINCT event_id) FROM (";
+    int rc = -1;
+    *rows = *unique = RUNRECORD_UNKNOWN;
+    if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, NULL) !=
+        SQLITE_OK)
+        return error_set(err, ERR_NOMEM, "sqlite: out of memory");
+    for (int i = 0; i < n; i++) {
+        char att[RUNNER_PATH_MAX + 64];
+        snprintf(att, sizeof att, "ATTACH 'file:%s?mode=ro' AS s%d", dbs[i], i);
+        sqlite3_stmt *a = NULL;
+        if (sqlite3_prepare_v2(db, att, -1, &a, NULL) != SQLITE_OK ||
+            sqlite3_step(a) != SQLITE_DONE) {
+            error_set(err, ERR_SYSTEM, "sqlite: %s: %s", dbs[i], sqlite3_errmsg(db));
+            sqlite3_finalize(a);
+            goto done;
+        }
+        sqlite3_finalize(a);
+        size_t len = strlen(sql);
+        snprintf(sql + len, sizeof sql - len, "%sSELECT event_id FROM s%d.chat_log",
+                 i ? " UNION ALL " : "", i);
+    }
+    strncat(sql, ")", sizeof sql - strlen(sql) - 1);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        error_set(err, ERR_SYSTEM, "sqlite: counting event ids: %s", sqlite3_errmsg(db));
+        goto done;
+    }
+    *rows = sqlite3_column_int64(st, 0);
+    *unique = sqlite3_column_int64(st, 1);
+    rc = 0;
+done:
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return rc;
+}
+
+/* Several services: sum their counts, list each, and count rows and distinct
+ * event ids in their databases (read here, after they exited). */
+static void collect_services(trial *t) {
+    runrecord *rec = t->rec;
+    int64_t rcv = 0, sto = 0, mal = 0, drp = 0, dup = 0;
+    for (int i = 0; i < t->nch - 1; i++) {
+        json_t *res = t->res[i];
+        int64_t d = known(result_count(res, "duplicates"));
+        rcv += known(result_count(res, "received"));
+        sto += known(result_count(res, "stored")) - d;
+        mal += known(result_count(res, "malformed"));
+        drp += known(result_count(res, "dropped"));
+        dup += d;
+        json_array_append_new(
+            rec->events.per_service,
+            json_pack("{s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:b, s:O?}", "index",
+                      t->ch[i].index, "node", t->ch[i].node, "received",
+                      count_json(result_count(res, "received")), "stored",
+                      count_json(result_count(res, "stored")), "duplicates",
+                      count_json(result_count(res, "duplicates")), "rows",
+                      count_json(result_count(res, "rows")), "reconnects",
+                      count_json(result_count(res, "reconnects")), "ok",
+                      json_is_true(json_object_get(res, "ok")), "error",
+                      json_object_get(res, "error")));
+    }
+    rec->events.received = rcv;
+    rec->events.stored = sto;
+    rec->events.malformed = mal;
+    rec->events.dropped = drp;
+    rec->events.duplicates = dup;
+    const char *dbs[RUNNER_MAX_SERVICES];
+    for (int i = 0; i < t->nch - 1; i++)
+        dbs[i] = t->shared_db ? t->db : t->ch[i].db;
+    error cerr;
+    error_clear(&cerr);
+    if (count_ids(&rec->events.rows, &rec->events.unique_ids, dbs,
+                  t->shared_db ? 1 : t->nch - 1, &cerr) != 0)
+        set_fail(t, "%s", cerr.text);
+}
+
+/* A count for a message: the number, or "none" when the workload wrote no
+ * result (killed or interrupted). */
+static const char *count_text(int64_t v, char *buf, size_t size) {
+    if (v == RUNRECORD_UNKNOWN)
+        return "none";
+    snprintf(buf, size, "%lld", (long long)v);
+    return buf;
+}
+
+/* The events: what the workloads reported, verified against N. */
+static void trial_collect(trial *t) {
+    runrecord *rec = t->rec;
+    for (int i = 0; i < t->nch; i++) {
+        json_error_t jerr;
+        t->res[i] = json_load_file(t->ch[i].result, 0, &jerr);
+        unlink(t->ch[i].result);
+    }
+    json_t *sres = t->res[0], *pres = t->res[t->nch - 1];
+    int64_t n = t->n;
+    rec->events.requested = n;
+    rec->events.published = result_count(pres, "published");
+    rec->events.received = result_count(sres, "received");
+    rec->events.stored = result_count(sres, "stored");
+    rec->events.malformed = result_count(sres, "malformed");
+    rec->events.dropped = result_count(sres, "dropped");
+    rec->events.rows = result_count(sres, "rows");
+    rec->events.duplicates = 0;
+    rec->events.resent = known(result_count(pres, "resent"));
+    rec->events.per_service = json_array();
+    if (t->multi)
+        collect_services(t);
+    const runrecord *e = rec;
+    rec->events.verified =
+        e->events.published == n && e->events.stored == n && e->events.rows == n &&
+        e->events.dropped == 0 && e->events.malformed == 0 &&
+        (t->multi ? e->events.unique_ids == n : e->events.received == n);
+    rec->events.lost = n - known(t->multi ? e->events.unique_ids : e->events.rows);
+    char b[7][24];
+    if (!rec->events.verified)
+        set_fail(t,
+                 "lost events: requested %lld, published %s, received %s, stored %s, "
+                 "rows %s, unique ids %s, dropped %s, malformed %s",
+                 (long long)n, count_text(e->events.published, b[0], 24),
+                 count_text(e->events.received, b[1], 24),
+                 count_text(e->events.stored, b[2], 24),
+                 count_text(e->events.rows, b[3], 24),
+                 count_text(e->events.unique_ids, b[4], 24),
+                 count_text(e->events.dropped, b[5], 24),
+                 count_text(e->events.malformed, b[6], 24));
+    if (sres != NULL && !json_is_true(json_object_get(sres, "ok")))
+        set_fail(t, "%s", json_string_value(json_object_get(sres, "error")));
+}
+
+/* ---- account --------------------------------------------------------------------- */
+
+/* Count the samples of child 'c''s profile into its entry 'p'. */
+static void account_profile(trial *t, const child *c, runrecord_proc *p) {
+    profile *prof = NULL;
+    error perr;
+    error_clear(&perr);
+    p->has_profile = 1;
+    if (profile_load(&prof, c->prof, &perr) != 0) {
+        t->all_profiles = 0;
+        runrecord_set_str(&p->profile_error, perr.text);
+        set_fail(t, "%s", perr.text);
+        return;
+    }
+    double m = p->measured.have ? p->measured.cpu_s : 0;
+    t->rec->samples += (int64_t)prof->samples;
+    t->rec->sampling.period_us = (int64_t)prof->period_us;
+    t->prof_cpu += m;
+    runrecord_set_str(&p->profile, c->prof_rel);
+    p->samples = (int64_t)prof->samples;
+    p->effective_hz = m > 0 ? (double)prof->samples / m : NAN;
+    profile_free(prof);
+}
+
+/* One workload process: its whole-process CPU (wait4), its own measured
+ * window, its profile. */
+static void account_child(trial *t, const child *c, json_t *res, runrecord_proc *p) {
+    runrecord *rec = t->rec;
+    p->node = p->index = p->external = p->lost = -1;
+    p->samples = RUNRECORD_UNKNOWN;
+    p->effective_hz = NAN;
+    runrecord_set_str(&p->role, c->role);
+    runrecord_set_str(&p->cpu_source, "wait4");
+    runrecord_set_str(&p->log, strrchr(c->log, '/') + 1);
+    p->pid = (int)c->pid;
+    p->exit_status = WIFEXITED(c->status) ? WEXITSTATUS(c->status) : -1;
+    p->user_s = runner_tv(&c->ru.ru_utime);
+    p->sys_s = runner_tv(&c->ru.ru_stime);
+    p->cpu_s = p->user_s + p->sys_s;
+    p->wall_s = c->t1 - c->t0;
+    json_t *m = json_object_get(res, "measured");
+    if (m != NULL) {
+        p->measured.have = 1;
+        p->measured.user_s = json_real_value(json_object_get(m, "user_s"));
+        p->measured.sys_s = json_real_value(json_object_get(m, "sys_s"));
+        p->measured.cpu_s = p->measured.user_s + p->measured.sys_s;
+        p->measured.wall_s = json_real_value(json_object_get(m, "wall_s"));
+        rec->cpu.measured_s += p->measured.cpu_s;
+    }
+    if (t->is_nats)
+        p->node = c->node;
+    if (strcmp(c->role, "service") == 0) {
+        p->index = c->index;
+        rec->cpu.services_s += p->cpu_s;
+    } else if (strcmp(c->role, "bot") == 0) {
+        rec->cpu.bot_s += p->cpu_s;
+    }
+    rec->cpu.total_s += p->cpu_s;
+    rec->cpu.user_s += p->user_s;
+    rec->cpu.sys_s += p->sys_s;
+    if (c->prof[0] != '\0')
+        account_profile(t, c, p);
+}
+
+/* nats-server node 'i' over the trial. */
+static void account_server(trial *t, int i, runrecord_proc *p) {
+    runner *r = t->r;
+    struct rusage dru;
+    p->node = i;
+    p->index = p->external = -1;
+    p->lost = t->lost_node[i];
+    p->exit_status = INT32_MIN;
+    p->samples = RUNRECORD_UNKNOWN;
+    p->pid = (int)r->node_pid[i];
+    p->wall_s = t->t1 - t->t0;
+    runrecord_set_str(&p->role, "nats-server");
+    if (t->have_s0[i] && t->lost_node[i] && r->servers != NULL &&
+        natscluster_exit_rusage(r->servers, i, &dru) == 0) {
+        /* A node that died during the trial: its CPU up to its death (wait4,
+         * whole life) less its schedstat at the start. */
+        double u = runner_tv(&dru.ru_utime), sy = runner_tv(&dru.ru_stime);
+        p->cpu_s = fmax(0, u + sy - (double)t->s0[i].on_cpu_ns / 1e9);
+        p->user_s = fmax(0, u - t->s0[i].user_s);
+        p->sys_s = fmax(0, sy - t->s0[i].sys_s);
+        p->external = 0;
+        runrecord_set_str(&p->cpu_source, "wait4-at-exit");
+    } else if (t->have_s0[i] && t->have_s1[i]) {
+        p->cpu_s = (double)(t->s1[i].on_cpu_ns - t->s0[i].on_cpu_ns) / 1e9;
+        p->user_s = t->s1[i].user_s - t->s0[i].user_s;
+        p->sys_s = t->s1[i].sys_s - t->s0[i].sys_s;
+        p->external = r->servers == NULL;
+        runrecord_set_str(&p->cpu_source, "schedstat");
+    } else {
+        /* Unknown (external server without its pid), or a node killed during
+         * the trial: its last CPU is not readable any more. */
+        t->have_server = 0;
+        p->cpu_s = p->user_s = p->sys_s = p->wall_s = NAN;
+        runrecord_set_str(&p->cpu_source, r->node_pid[i] <= 0 ? "unknown" : "unreadable");
+        return;
+    }
+    t->server_cpu += p->cpu_s;
+    t->rec->cpu.nats_server_nodes_measured++;
+}
+
+static void trial_account(trial *t) {
+    runrecord *rec = t->rec;
+    rec->cpu.total_s = rec->cpu.user_s = rec->cpu.sys_s = rec->cpu.measured_s = 0;
+    rec->cpu.services_s = rec->cpu.bot_s = 0;
+    t->all_profiles = t->v->profiled;
+    for (int i = 0; i < t->nch; i++)
+        account_child(t, &t->ch[i], t->res[i], &rec->procs[rec->nprocs++]);
+    t->have_server = t->is_nats;
+    for (int i = 0; t->is_nats && i < t->r->nnodes; i++)
+        account_server(t, i, &rec->procs[rec->nprocs++]);
+    double cpu = rec->cpu.total_s + t->server_cpu, stored = (double)rec->events.stored;
+    int per_event = rec->events.stored != RUNRECORD_UNKNOWN && rec->events.stored > 0;
+    rec->cpu.total_s = cpu;
+    rec->cpu.per_event_us = per_event ? cpu / stored * 1e6 : NAN;
+    rec->cpu.nats_server_s = t->have_server ? t->server_cpu : NAN;
+    rec->cpu.measured_per_event_us = per_event ? rec->cpu.measured_s / stored * 1e6 : NAN;
+    rec->cpu.window_s = rec->cpu.measured_s + t->server_cpu;
+    rec->cpu.window_per_event_us = per_event ? rec->cpu.window_s / stored * 1e6 : NAN;
+    rec->cpu.includes_nats_server = t->have_server;
+    rec->cpu.nats_server_nodes = t->is_nats ? t->r->nnodes : 0;
+    rec->cpu.broker_share = t->have_server && cpu > 0 ? t->server_cpu / cpu : NAN;
+    if (!t->v->profiled || rec->sampling.period_us <= 0)
+        rec->sampling.period_us = RUNRECORD_UNKNOWN;
+    rec->sampling.requested_hz = t->cfg->freq;
+    rec->sampling.effective_hz = t->v->profiled && t->all_profiles && t->prof_cpu > 0
+                                     ? (double)rec->samples / t->prof_cpu
+                                     : NAN;
+}
+
+/* ---- the record ---------------------------------------------------------------- */
+
+static json_t *cluster_json(const trial *t) {
+    int queue = strcmp(t->v->arch, "nats-cluster") == 0;
+    json_t *svc_nodes = json_array(), *lost = json_array();
+    for (int i = 0; i < t->nch; i++)
+        if (strcmp(t->ch[i].role, "service") == 0)
+            json_array_append_new(svc_nodes, json_integer(t->ch[i].node));
+    for (int i = 0; i < t->r->nnodes; i++)
+        if (t->lost_node[i])
+            json_array_append_new(lost, json_integer(i));
+    return json_pack("{s:i, s:i, s:b, s:i, s:o, s:o, s:s?}", "nodes",
+                     t->is_nats ? t->r->nnodes : 0, "services", t->nsvc, "queue_group",
+                     queue, "bot_node", 0, "service_nodes", svc_nodes, "nodes_lost", lost,
+                     "queue", queue ? CHATPROTO_QUEUE : NULL);
+}
+
+static json_t *jetstream_json(const trial *t) {
+    if (strcmp(t->v->arch, "jetstream") != 0)
+        return NULL;
+    int nodes = t->r->nnodes;
+    return json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:f}", "stream", CHATPROTO_STREAM,
+                     "subject", CHATPROTO_SUBJECT, "storage", t->cfg->js_storage,
+                     "replicas", nodes < 3 ? nodes : 3, "consumer", CHATPROTO_DURABLE,
+                     "ack", "explicit, after commit", "ack_wait_s", CHATPROTO_ACK_WAIT_S);
+}
+
+/* A string member of 'o', or NULL. */
+static const char *jstr(json_t *o, const char *key) {
+    return json_string_value(json_object_get(o, key));
+}
+
+/* Everything but events, processes and CPU. Returns 0 or -1 (out of memory). */
+static int trial_fill(trial *t, int index, int round) {
+    runrecord *rec = t->rec;
+    const runner *r = t->r;
+    const variant *v = t->v;
+    json_t *sdb = json_object_get(t->res[0], "db");
+    json_t *pm = json_object_get(t->res[t->nch - 1], "measured");
+    double pub_wall = json_real_value(json_object_get(pm, "wall_s"));
+    const char *dbpath = t->ch[0].db[0] ? t->ch[0].db : t->db;
+    rec->trial = index;
+    rec->round = round;
+    rec->profiled = v->profiled;
+    rec->ok = t->fail[0] == '\0';
+    rec->wall_s = t->t1 - t->t0;
+    rec->rate.requested = t->cfg->rate > 0 ? t->cfg->rate : NAN;
+    rec->rate.achieved = pub_wall > 0 && known(rec->events.published) > 0
+                             ? (double)rec->events.published / pub_wall
+                             : NAN;
+    rec->db.batch = t->cfg->batch;
+    rec->db.per_service_files = t->multi && !t->shared_db;
+    rec->db.shared_file = t->multi && t->shared_db;
+    rec->db.busy_timeout_ms = t->multi && t->shared_db ? CHATPROTO_JS_BUSY_TIMEOUT_MS : 0;
+    rec->db.event_id_unique = strcmp(v->arch, "jetstream") == 0;
+    rec->cluster = cluster_json(t);
+    rec->jetstream = jetstream_json(t);
+    rec->versions = json_incref(json_object_get(r->env, "versions"));
+    rec->host = json_incref(json_object_get(r->env, "host"));
+    rec->git = json_incref(json_object_get(r->env, "git"));
+    rec->command = json_incref(json_object_get(r->env, "command"));
+    if (runrecord_set_str(&rec->run_id, r->run_id) ||
+        runrecord_set_str(&rec->arch, v->arch) || runrecord_set_str(&rec->tag, v->tag) ||
+        runrecord_set_str(&rec->storage, v->storage) ||
+        runrecord_set_str(&rec->aa_group, v->aa_group) ||
+        runrecord_set_str(&rec->failure, t->fail[0] ? t->fail : NULL) ||
+        runrecord_set_str(&rec->db.storage, v->storage) ||
+        runrecord_set_str(&rec->db.path_kind, t->sp->memory ? "memory" : "file") ||
+        runrecord_set_str(&rec->db.path,
+                          t->sp->memory ? ":memory:" : strrchr(dbpath, '/') + 1) ||
+        runrecord_set_str(&rec->db.journal, jstr(sdb, "journal")) ||
+        runrecord_set_str(&rec->db.synchronous, jstr(sdb, "synchronous")) ||
+        rec->cluster == NULL || (rec->jetstream == NULL && rec->db.event_id_unique))
+        return -1;
+    return 0;
+}
+
+/* ---- the trial ------------------------------------------------------------------ */
+
+static void trial_cleanup(trial *t) {
+    runner_kill_children(t->ch, t->nch);
+    if (t->sp != NULL && !t->sp->memory) {
+        runner_remove_db(t->db);
+        for (int i = 0; i < t->nch; i++)
+            if (t->ch[i].db[0] != '\0')
+                runner_remove_db(t->ch[i].db);
+    }
+    for (int i = 0; i < t->nch; i++)
+        json_decref(t->res[i]);
+    runrecord_free(t->rec);
+    free(t);
+}
+
+int runner_trial(runrecord **out, int *ok, runner *r, const variant *v, int index,
+                 int round, int64_t n, const char *base, error *err) {
+    int rc = -1;
+    *out = NULL;
+    *ok = 0;
+    trial *t = calloc(1, sizeof *t);
+    if (t == NULL)
+        return error_set(err, ERR_NOMEM, "trial %d: out of memory", index);
+    *t = (trial){.r = r, .cfg = r->cfg, .v = v, .n = n, .base = base};
+    if ((t->rec = runrecord_new()) == NULL) {
+        error_set(err, ERR_NOMEM, "trial %d: out of memory", index);
+        goto done;
+    }
+    trial_plan(t);
+    if (trial_start(t, err) != 0)
+        goto done;
+    trial_wait(t);
+    trial_servers_end(t);
+    trial_collect(t);
+    trial_account(t);
+    if (trial_fill(t, index, round) != 0) {
+        error_set(err, ERR_NOMEM, "trial %d: cannot build the record", index);
+        goto done;
+    }
+    *ok = t->rec->ok;
+    *out = t->rec;
+    t->rec = NULL;
+    rc = 0;
+done:
+    trial_cleanup(t);
+    return rc;
+}
