@@ -3,7 +3,9 @@
 #  - nats-server killed mid-trial: the trial fails within seconds, the run
 #    exits non-zero, no child is left behind, finished trials stay on disk;
 #  - SIGINT to the runner: it stops its children and its nats-server, says
-#    "interrupted" in run.json and exits 1.
+#    "interrupted" in run.json and exits 1; the interrupted trial's counts
+#    are null (unknown), never -1 (which read as "201 of 200 events not
+#    stored, -1 dropped"), and `overhead analyze` refuses the run (exit 2).
 #   test_runner_fault.sh OVERHEAD
 set -euo pipefail
 ovh=${1:?usage: test_runner_fault.sh OVERHEAD}
@@ -86,4 +88,19 @@ grep -q '"status": "interrupted"' "$run/run.json" && ok "run.json says interrupt
 kill -0 "$server" 2>/dev/null && bad "SIGINT: nats-server $server still running" \
     || ok "SIGINT: nats-server stopped"
 no_leftovers "SIGINT"
+if [ -f "$run/trial-02-nats-2p.json" ]; then
+    python3 - "$run/trial-02-nats-2p.json" <<'PY' && ok "interrupted trial: no negative count" \
+        || bad "interrupted trial: a negative count: $(grep -A12 '"events"' "$run/trial-02-nats-2p.json")"
+import json, sys
+e = json.load(open(sys.argv[1]))["events"]
+sys.exit(any(isinstance(v, int) and not isinstance(v, bool) and v < 0 for v in e.values()))
+PY
+else
+    bad "no record for the interrupted trial 2"
+fi
+arc=0
+"$ovh" analyze "$run" >/dev/null 2>"$tmp/analyze.err" || arc=$?
+[ "$arc" = 2 ] && grep -q "interrupted" "$tmp/analyze.err" \
+    && ok "analyze refuses the interrupted run: $(cat "$tmp/analyze.err")" \
+    || bad "analyze of the interrupted run: exit $arc: $(cat "$tmp/analyze.err")"
 exit $fail

@@ -2,6 +2,7 @@
  * trial record (trial-*.json), one trial each. */
 
 #include "an_internal.h"
+#include "runrecord.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -14,72 +15,59 @@ static int cmp_names(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Read one trial from its record; ERR_INPUT when a field is missing. */
-static int trial_read(ctx *c, trial *t, json_t *rec, const char *dir, const char *file) {
+/* A count for the analysis: 0 when the record says unknown (null: the
+ * workload wrote no result, e.g. it was killed). */
+static int64_t count_or_zero(int64_t v) {
+    return v == RUNRECORD_UNKNOWN ? 0 : v;
+}
+
+/* Take one trial from its record 'rec' (validated by runrecord; 'rr' is its
+ * typed view). ERR_CHECK for a failed trial unless loss is accepted. */
+static int trial_read(ctx *c, trial *t, json_t *rec, const runrecord *rr, const char *dir,
+                      const char *file) {
     t->rec = rec;
     t->dir = dir;
     t->file = file;
-    const char *schema = an_jstr(rec, "schema");
-    if (schema == NULL || strcmp(schema, "overhead.run/1") != 0)
-        return error_set(c->err, ERR_INPUT,
-                         "%s/%s: schema is '%s', expected 'overhead.run/1'", dir, file,
-                         schema ? schema : "(missing)");
+    /* Strings borrowed from 'rec', which the analysis keeps. */
     t->arch = an_jstr(rec, "arch");
     t->tag = an_jstr(rec, "tag");
     t->storage = an_jstr(rec, "storage");
     /* A/A control trials carry aa_group "A" or "B" (1 and 2 here). */
-    const char *aa = an_jstr(rec, "aa_group");
-    t->aa_group = aa == NULL             ? 0
-                  : strcmp(aa, "A") == 0 ? 1
-                  : strcmp(aa, "B") == 0 ? 2
-                                         : 3;
-    if (t->aa_group == 3)
-        return error_set(c->err, ERR_INPUT, "%s/%s: aa_group is '%s', expected A or B",
-                         dir, file, aa);
-    t->profiled = json_is_true(an_jget(rec, "profiled"));
-    t->rate = json_is_number(an_jget(rec, "rate.requested"))
-                  ? an_jnum(rec, "rate.requested")
-                  : 0;
-    t->requested = (int64_t)an_jnum(rec, "events.requested");
-    t->stored = (int64_t)an_jnum(rec, "events.stored");
-    double rows = an_jnum(rec, "events.rows"),
-           published = an_jnum(rec, "events.published");
-    t->dropped = (int64_t)an_jnum(rec, "events.dropped");
-    double least = fmin(published, fmin((double)t->stored, rows));
-    t->lost = isnan(least) ? t->requested : t->requested - (int64_t)least;
+    t->aa_group = rr->aa_group == NULL ? 0 : rr->aa_group[0] == 'A' ? 1 : 2;
+    t->profiled = rr->profiled;
+    t->rate = isnan(rr->rate.requested) ? 0 : rr->rate.requested;
+    t->requested = rr->events.requested;
+    t->stored = count_or_zero(rr->events.stored);
+    t->dropped = count_or_zero(rr->events.dropped);
+    int64_t least = t->stored;
+    if (count_or_zero(rr->events.published) < least)
+        least = count_or_zero(rr->events.published);
+    if (count_or_zero(rr->events.rows) < least)
+        least = count_or_zero(rr->events.rows);
+    t->lost = t->requested - least;
     /* CPU per event: the workloads' measured windows (getrusage around the
      * event loop: no process start-up, no connection set-up) plus the
      * broker's CPU over the trial. Whole-process CPU is kept for the table. */
-    t->broker_s = an_jnum(rec, "cpu.nats_server_s");
-    t->whole_s = an_jnum(rec, "cpu.total_s");
-    double work = an_jnum(rec, "cpu.measured_s");
+    t->broker_s = rr->cpu.nats_server_s;
+    t->whole_s = rr->cpu.total_s;
+    double work = rr->cpu.measured_s;
     if (!(work > 0))
         work = t->whole_s - (isnan(t->broker_s) ? 0 : t->broker_s);
     t->cpu_s = work + (isnan(t->broker_s) ? 0 : t->broker_s);
-    t->wall_s = an_jnum(rec, "wall_s");
+    t->wall_s = rr->wall_s;
     double window = NAN;
-    json_t *p;
-    size_t k;
-    json_array_foreach(json_object_get(rec, "processes"), k, p) {
-        double w = an_jnum(p, "measured.wall_s");
+    for (int k = 0; k < rr->nprocs; k++) {
+        double w = rr->procs[k].measured.have ? rr->procs[k].measured.wall_s : NAN;
         if (w > 0 && !(w <= window))
             window = w;
     }
     t->window_s = window > 0 ? window : t->wall_s;
     t->per_event_us = t->stored > 0 ? t->cpu_s / (double)t->stored * 1e6 : NAN;
     t->util_pp = t->window_s > 0 ? t->cpu_s / t->window_s * 100 : NAN;
-    if (t->arch == NULL || t->storage == NULL || isnan(t->cpu_s) || isnan(t->wall_s) ||
-        t->requested < 0)
-        return error_set(
-            c->err, ERR_INPUT,
-            "%s/%s: incomplete record (arch, storage, events, cpu.total_s and "
-            "wall_s are required)",
-            dir, file);
     if (t->tag == NULL)
         t->tag = t->arch;
-    int ok = json_is_true(an_jget(rec, "ok"));
-    if (!ok || t->lost > 0 || t->dropped > 0) {
-        const char *why = an_jstr(rec, "failure");
+    if (!rr->ok || t->lost > 0 || t->dropped > 0) {
+        const char *why = rr->failure;
         if (!c->o->accept_loss)
             return error_set(
                 c->err, ERR_CHECK,
@@ -103,22 +91,43 @@ static int trial_read(ctx *c, trial *t, json_t *rec, const char *dir, const char
     return 0;
 }
 
+/* Read, validate and append the record 'name' of 'dir' as trial c->nt. */
+static int load_record(ctx *c, const char *dir, const char *name) {
+    char path[4096];
+    json_error_t jerr;
+    runrecord *rr = NULL;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    json_t *rec = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+    if (rec == NULL)
+        return error_set(c->err, ERR_INPUT, "%s:%d:%d: %s", path, jerr.line, jerr.column,
+                         jerr.text);
+    json_object_set_new(rec, "_file", json_string(name));
+    json_array_append_new(c->records, rec);
+    if (runrecord_from_json(&rr, rec, path, c->err) != 0)
+        return -1;
+    trial *t = &c->t[c->nt];
+    /* Numbered before it is read, so that its messages name it. */
+    t->index = (int)c->nt + 1;
+    int rc = trial_read(c, t, rec, rr, dir, an_jstr(rec, "_file"));
+    runrecord_free(rr);
+    if (rc == 0)
+        c->nt++;
+    return rc;
+}
+
 /* Append the trial-*.json records of one run directory, in file order. */
 static int load_dir(ctx *c, const char *dir) {
     int rc = -1;
-    char path[4096];
     char **names = NULL;
     size_t nnames = 0;
-    json_error_t jerr;
-    snprintf(path, sizeof path, "%s/run.json", dir);
-    json_t *runj = json_load_file(path, 0, &jerr);
-    if (runj == NULL)
-        return error_set(c->err, ERR_INPUT, "%s: not a run directory (run.json: %s)", dir,
-                         jerr.text);
+    runrecord_run *run = NULL;
+    /* A run still "running" (its runner was killed) or "interrupted" has
+     * incomplete rounds: refused. */
+    if (runrecord_run_read(&run, dir, 1, c->err) != 0)
+        return -1;
     if (c->runj == NULL)
-        c->runj = runj;
-    else
-        json_decref(runj);
+        c->runj = json_incref(run->json);
+    runrecord_run_free(run);
     DIR *d = opendir(dir);
     if (d == NULL)
         return error_errno(c->err, ERR_INPUT, errno, "%s: cannot list", dir);
@@ -145,21 +154,9 @@ static int load_dir(ctx *c, const char *dir) {
         goto done;
     }
     qsort(names, nnames, sizeof *names, cmp_names);
-    for (size_t i = 0; i < nnames; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        json_t *rec = json_load_file(path, 0, &jerr);
-        if (rec == NULL) {
-            error_set(c->err, ERR_INPUT, "%s:%d:%d: %s", path, jerr.line, jerr.column,
-                      jerr.text);
+    for (size_t i = 0; i < nnames; i++)
+        if (load_record(c, dir, names[i]) != 0)
             goto done;
-        }
-        json_object_set_new(rec, "_file", json_string(names[i]));
-        json_array_append_new(c->records, rec);
-        trial *t = &c->t[c->nt];
-        if (trial_read(c, t, rec, dir, an_jstr(rec, "_file")) != 0)
-            goto done;
-        t->index = (int)++c->nt;
-    }
     rc = 0;
 done:
     closedir(d);
@@ -175,6 +172,9 @@ int an_load_runs(ctx *c) {
     c->t = calloc(MAX_TRIALS, sizeof *c->t);
     if (c->records == NULL || c->t == NULL)
         return error_set(c->err, ERR_NOMEM, "%s: out of memory", c->rundir);
+    /* The same run twice would count its trials twice. */
+    if (runrecord_check_dirs(c->dirs, c->ndirs, c->err) != 0)
+        return -1;
     for (size_t i = 0; i < c->ndirs; i++)
         if (load_dir(c, c->dirs[i]) != 0)
             return -1;
