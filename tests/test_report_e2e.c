@@ -86,16 +86,20 @@ int main(int argc, char **argv) {
                 json_decref(r);
                 continue;
             }
-            /* workload windows, summed from the processes themselves */
+            /* workload windows, summed from the processes themselves, and
+             * nats-server over the same windows (read at their edges) */
             double cpu = 0, broker = 0;
             size_t k;
             json_t *p;
             json_array_foreach(json_object_get(r, "processes"), k, p) {
                 json_t *m = json_object_get(p, "measured");
-                if (json_is_object(m))
-                    cpu += json_number_value(json_object_get(m, "cpu_s"));
+                const char *role = json_string_value(json_object_get(p, "role"));
+                double v = json_is_object(m) ? json_number_value(json_object_get(m, "cpu_s"))
+                                             : json_number_value(json_object_get(p, "cpu_s"));
+                if (strcmp(role, "nats-server") == 0)
+                    broker += v;
                 else
-                    broker += json_number_value(json_object_get(p, "cpu_s")); /* nats-server */
+                    cpu += v;
             }
             CHECK_MSG(strcmp(arch, "direct") == 0 || broker > 0,
                       "%s: no nats-server CPU accounted", path);

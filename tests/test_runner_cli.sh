@@ -109,6 +109,23 @@ for rec in "$run"/trial-*.json; do
         || bad "$(basename "$rec"): achieved rate '$ach', want ~200"
     grep -q '"requested": 200' "$rec" || bad "$(basename "$rec"): rate.requested"
 done
+# nats-server's CPU over the workloads' measured window (read at its edges,
+# issue 11 item 6): present, within the trial's, its wall time that of the
+# widest workload window (a quarter second of slack for a loaded machine).
+python3 - "$run"/trial-*-nats-2p.json <<'PY' && ok "nats-server measured over the workloads' window" \
+    || bad "nats-server window: $(grep -B2 -A8 '"nats-server"' "$run"/trial-*-nats-2p.json)"
+import json, sys
+r = json.load(open(sys.argv[1]))
+srv = [p for p in r["processes"] if p["role"] == "nats-server"][0]
+m = srv["measured"]
+wl = max(p["measured"]["wall_s"] for p in r["processes"] if p["role"] != "nats-server")
+print("broker window %.4f s CPU over %.3f s; trial %.4f s over %.3f s; workloads %.3f s"
+      % (m["cpu_s"], m["wall_s"], srv["cpu_s"], srv["wall_s"], wl))
+assert 0 < m["cpu_s"] <= srv["cpu_s"], "window CPU"
+assert m["wall_s"] < srv["wall_s"], "window wall"
+assert abs(m["wall_s"] - wl) < 0.25, "window edges"
+assert abs(r["cpu"]["window_s"] - r["cpu"]["measured_s"] - m["cpu_s"]) < 1e-9, "cpu.window_s"
+PY
 # A workload that "loses" one event (exits 0, reports rows = N-1): the runner
 # must catch it from the numbers alone, exit 1 and print them; with
 # --accept-loss it records the loss and goes on.

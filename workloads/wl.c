@@ -34,6 +34,7 @@ int wl_parse(wl_options *opts, int argc, char **argv, int nats, error *err) {
     opts->freq = 250;
     opts->expect = -1;
     opts->ready_fd = -1;
+    opts->window_fd = -1;
     opts->stall_ms = 5000;
     opts->subject = CHATPROTO_SUBJECT;
     opts->js_replicas = 1;
@@ -80,10 +81,11 @@ int wl_parse(wl_options *opts, int argc, char **argv, int nats, error *err) {
         } else if (nats && strcmp(a, "--expect") == 0) {
             if (wl_int(&opts->expect, a, v, 0, err) != 0)
                 return -1;
-        } else if (nats && strcmp(a, "--ready-fd") == 0) {
+        } else if (nats &&
+                   (strcmp(a, "--ready-fd") == 0 || strcmp(a, "--window-fd") == 0)) {
             if (wl_int(&x, a, v, 0, err) != 0 || x > INT_MAX)
                 return -1;
-            opts->ready_fd = (int)x;
+            *(a[2] == 'r' ? &opts->ready_fd : &opts->window_fd) = (int)x;
         } else if (nats && strcmp(a, "--malformed") == 0) {
             if (wl_int(&opts->malformed, a, v, 0, err) != 0)
                 return -1;
@@ -165,6 +167,7 @@ static void wl_rusage(double *user, double *sys) {
 
 int wl_window_start(wl_window *w, const wl_options *opts, error *err) {
     memset(w, 0, sizeof *w);
+    w->fd = -1;
     if (opts->profile != NULL) {
         if (!ProfilerStart(opts->profile))
             return error_set(err, ERR_SYSTEM, "ProfilerStart(%s) failed", opts->profile);
@@ -172,6 +175,10 @@ int wl_window_start(wl_window *w, const wl_options *opts, error *err) {
     }
     wl_rusage(&w->user0, &w->sys0);
     w->wall0 = wl_mono();
+    /* Tell the runner (a failed write only costs it the broker's window). */
+    w->fd = opts->window_fd;
+    if (w->fd >= 0 && write(w->fd, "start\n", 6) != 6)
+        w->fd = -1;
     return 0;
 }
 
@@ -181,6 +188,11 @@ void wl_window_stop(wl_window *w) {
     wl_rusage(&u, &s);
     w->user_s = u - w->user0;
     w->sys_s = s - w->sys0;
+    if (w->fd >= 0) {
+        ssize_t k = write(w->fd, "stop\n", 5);
+        (void)k;
+        w->fd = -1; /* once */
+    }
     if (w->profiling) {
         ProfilerStop();
         w->profiling = 0;

@@ -19,6 +19,9 @@
  *          (default $NATS_URL),
  *   --expect N (service: events to wait for; default --events),
  *   --ready-fd FD (service: write "ready\n" there once subscribed and flushed),
+ *   --window-fd FD (write "start\n" there when the measured window opens and
+ *                   "stop\n" when it closes: the runner reads nats-server's
+ *                   CPU at those edges),
  *   --malformed K (bot: also publish K malformed events, spread out),
  *   --stall-ms MS (fail when no event arrives for MS ms; default 5000),
  *   --subject S (default rosey.events.chat),
@@ -58,6 +61,7 @@ typedef struct wl_options {
     const char *url;
     int64_t expect;
     int ready_fd;
+    int window_fd;
     int64_t malformed;
     int stall_ms;
     const char *subject;
@@ -84,6 +88,7 @@ typedef struct wl_window {
     double user0, sys0, wall0;
     double user_s, sys_s, wall_s;
     int profiling;
+    int fd; /* --window-fd, or -1 */
 } wl_window;
 
 /* Start the window, and the profiler when opts->profile is set. */

@@ -21,6 +21,25 @@ static int64_t count_or_zero(int64_t v) {
     return v == RUNRECORD_UNKNOWN ? 0 : v;
 }
 
+/* nats-server's CPU over the workloads' measured windows, summed over its
+ * nodes, when every node has one; else its CPU over the whole trial
+ * (cpu.nats_server_s, NAN when unknown). */
+static double broker_window_s(const runrecord *rr) {
+    double sum = 0;
+    int nodes = 0, windowed = 0;
+    for (int k = 0; k < rr->nprocs; k++)
+        if (strcmp(rr->procs[k].role, "nats-server") == 0) {
+            nodes++;
+            if (rr->procs[k].measured.have && !isnan(rr->procs[k].measured.cpu_s)) {
+                windowed++;
+                sum += rr->procs[k].measured.cpu_s;
+            }
+        }
+    return nodes > 0 && windowed == nodes && !isnan(rr->cpu.nats_server_s)
+               ? sum
+               : rr->cpu.nats_server_s;
+}
+
 /* Take one trial from its record 'rec' (validated by runrecord; 'rr' is its
  * typed view). ERR_CHECK for a failed trial unless loss is accepted. */
 static int trial_read(ctx *c, trial *t, json_t *rec, const runrecord *rr, const char *dir,
@@ -47,8 +66,9 @@ static int trial_read(ctx *c, trial *t, json_t *rec, const runrecord *rr, const 
     t->lost = t->requested - least;
     /* CPU per event: the workloads' measured windows (getrusage around the
      * event loop: no process start-up, no connection set-up) plus the
-     * broker's CPU over the trial. Whole-process CPU is kept for the table. */
-    t->broker_s = rr->cpu.nats_server_s;
+     * broker's CPU over the same windows when every node was read at their
+     * edges (else over the trial). Whole-process CPU is kept for the table. */
+    t->broker_s = broker_window_s(rr);
     t->whole_s = rr->cpu.total_s;
     double work = rr->cpu.measured_s;
     if (!(work > 0))

@@ -207,7 +207,7 @@ int natsd_launch(natsd **out, const char *exe, const char *dir, const char *cons
     for (int i = 0; extra != NULL && extra[i] != NULL && k < 63; i++)
         argv[k++] = (char *)extra[i];
     argv[k] = NULL;
-    if (procstat_spawn(&d->pid, argv, d->log, -1, err) != 0) {
+    if (procstat_spawn(&d->pid, argv, d->log, NULL, 0, err) != 0) {
         free(d);
         return -1;
     }

@@ -136,8 +136,8 @@ char *procstat_command_line(const char *cmd) {
     return buf[0] ? strdup(buf) : NULL;
 }
 
-int procstat_spawn(pid_t *out, char *const argv[], const char *log_path, int keep_fd,
-                   error *err) {
+int procstat_spawn(pid_t *out, char *const argv[], const char *log_path,
+                   const int *keep_fds, int nkeep, error *err) {
     *out = -1;
     if (access(argv[0], X_OK) != 0)
         return error_errno(err, ERR_INPUT, errno, "%s", argv[0]);
@@ -162,9 +162,13 @@ int procstat_spawn(pid_t *out, char *const argv[], const char *log_path, int kee
             dup2(devnull, 0);
         dup2(logfd, 1);
         dup2(logfd, 2);
-        for (int fd = 3; fd < 1024; fd++)
-            if (fd != keep_fd)
+        for (int fd = 3; fd < 1024; fd++) {
+            int keep = 0;
+            for (int k = 0; k < nkeep; k++)
+                keep |= fd == keep_fds[k];
+            if (!keep)
                 close(fd);
+        }
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);

@@ -38,10 +38,10 @@ char *procstat_command_line(const char *cmd);
 
 /* Start argv[0] (a path) with 'argv' as a child process: stdin from
  * /dev/null, stdout and stderr appended to 'log_path' (or /dev/null when
- * NULL), every other descriptor closed except 'keep_fd' (-1 for none). The
+ * NULL), every other descriptor closed except the 'nkeep' in 'keep_fds'. The
  * child gets SIGKILL if this process dies, so nothing outlives the runner.
  * On success *out is the child's pid. Returns 0 or -1 with 'err'. */
-int procstat_spawn(pid_t *out, char *const argv[], const char *log_path, int keep_fd,
-                   error *err);
+int procstat_spawn(pid_t *out, char *const argv[], const char *log_path,
+                   const int *keep_fds, int nkeep, error *err);
 
 #endif

@@ -22,11 +22,13 @@
 #define RUNNER_OUT_DIR_MAX 2900
 #define RUNNER_URL_MAX     256
 #define RUNNER_BASE_MAX    200 /* trial-NN-<tag> / warmup-<tag> */
-/* A workload's command line: at most this many arguments. */
-#define RUNNER_MAX_ARGS 40
+/* A workload's command line: at most this many arguments (runner_args uses
+ * at most 35; the last four slots are --window-fd and --ready-fd). */
+#define RUNNER_MAX_ARGS 44
 
 /* Timing of a trial (seconds unless named otherwise). */
 #define RUNNER_POLL_US        10000 /* wait loop period */
+#define RUNNER_POLL_MS        (RUNNER_POLL_US / 1000)
 #define RUNNER_READY_S        20.0  /* a service's "ready" line */
 #define RUNNER_GRACE_S        8.0   /* several services: the others may finish */
 #define RUNNER_SERVER_DEATH_S 2.0   /* one server died: the workloads may say so */
@@ -75,6 +77,8 @@ typedef struct child {
     char prof[RUNNER_PATH_MAX]; /* empty when unprofiled */
     char log[RUNNER_PATH_MAX];
     char prof_rel[RUNNER_URL_MAX];
+    int window; /* tell its measured window's edges (--window-fd) */
+    int win_fd; /* the read end of that pipe, or -1 */
 } child;
 
 /* The run's state, shared by its trials. */
@@ -105,8 +109,9 @@ void runner_args(const runner *r, const variant *v, const child *c, int64_t n,
 
 /* Start child 'c' with 'argv'. A service is given --ready-fd and waited for
  * (its "ready" line): when it does not become ready, 'fail' (size 'size')
- * says why and 0 is returned. Returns -1 with 'err' when nothing could be
- * started. */
+ * says why and 0 is returned. With c->window it is given --window-fd, whose
+ * read end is c->win_fd (the caller closes it). Returns -1 with 'err' when
+ * nothing could be started. */
 int runner_spawn(child *c, char **argv, char store[][RUNNER_PATH_MAX], char *fail,
                  size_t size, error *err);
 

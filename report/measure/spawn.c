@@ -138,41 +138,65 @@ static int wait_ready(int fd, error *err) {
                : error_set(err, ERR_SYSTEM, "service: bad ready line");
 }
 
+/* Put "OPT FD" before argv's NULL terminator, the strings in 'store' slots
+ * 'slot' and 'slot' + 1 (reserved by runner_args). */
+static void add_fd_arg(char **argv, char store[][RUNNER_PATH_MAX], int slot,
+                       const char *opt, int fd) {
+    int k = 0;
+    while (argv[k] != NULL)
+        k++;
+    snprintf(store[slot], RUNNER_PATH_MAX, "%s", opt);
+    snprintf(store[slot + 1], RUNNER_PATH_MAX, "%d", fd);
+    argv[k] = store[slot];
+    argv[k + 1] = store[slot + 1];
+    argv[k + 2] = NULL;
+}
+
+/* A pipe whose read end is not inherited. */
+static int open_pipe(int fds[2], error *err) {
+    if (pipe(fds) != 0)
+        return error_errno(err, ERR_SYSTEM, errno, "pipe");
+    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+    return 0;
+}
+
 int runner_spawn(child *c, char **argv, char store[][RUNNER_PATH_MAX], char *fail,
                  size_t size, error *err) {
-    int pipefd[2] = {-1, -1}, keep = -1, rc = -1;
+    int ready[2] = {-1, -1}, win[2] = {-1, -1}, keep[2], nkeep = 0, rc = -1;
+    c->win_fd = -1;
     if (strcmp(c->role, "service") == 0) {
-        if (pipe(pipefd) != 0)
-            return error_errno(err, ERR_SYSTEM, errno, "pipe");
-        fcntl(pipefd[0], F_SETFD, FD_CLOEXEC);
-        keep = pipefd[1];
-        /* --ready-fd goes before the other options' NULL terminator. */
-        int k = 0;
-        while (argv[k] != NULL)
-            k++;
-        snprintf(store[RUNNER_MAX_ARGS - 2], RUNNER_PATH_MAX, "--ready-fd");
-        snprintf(store[RUNNER_MAX_ARGS - 1], RUNNER_PATH_MAX, "%d", keep);
-        argv[k] = store[RUNNER_MAX_ARGS - 2];
-        argv[k + 1] = store[RUNNER_MAX_ARGS - 1];
-        argv[k + 2] = NULL;
+        if (open_pipe(ready, err) != 0)
+            goto done;
+        keep[nkeep++] = ready[1];
+        add_fd_arg(argv, store, RUNNER_MAX_ARGS - 2, "--ready-fd", ready[1]);
+    }
+    if (c->window) {
+        if (open_pipe(win, err) != 0)
+            goto done;
+        keep[nkeep++] = win[1];
+        add_fd_arg(argv, store, RUNNER_MAX_ARGS - 4, "--window-fd", win[1]);
     }
     c->t0 = procstat_mono();
-    if (procstat_spawn(&c->pid, argv, c->log, keep, err) != 0)
+    if (procstat_spawn(&c->pid, argv, c->log, keep, nkeep, err) != 0)
         goto done;
     rc = 0;
-    if (keep >= 0) {
-        close(pipefd[1]);
-        pipefd[1] = -1;
+    c->win_fd = win[0];
+    win[0] = -1;
+    if (ready[1] >= 0) {
+        close(ready[1]);
+        ready[1] = -1;
         error rerr;
         error_clear(&rerr);
-        if (wait_ready(pipefd[0], &rerr) != 0)
+        if (wait_ready(ready[0], &rerr) != 0)
             snprintf(fail, size, "%s", rerr.text);
     }
 done:
-    if (pipefd[0] >= 0)
-        close(pipefd[0]);
-    if (pipefd[1] >= 0)
-        close(pipefd[1]);
+    for (int i = 0; i < 2; i++) {
+        if (ready[i] >= 0)
+            close(ready[i]);
+        if (win[i] >= 0)
+            close(win[i]);
+    }
     return rc;
 }
 
@@ -209,7 +233,7 @@ void runner_js_clean(const runner *r, const char *base, char *fail, size_t size)
     int status = -1;
     error e;
     error_clear(&e);
-    if (procstat_spawn(&pid, argv, log, -1, &e) == 0) {
+    if (procstat_spawn(&pid, argv, log, NULL, 0, &e) == 0) {
         double end = procstat_mono() + RUNNER_JS_CLEAN_S;
         while (waitpid(pid, &status, WNOHANG) == 0) {
             if (procstat_mono() > end) {

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,11 +38,17 @@ typedef struct trial {
     procstat_cpu s0[NATSCLUSTER_MAX], s1[NATSCLUSTER_MAX];
     int have_s0[NATSCLUSTER_MAX], have_s1[NATSCLUSTER_MAX], lost_node[NATSCLUSTER_MAX];
     double t0, t1;
+    /* nats-server nodes at the edges of the workloads' measured windows: the
+     * first window's start and the last window's stop */
+    procstat_cpu w0[NATSCLUSTER_MAX], w1[NATSCLUSTER_MAX];
+    int have_w0[NATSCLUSTER_MAX], have_w1[NATSCLUSTER_MAX];
+    double tw0, tw1;
+    int nwin, win_started, win_stopped;
     json_t *res[RUNNER_MAX_SERVICES + 1];         /* the workloads' result files */
     char store[RUNNER_MAX_ARGS][RUNNER_PATH_MAX]; /* a command line's strings */
     runrecord *rec;
-    double server_cpu, prof_cpu;
-    int have_server, all_profiles;
+    double server_cpu, server_window_cpu, prof_cpu;
+    int have_server, all_profiles, server_windows;
 } trial;
 
 static void set_fail(trial *t, const char *fmt, ...)
@@ -76,6 +83,11 @@ static void plan_roles(trial *t) {
 /* The files of child 'c': database (several services), result, log, profile. */
 static void plan_files(trial *t, child *c) {
     const runner *r = t->r;
+    c->win_fd = -1;
+    /* Every NATS workload tells its window's edges, so that nats-server's
+     * CPU is read over the same window. */
+    c->window = t->is_nats;
+    t->nwin += c->window;
     int is_svc = strcmp(c->role, "service") == 0;
     int main_role = strcmp(c->role, "bot") != 0 && c->index == 0;
     char who[32];
@@ -143,6 +155,61 @@ static void read_servers(trial *t, int end) {
     }
 }
 
+/* Read every known node's schedstat into 'out' (have[i] set when read). */
+static void read_nodes(trial *t, procstat_cpu *out, int *have) {
+    for (int i = 0; i < t->r->nnodes; i++)
+        if (t->r->node_pid[i] > 0 && !t->lost_node[i])
+            have[i] = procstat_read(&out[i], t->r->node_pid[i], NULL) == 0;
+}
+
+/* A workload's window opened ('stop' 0) or closed: the first opening and
+ * the last closing are the broker's window edges. */
+static void window_edge(trial *t, int stop) {
+    if (!stop && t->win_started++ == 0) {
+        read_nodes(t, t->w0, t->have_w0);
+        t->tw0 = procstat_mono();
+    } else if (stop && ++t->win_stopped == t->nwin) {
+        read_nodes(t, t->w1, t->have_w1);
+        t->tw1 = procstat_mono();
+    }
+}
+
+/* Wait up to 'ms' for the workloads' window messages ("start\n", "stop\n")
+ * and act on them; a plain sleep when no workload has a window pipe. */
+static void poll_windows(trial *t, int ms) {
+    struct pollfd p[RUNNER_MAX_SERVICES + 1];
+    child *owner[RUNNER_MAX_SERVICES + 1];
+    int np = 0;
+    for (int i = 0; i < t->nch; i++)
+        if (t->ch[i].win_fd >= 0) {
+            p[np] = (struct pollfd){t->ch[i].win_fd, POLLIN, 0};
+            owner[np++] = &t->ch[i];
+        }
+    if (np == 0) {
+        usleep((useconds_t)ms * 1000);
+        return;
+    }
+    if (poll(p, (nfds_t)np, ms) <= 0)
+        return;
+    for (int i = 0; i < np; i++) {
+        if (p[i].revents == 0)
+            continue;
+        char buf[64];
+        ssize_t k = read(p[i].fd, buf, sizeof buf - 1);
+        if (k <= 0) { /* the workload closed it (exited) */
+            close(owner[i]->win_fd);
+            owner[i]->win_fd = -1;
+            continue;
+        }
+        buf[k] = '\0';
+        /* Each message is one write of at most 6 bytes: never split. */
+        for (char *m = buf; (m = strstr(m, "start\n")) != NULL; m += 6)
+            window_edge(t, 0);
+        for (char *m = buf; (m = strstr(m, "stop\n")) != NULL; m += 5)
+            window_edge(t, 1);
+    }
+}
+
 static int trial_start(trial *t, error *err) {
     char *argv[RUNNER_MAX_ARGS + 1];
     read_servers(t, 0);
@@ -203,7 +270,12 @@ static int servers_lost(trial *t, double now, double *dead_at) {
  * died): they get a grace period, so that what they stored is counted. */
 static void trial_wait(trial *t) {
     double deadline = t->t0 + t->cfg->trial_timeout, dead_at = 0, grace_until = 0;
-    while (reap(t) > 0) {
+    /* Poll first: a window's "stop" is read the moment it is written, before
+     * the workload's exit (and its connection's close) costs the broker. */
+    for (;;) {
+        poll_windows(t, RUNNER_POLL_MS);
+        if (reap(t) == 0)
+            break;
         double now = procstat_mono();
         int stop = 0;
         if (t->fail[0] != '\0') {
@@ -222,7 +294,6 @@ static void trial_wait(trial *t) {
         }
         if (stop || servers_lost(t, now, &dead_at))
             break;
-        usleep(RUNNER_POLL_US);
     }
     runner_kill_children(t->ch, t->nch);
     t->t1 = procstat_mono();
@@ -502,6 +573,18 @@ static void account_server(trial *t, int i, runrecord_proc *p) {
         p->sys_s = t->s1[i].sys_s - t->s0[i].sys_s;
         p->external = r->servers == NULL;
         runrecord_set_str(&p->cpu_source, "schedstat");
+        if (t->have_w0[i] && t->have_w1[i] && !t->lost_node[i] &&
+            t->w1[i].on_cpu_ns >= t->w0[i].on_cpu_ns) {
+            /* The same window as the workloads' measured CPU. */
+            runrecord_window *w = &p->measured;
+            w->have = 1;
+            w->cpu_s = (double)(t->w1[i].on_cpu_ns - t->w0[i].on_cpu_ns) / 1e9;
+            w->user_s = t->w1[i].user_s - t->w0[i].user_s;
+            w->sys_s = t->w1[i].sys_s - t->w0[i].sys_s;
+            w->wall_s = t->tw1 - t->tw0;
+            t->server_window_cpu += w->cpu_s;
+            t->server_windows++;
+        }
     } else {
         /* Unknown (external server without its pid), or a node killed during
          * the trial: its last CPU is not readable any more. */
@@ -530,7 +613,11 @@ static void trial_account(trial *t) {
     rec->cpu.per_event_us = per_event ? cpu / stored * 1e6 : NAN;
     rec->cpu.nats_server_s = t->have_server ? t->server_cpu : NAN;
     rec->cpu.measured_per_event_us = per_event ? rec->cpu.measured_s / stored * 1e6 : NAN;
-    rec->cpu.window_s = rec->cpu.measured_s + t->server_cpu;
+    /* The broker over the workloads' windows when every node was read at
+     * their edges, else over the trial. */
+    int windowed = t->have_server && t->server_windows == t->r->nnodes;
+    rec->cpu.window_s =
+        rec->cpu.measured_s + (windowed ? t->server_window_cpu : t->server_cpu);
     rec->cpu.window_per_event_us = per_event ? rec->cpu.window_s / stored * 1e6 : NAN;
     rec->cpu.includes_nats_server = t->have_server;
     rec->cpu.nats_server_nodes = t->is_nats ? t->r->nnodes : 0;
@@ -630,8 +717,11 @@ static void trial_cleanup(trial *t) {
             if (t->ch[i].db[0] != '\0')
                 runner_remove_db(t->ch[i].db);
     }
-    for (int i = 0; i < t->nch; i++)
+    for (int i = 0; i < t->nch; i++) {
         json_decref(t->res[i]);
+        if (t->ch[i].win_fd >= 0)
+            close(t->ch[i].win_fd);
+    }
     runrecord_free(t->rec);
     free(t);
 }
