@@ -733,10 +733,14 @@ int runner_trial(runrecord **out, int *ok, runner *r, const variant *v, int inde
     *ok = 0;
     trial *t = calloc(1, sizeof *t);
     if (t == NULL)
-        return error_set(err, ERR_NOMEM, "trial %d: out of memory", index);
-    *t = (trial){.r = r, .cfg = r->cfg, .v = v, .n = n, .base = base};
+        return error_set(err, ERR_NOMEM, "%s: out of memory", base);
+    t->r = r;
+    t->cfg = r->cfg;
+    t->v = v;
+    t->n = n;
+    t->base = base;
     if ((t->rec = runrecord_new()) == NULL) {
-        error_set(err, ERR_NOMEM, "trial %d: out of memory", index);
+        error_set(err, ERR_NOMEM, "%s: out of memory", base);
         goto done;
     }
     trial_plan(t);
@@ -747,7 +751,7 @@ int runner_trial(runrecord **out, int *ok, runner *r, const variant *v, int inde
     trial_collect(t);
     trial_account(t);
     if (trial_fill(t, index, round) != 0) {
-        error_set(err, ERR_NOMEM, "trial %d: cannot build the record", index);
+        error_set(err, ERR_NOMEM, "%s: cannot build the record", base);
         goto done;
     }
     *ok = t->rec->ok;
