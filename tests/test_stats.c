@@ -4,6 +4,7 @@
 #include "stats.h"
 
 #include <math.h>
+#include <stdint.h>
 
 #define CHECK_NEAR(a, b, tol)                                                            \
     CHECK_MSG(fabs((a) - (b)) <= (tol), "%s = %.9g, expected %.9g", #a, (double)(a),     \
@@ -106,11 +107,226 @@ static void test_bootstrap(void) {
     CHECK_EQ_INT(stats_bootstrap_ratio(x, 8, y, 8, 10, 42, 0.95, &lo, &hi), -1);
 }
 
+/* Student t quantiles against the printed table (two-tailed 0.05 column of
+ * any t table, e.g. Fisher & Yates, Statistical Tables, Table III). */
+static void test_t_dist(void) {
+    static const double df[] = {1, 2, 4, 8, 10, 30};
+    static const double t975[] = {12.706, 4.303, 2.776, 2.306, 2.228, 2.042};
+    for (size_t i = 0; i < sizeof df / sizeof df[0]; i++) {
+        CHECK_NEAR(stats_t_quantile(0.975, df[i]), t975[i], 1e-3);
+        CHECK_NEAR(stats_t_cdf(t975[i], df[i]), 0.975, 2e-4);
+        CHECK_NEAR(stats_t_quantile(0.025, df[i]), -t975[i], 1e-3);
+    }
+    CHECK_NEAR(stats_t_cdf(0, 3), 0.5, 1e-12);
+    CHECK_NEAR(stats_t_cdf(1, 1), 0.75, 1e-9); /* Cauchy: 1/2 + atan(1)/pi */
+    CHECK(isnan(stats_t_cdf(1, 0)));
+    CHECK(isnan(stats_t_quantile(1, 5)));
+}
+
+/* Critical values of U, two-tailed, as printed in the standard table (e.g.
+ * Siegel & Castellan, Nonparametric Statistics for the Behavioral Sciences,
+ * 2nd ed., 1988, Table J; Zar, Biostatistical Analysis, Table B.11):
+ * reject H0 when U <= the value. "-" (no value) is -1. */
+static void test_mw_critical(void) {
+    static const struct {
+        int na, nb, c05, c01;
+    } tab[] = {
+        {3, 3, -1, -1},   {3, 5, 0, -1},    {3, 6, 1, -1},    {3, 8, 2, -1},
+        {4, 4, 0, -1},    {4, 5, 1, -1},    {4, 6, 2, 0},     {4, 8, 4, 1},
+        {5, 5, 2, 0},     {5, 6, 3, 1},     {5, 8, 6, 2},     {5, 10, 8, 4},
+        {6, 6, 5, 2},     {7, 7, 8, 4},     {8, 8, 13, 7},    {9, 9, 17, 11},
+        {10, 10, 23, 16}, {12, 12, 37, 27}, {15, 15, 64, 51}, {20, 20, 127, 105},
+    };
+    for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++) {
+        int c05 = stats_mw_critical((size_t)tab[i].na, (size_t)tab[i].nb, 0.05);
+        int c01 = stats_mw_critical((size_t)tab[i].na, (size_t)tab[i].nb, 0.01);
+        CHECK_MSG(c05 == tab[i].c05 && c01 == tab[i].c01,
+                  "n = %d, %d: critical U %d, %d; the table says %d, %d", tab[i].na,
+                  tab[i].nb, c05, c01, tab[i].c05, tab[i].c01);
+        /* symmetric in the two samples */
+        CHECK_EQ_INT(stats_mw_critical((size_t)tab[i].nb, (size_t)tab[i].na, 0.05), c05);
+    }
+    /* P(U <= u) for 3 + 3: 1, 1, 2, 3, 3, 3, 3, 2, 1, 1 of 20 arrangements */
+    CHECK_NEAR(stats_mw_cdf(3, 3, 0), 1.0 / 20, 1e-12);
+    CHECK_NEAR(stats_mw_cdf(3, 3, 2), 4.0 / 20, 1e-12);
+    CHECK_NEAR(stats_mw_cdf(3, 3, 9), 1, 1e-12);
+    CHECK_NEAR(stats_mw_cdf(5, 5, 2), 4.0 / 252, 1e-12);
+    CHECK(isnan(stats_mw_cdf(0, 3, 1)));
+}
+
+/* Hodges-Lehmann: the permeability data of Hollander & Wolfe, Nonparametric
+ * Statistical Methods (1973), p. 69 (the example of R's ?wilcox.test:
+ * W = 35, one-sided exact p = 0.1272, difference in location 0.305). With
+ * 10 + 5 the critical U is 8 (table above), so the 95% interval is
+ * [D(9), D(42)] of the 50 ordered differences. */
+static void test_hodges_lehmann(void) {
+    double x[] = {0.80, 0.83, 1.89, 1.04, 1.45, 1.38, 1.91, 1.64, 0.73, 1.46};
+    double y[] = {1.15, 0.88, 0.90, 0.74, 1.21};
+    stats_interval iv;
+    CHECK_EQ_INT(stats_hl_shift(y, 5, x, 10, 0.95, &iv), 0); /* x - y */
+    CHECK_EQ_INT(iv.method, STATS_HL_EXACT);
+    CHECK_NEAR(iv.est, 0.305, 1e-9);
+    CHECK_NEAR(iv.lo, -0.15, 1e-9);
+    CHECK_NEAR(iv.hi, 0.76, 1e-9);
+    CHECK_NEAR(iv.p, 2 * 0.1272, 1e-4);
+    CHECK_NEAR(iv.coverage, 1 - 2 * stats_mw_cdf(5, 10, 8), 1e-12);
+    CHECK(iv.coverage >= 0.95 && iv.coverage < 0.97);
+    CHECK_EQ_INT(iv.short_of_level, 0);
+
+    /* 3 + 3: no 95% interval exists; the range of the 9 differences, 90% */
+    double a3[] = {10, 11, 12}, b3[] = {13, 15, 14};
+    CHECK_EQ_INT(stats_hl_shift(a3, 3, b3, 3, 0.95, &iv), 0);
+    CHECK_EQ_INT(iv.short_of_level, 1);
+    CHECK_NEAR(iv.coverage, 0.9, 1e-12);
+    CHECK_NEAR(iv.lo, 1, 0);
+    CHECK_NEAR(iv.hi, 5, 0);
+    CHECK_NEAR(iv.est, 3, 0);
+    /* 4 + 4 reaches 95%: 1 - 2/70 */
+    double a4[] = {10, 11, 12, 13}, b4[] = {14, 16, 15, 17.5};
+    CHECK_EQ_INT(stats_hl_shift(a4, 4, b4, 4, 0.95, &iv), 0);
+    CHECK_EQ_INT(iv.short_of_level, 0);
+    CHECK_NEAR(iv.coverage, 1 - 2.0 / 70, 1e-12);
+    CHECK_NEAR(iv.lo, 1, 0);
+    CHECK_NEAR(iv.hi, 7.5, 0);
+    /* 5 + 5: [D(3), D(23)], 1 - 8/252 = 96.8% */
+    double a5[] = {1, 2, 3, 4, 5}, b5[] = {11, 12, 13, 14, 15};
+    CHECK_EQ_INT(stats_hl_shift(a5, 5, b5, 5, 0.95, &iv), 0);
+    CHECK_NEAR(iv.coverage, 1 - 8.0 / 252, 1e-12);
+    CHECK_NEAR(iv.lo, 7, 0); /* differences 6,7,7,8,8,8,... */
+    CHECK_NEAR(iv.hi, 13, 0);
+    CHECK_NEAR(iv.est, 10, 0);
+
+    /* ratio on logs: b = 1.2 a exactly -> 20%, and the interval holds it */
+    double ra[] = {10, 10.1, 9.9, 10.05, 9.95}, rb[5];
+    for (int i = 0; i < 5; i++)
+        rb[i] = 1.2 * ra[(i + 2) % 5];
+    CHECK_EQ_INT(stats_hl_ratio(ra, 5, rb, 5, 0.95, &iv), 0);
+    CHECK_NEAR(iv.est, 0.2, 1e-12);
+    CHECK(iv.lo < 0.2 && iv.hi > 0.2 && iv.lo > 0.15 && iv.hi < 0.25);
+    double bad[] = {1, 0, 2};
+    CHECK_EQ_INT(stats_hl_ratio(bad, 3, rb, 5, 0.95, &iv), -1);
+    CHECK_EQ_INT(stats_hl_shift(a5, 0, b5, 5, 0.95, &iv), -1);
+    CHECK_EQ_INT(stats_hl_shift(a5, 5, b5, 5, 1.0, &iv), -1);
+}
+
+/* Welch and paired t against hand evaluation with the t table. */
+static void test_t_intervals(void) {
+    stats_interval iv;
+    double a[] = {1, 2, 3, 4, 5}, b[] = {3, 4, 5, 6, 7};
+    CHECK_EQ_INT(stats_welch_diff(a, 5, b, 5, 0.95, &iv), 0);
+    CHECK_NEAR(iv.est, 2, 1e-12);
+    CHECK_NEAR(iv.df, 8, 1e-9);       /* equal variances: 2n - 2 */
+    CHECK_NEAR(iv.half, 2.306, 1e-3); /* t(0.975, 8) x se 1 */
+    CHECK_NEAR(iv.p, 0.0805, 1e-4);   /* 2 P(T8 > 2) */
+    CHECK_NEAR(iv.coverage, 0.95, 0);
+    double c[] = {10, 12, 14}, d[] = {0, 1, 2, 3, 4, 5, 6};
+    CHECK_EQ_INT(stats_welch_diff(c, 3, d, 7, 0.95, &iv), 0);
+    /* va = 4/3, vb = (28/6)/7 = 2/3; df = 4 / ((16/9)/2 + (4/9)/6) = 4.154 */
+    CHECK_NEAR(iv.df, 4.0 / (16.0 / 18 + 4.0 / 54), 1e-9);
+    CHECK_NEAR(iv.est, -9, 1e-12);
+    CHECK_EQ_INT(stats_welch_diff(c, 1, d, 7, 0.95, &iv), -1);
+    double la[] = {10, 11, 12}, lb[] = {12, 13.2, 14.4};
+    CHECK_EQ_INT(stats_welch_log_ratio(la, 3, lb, 3, 0.95, &iv), 0);
+    CHECK_NEAR(iv.est, 0.2, 1e-12);
+    CHECK(iv.lo < 0.2 && iv.hi > 0.2 && iv.half > 0.1 && iv.half < 0.5);
+    double pd[] = {1, 2, 3, 4, 5};
+    CHECK_EQ_INT(stats_paired_t(pd, 5, 0.95, &iv), 0);
+    CHECK_NEAR(iv.est, 3, 1e-12);
+    CHECK_NEAR(iv.half, 2.776 * sqrt(2.5 / 5), 2e-3);
+    CHECK_EQ_INT(stats_paired_t(pd, 1, 0.95, &iv), -1);
+}
+
+static void test_trials_needed(void) {
+    CHECK_EQ_INT(stats_rank_min_n(0.95), 4); /* 3 + 3: 90%; 4 + 4: 97.1% */
+    CHECK_EQ_INT(stats_rank_min_n(0.90), 3);
+    CHECK_EQ_INT(stats_rank_min_n(0.99), 5);
+    long n = stats_trials_for_half(1, 1, 1, 0.95);
+    CHECK_EQ_INT(n, 9);
+    /* the contract: n is enough, n - 1 is not */
+    for (double half = 0.05; half < 2; half *= 1.7) {
+        long k = stats_trials_for_half(0.3, 0.5, half, 0.95);
+        CHECK(k >= 2);
+        double var = 0.09 + 0.25, q4 = 0.0081 + 0.0625;
+        double hk = stats_t_quantile(0.975, var * var / (q4 / (double)(k - 1))) *
+                    sqrt(var / (double)k);
+        CHECK_MSG(hk <= half, "half %g: %ld trials give %g", half, k, hk);
+        if (k > 2) {
+            double hk1 = stats_t_quantile(0.975, var * var / (q4 / (double)(k - 2))) *
+                         sqrt(var / (double)(k - 1));
+            CHECK_MSG(hk1 > half, "half %g: %ld - 1 trials already give %g", half, k,
+                      hk1);
+        }
+    }
+    CHECK_EQ_INT(stats_trials_for_half(0, 0, 1, 0.95), 2);
+    CHECK_EQ_INT(stats_trials_for_half(1, 1, 0, 0.95), -1);
+    CHECK_EQ_INT(stats_trials_for_half(NAN, 1, 1, 0.95), -1);
+    CHECK_EQ_INT(stats_trials_for_half(1, 1, 1e-6, 0.95), -1); /* > 1e6 trials */
+    CHECK_EQ_INT(stats_trials_to_decide(1, 1, 3, 2, 0.95), n); /* gap 1: 9 give 0.999 */
+    CHECK_EQ_INT(stats_trials_to_decide(1, 1, 1.5, 2, 0.95),
+                 stats_trials_for_half(1, 1, 0.5, 0.95));
+    CHECK_EQ_INT(stats_trials_to_decide(1, 1, 2, 2, 0.95), -1);
+}
+
+/* splitmix64 and Box-Muller: deterministic normal deviates for simulations. */
+static uint64_t sim_state;
+static double sim_uniform(void) {
+    uint64_t z = (sim_state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    return ((double)(z >> 11) + 0.5) / 9007199254740992.0;
+}
+static double sim_normal(void) {
+    return sqrt(-2 * log(sim_uniform())) * cos(2 * M_PI * sim_uniform());
+}
+
+/* Coverage by simulation: 1,000 synthetic experiments of n + n trials whose
+ * true ratio is 1.20, CPU log-normal with 3% spread (like trials here). The
+ * 95% interval must hold the truth about 95% of the time (>= 93%); 3 + 3
+ * can only reach 90% and says so. */
+static void test_coverage(void) {
+    sim_state = 20251201;
+    const double truth = 0.20;
+    int hl5 = 0, welch5 = 0, hl3 = 0, short3 = 0, mw5 = 0;
+    const int runs = 1000;
+    for (int r = 0; r < runs; r++) {
+        double a[5], b[5];
+        for (int i = 0; i < 5; i++) {
+            a[i] = 20 * exp(0.03 * sim_normal());
+            b[i] = 20 * (1 + truth) * exp(0.03 * sim_normal());
+        }
+        stats_interval iv;
+        if (stats_hl_ratio(a, 5, b, 5, 0.95, &iv) == 0) {
+            hl5 += iv.lo <= truth && truth <= iv.hi;
+            mw5 += iv.p < 0.05;
+        }
+        if (stats_welch_log_ratio(a, 5, b, 5, 0.95, &iv) == 0)
+            welch5 += iv.lo <= truth && truth <= iv.hi;
+        if (stats_hl_ratio(a, 3, b, 3, 0.95, &iv) == 0) {
+            hl3 += iv.lo <= truth && truth <= iv.hi;
+            short3 += iv.short_of_level && fabs(iv.coverage - 0.9) < 1e-12;
+        }
+    }
+    printf("coverage of 1000 experiments: HL 5+5 %d, Welch 5+5 %d, HL 3+3 %d\n", hl5,
+           welch5, hl3);
+    CHECK_MSG(hl5 >= 930, "Hodges-Lehmann 5+5 covered %d of %d", hl5, runs);
+    CHECK_MSG(welch5 >= 930, "Welch 5+5 covered %d of %d", welch5, runs);
+    CHECK_MSG(hl3 >= 870 && hl3 <= 930, "HL 3+3 (90%%) covered %d of %d", hl3, runs);
+    CHECK_EQ_INT(short3, runs);
+    CHECK_EQ_INT(mw5, runs); /* a 20% effect with 3% noise: always detected */
+}
+
 int main(void) {
     test_median_mad();
     test_wilson();
     test_two_prop();
     test_mann_whitney();
     test_bootstrap();
+    test_t_dist();
+    test_mw_critical();
+    test_hodges_lehmann();
+    test_t_intervals();
+    test_trials_needed();
+    test_coverage();
     return check_status();
 }

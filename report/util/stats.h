@@ -62,4 +62,95 @@ int stats_bootstrap_diff(const double *a, size_t na, const double *b, size_t nb,
                          unsigned iters, uint64_t seed, double level, double *lo,
                          double *hi);
 
+/* ---- intervals that are honest at small n --------------------------------
+ *
+ * Every interval below comes with the confidence it actually achieves. Rank
+ * intervals are exact and distribution-free (continuous data), but with few
+ * trials only a few levels are possible: 3 + 3 trials give at most 90%
+ * (the range of the data), 4 + 4 give 97.1%. When the level asked for cannot
+ * be reached, the widest interval is returned with short_of_level = 1 and its
+ * real coverage. The t intervals assume normal (log) values; their coverage is
+ * nominal. */
+
+enum stats_method {
+    STATS_HL_EXACT = 1, /* Hodges-Lehmann, interval from the exact Mann-Whitney null */
+    STATS_HL_NORMAL,    /* Hodges-Lehmann, interval index from the normal approximation */
+    STATS_WELCH,        /* Welch t interval (Satterthwaite df) */
+    STATS_PAIRED_T      /* one-sample t interval of paired differences */
+};
+
+typedef struct stats_interval {
+    double est;         /* point estimate */
+    double lo, hi;      /* the interval */
+    double half;        /* (hi - lo) / 2 */
+    double level;       /* the confidence asked for */
+    double coverage;    /* the confidence achieved (exact for rank methods) */
+    double p;           /* two-sided p-value of "no difference" */
+    double df;          /* degrees of freedom (t methods), else NAN */
+    double sd_a, sd_b;  /* per-trial standard deviations (of logs for ratios) */
+    int method;         /* enum stats_method */
+    int short_of_level; /* 1 when coverage < level: too few trials */
+    size_t na, nb;
+} stats_interval;
+
+/* Name of a method for reports: "Hodges-Lehmann, exact rank interval", ... */
+const char *stats_method_name(int method);
+
+/* Student t distribution: P(T <= t) with 'df' degrees of freedom (df > 0,
+ * need not be an integer), and its quantile for 0 < p < 1. NAN otherwise. */
+double stats_t_cdf(double t, double df);
+double stats_t_quantile(double p, double df);
+
+/* Exact null distribution of the Mann-Whitney U (no ties): P(U <= u) for
+ * samples of na and nb (both 1..50). NAN when out of range. */
+double stats_mw_cdf(size_t na, size_t nb, double u);
+
+/* The two-sided critical value of U at level 'alpha' as printed in tables:
+ * the largest c with P(U <= c) <= alpha / 2. -1 when no value qualifies (the
+ * samples are too small to reach that level) or na, nb are out of range. */
+int stats_mw_critical(size_t na, size_t nb, double alpha);
+
+/* Hodges-Lehmann estimate of the shift b - a (median of the na * nb pairwise
+ * differences b[j] - a[i]) with the distribution-free interval
+ * [D(k), D(N+1-k)], k = critical value + 1, coverage 1 - 2 P(U <= k - 1)
+ * (Hollander & Wolfe, ch. 4). Exact for na, nb <= 50, normal approximation
+ * beyond. *out->p is the Mann-Whitney p-value. Returns 0, or -1 when a sample
+ * is empty, level is not in (0, 1) or memory runs out. */
+int stats_hl_shift(const double *a, size_t na, const double *b, size_t nb, double level,
+                   stats_interval *out);
+
+/* The same on log values, reported as a ratio: est, lo and hi are
+ * b / a - 1 (so 0.2 means b is 20% above a). -1 also when a value is <= 0. */
+int stats_hl_ratio(const double *a, size_t na, const double *b, size_t nb, double level,
+                   stats_interval *out);
+
+/* Welch t interval of mean(b) - mean(a); p from the t distribution.
+ * -1 when a sample has fewer than 2 values. */
+int stats_welch_diff(const double *a, size_t na, const double *b, size_t nb, double level,
+                     stats_interval *out);
+
+/* Welch on log values, reported as exp(mean log b - mean log a) - 1. */
+int stats_welch_log_ratio(const double *a, size_t na, const double *b, size_t nb,
+                          double level, stats_interval *out);
+
+/* t interval of the mean of paired differences d[0..n-1] (na = nb = n).
+ * -1 when n < 2. */
+int stats_paired_t(const double *d, size_t n, double level, stats_interval *out);
+
+/* The smallest equal number of trials per side for which an exact rank
+ * interval can reach 'level' at all (4 for 95%, 5 for 99%). */
+size_t stats_rank_min_n(double level);
+
+/* Trials per side (equal) at which a Welch interval of b - a, with per-trial
+ * standard deviations sd_a and sd_b, has an expected half-width <= 'half'.
+ * At least 2. -1 when an input is not finite and positive or more than
+ * 1,000,000 would be needed. */
+long stats_trials_for_half(double sd_a, double sd_b, double half, double level);
+
+/* Trials per side at which that interval would exclude 'target' if the
+ * estimate stayed at 'est' (half-width < |est - target|). -1 when est ==
+ * target (no number of trials decides) or as stats_trials_for_half. */
+long stats_trials_to_decide(double sd_a, double sd_b, double est, double target,
+                            double level);
+
 #endif
