@@ -1,0 +1,90 @@
+/* attrib: CPU attribution that can fail. Each process's samples are scaled
+ * to that process's own measured CPU (sampling rates differ between
+ * processes: ~228 Hz effective for NATS against ~249 for direct), so CPU
+ * that was not sampled stays with the process it belongs to. Every trial is
+ * attributed on its own and the rows are compared over trials with a Welch
+ * interval; the total is computed independently of the measured overhead
+ * and the residual between them is reported, never forced to zero.
+ *
+ * Categories are the rules' categories (categories_names) followed by
+ * "unattributed": samples whose leaf no symbol names and no rule places.
+ * They are not given their caller's category. */
+#ifndef OVERHEAD_ATTRIB_H
+#define OVERHEAD_ATTRIB_H
+
+#include <stddef.h>
+
+#include "aggregate.h"
+#include "stats.h"
+
+#define ATTRIB_MAX_PROCS 16
+#define ATTRIB_MAX_CATS  16
+
+/* Number of categories (the rules' + "unattributed") and their names. */
+size_t attrib_ncats(void);
+const char *attrib_cat_name(size_t k);
+/* Index of a category name; -1 when unknown. */
+long attrib_cat_index(const char *name);
+
+/* The category of a leaf function after aggregate_categorize: its rule's
+ * category, or "unattributed" when no symbol names it and no rule places it. */
+const char *attrib_fn_category(const aggregate_fn *fn);
+
+/* One process of one trial. */
+typedef struct attrib_proc {
+    const char *role;     /* "direct", "bot", "service", "nats-server", ... */
+    double cpu_s;         /* its measured CPU over the trial's window */
+    const aggregate *agg; /* its profile (borrowed, categorized), NULL if none */
+    long fixed_cat;       /* >= 0: all its CPU is this category (nats-server) */
+} attrib_proc;
+
+typedef struct attrib_trial {
+    int index;     /* the trial's number, for messages */
+    double events; /* stored events */
+    size_t nprocs;
+    attrib_proc procs[ATTRIB_MAX_PROCS];
+} attrib_trial;
+
+/* Microseconds per event that one sample of process p stands for; 0 when
+ * the process has no samples. */
+double attrib_weight(const attrib_trial *t, size_t p);
+
+/* Per-event microseconds of each category in trial t (out[attrib_ncats()]).
+ * A process with CPU but no samples counts as unattributed. */
+void attrib_trial_us(const attrib_trial *t, double *out);
+
+/* Per-event microseconds of the samples whose leaf is function 'name' of
+ * 'module' in trial t. */
+double attrib_trial_fn_us(const attrib_trial *t, const char *module, const char *name);
+
+typedef struct attrib_row {
+    const char *category;
+    double direct_us, nats_us; /* means over trials */
+    stats_interval delta;      /* nats - direct, Welch over trials */
+    int ok;                    /* 1 when the interval could be computed */
+    int significant;           /* 1 when the interval excludes 0 */
+} attrib_row;
+
+typedef struct attrib_result {
+    attrib_row rows[ATTRIB_MAX_CATS];
+    size_t nrows;
+    attrib_row total;   /* sum of the rows, computed from the same trials */
+    double measured_us; /* the measured overhead it is checked against */
+    double residual_us; /* total.delta.est - measured_us */
+    int residual_large; /* |residual| > ATTRIB_RESIDUAL_WARN of |measured| */
+} attrib_result;
+
+#define ATTRIB_RESIDUAL_WARN 0.10
+
+/* Compare direct trials a[0..na-1] with NATS trials b[0..nb-1] category by
+ * category and check the total against 'measured_us'. -1 when a side has no
+ * trials (intervals need 2 per side: with fewer, ok = 0). */
+int attrib_compare(const attrib_trial *a, size_t na, const attrib_trial *b, size_t nb,
+                   double measured_us, attrib_result *out);
+
+/* Does a process report more samples than its CPU allows at 'max_hz'
+ * (the kernel tick caps SIGPROF at 250 per CPU-second)? One sample of slack
+ * for rounding. */
+int attrib_samples_exceed(double samples, double cpu_s, double max_hz);
+
+#endif

@@ -1,0 +1,316 @@
+/* Unit tests of attribution (attrib) and the recommendation rules
+ * (recrules) on synthetic profiles: aggregates built by hand with named
+ * functions, so that every number below can be worked out on paper. */
+#include "attrib.h"
+#include "categories.h"
+#include "check.h"
+#include "recrules.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <string.h>
+
+#define MAXF 32
+#define MAXS 64
+
+/* An aggregate made by hand: functions, and stacks given leaf first. */
+typedef struct synth {
+    aggregate a;
+    aggregate_fn fns[MAXF];
+    aggregate_stack stacks[MAXS];
+    uint32_t frames[MAXS * 8];
+    size_t nframes;
+} synth;
+
+static const char *module_of(const char *name) {
+    if (strncmp(name, "sqlite3", 7) == 0)
+        return "libsqlite3.so.0";
+    if (strncmp(name, "json_", 5) == 0)
+        return "libjansson.so.4";
+    if (strncmp(name, "nats", 4) == 0)
+        return "libnats.so.3.4";
+    if (strncmp(name, "libc.so.6+", 10) == 0 || strncmp(name, "pthread", 7) == 0 ||
+        strncmp(name, "__", 2) == 0 || strcmp(name, "malloc") == 0)
+        return "libc.so.6";
+    return "chat_nats";
+}
+
+static uint32_t synth_fn(synth *s, const char *name) {
+    for (uint32_t i = 0; i < s->a.nfns; i++)
+        if (strcmp(s->fns[i].name, name) == 0)
+            return i;
+    aggregate_fn *f = &s->fns[s->a.nfns];
+    *f = (aggregate_fn){.name = name, .module = module_of(name)};
+    /* "libc.so.6+0x..." names are what symbols gives a function no symbol
+     * contains */
+    f->named = strchr(name, '+') == NULL;
+    return (uint32_t)s->a.nfns++;
+}
+
+/* Add 'count' samples of the stack of frame names (leaf first, NULL-ended). */
+static void synth_stack(synth *s, uint64_t count, ...) {
+    va_list ap;
+    va_start(ap, count);
+    aggregate_stack *st = &s->stacks[s->a.nstacks++];
+    *st = (aggregate_stack){.count = count, .first = s->nframes};
+    for (const char *n; (n = va_arg(ap, const char *)) != NULL;) {
+        uint32_t fi = synth_fn(s, n);
+        s->frames[s->nframes++] = fi;
+        if (st->depth == 0)
+            s->fns[fi].flat += count;
+        s->fns[fi].cum += count;
+        st->depth++;
+    }
+    va_end(ap);
+    s->a.samples += count;
+}
+
+static categories *cats;
+
+static void synth_init(synth *s) {
+    memset(s, 0, sizeof *s);
+    s->a.fns = s->fns;
+    s->a.stacks = s->stacks;
+    s->a.frames = s->frames;
+}
+
+static void synth_done(synth *s) {
+    for (size_t i = 0; i < s->a.nfns; i++)
+        s->fns[i].category = categories_match(cats, s->fns[i].module, s->fns[i].name);
+}
+
+static long cat(const char *name) {
+    long k = attrib_cat_index(name);
+    CHECK_MSG(k >= 0, "category %s", name);
+    return k;
+}
+
+#define NT 5
+#define CHECK_NEAR_US(a, b, tol)                                                         \
+    CHECK_MSG(fabs((a) - (b)) <= (tol), "%s = %.9g, expected %.9g", #a, (double)(a),     \
+              (double)(b))
+static synth sd[NT], sbot[NT], ssvc[NT];
+static attrib_trial td[NT], tn[NT];
+
+/* Direct: one process, 1 s of CPU sampled at 250 Hz, 100 SQLite samples.
+ * NATS: the service does identical SQLite work (100 samples at 250 Hz = 0.4 s
+ * of CPU) while the bot, a multi-threaded process, loses ticks: 180 samples
+ * for 1.2 s (150 Hz). Trial i varies by a sample or two. */
+static void build_rates(void) {
+    for (int i = 0; i < NT; i++) {
+        synth_init(&sd[i]);
+        synth_stack(&sd[i], 100 + (uint64_t)(i % 3), "sqlite3VdbeExec", "sqlite3_step",
+                    "log_chat", "main", NULL);
+        synth_stack(&sd[i], 150 - (uint64_t)(i % 3), "make_event", "main", NULL);
+        synth_done(&sd[i]);
+        synth_init(&sbot[i]);
+        synth_stack(&sbot[i], 90 + (uint64_t)(i % 2), "json_dumpb", "publish_event",
+                    "main", NULL);
+        synth_stack(&sbot[i], 90, "natsConnection_Publish", "publish_event", "main",
+                    NULL);
+        synth_done(&sbot[i]);
+        synth_init(&ssvc[i]);
+        synth_stack(&ssvc[i], 100 + (uint64_t)((i + 1) % 3), "sqlite3VdbeExec",
+                    "sqlite3_step", "log_chat", "on_msg", NULL);
+        synth_stack(&ssvc[i], 150, "json_loads", "on_msg", NULL);
+        synth_done(&ssvc[i]);
+        td[i] = (attrib_trial){.index = i + 1, .events = 10000, .nprocs = 1};
+        td[i].procs[0] = (attrib_proc){"direct", 1.0, &sd[i].a, -1};
+        tn[i] = (attrib_trial){.index = i + 1, .events = 10000, .nprocs = 3};
+        tn[i].procs[0] = (attrib_proc){"bot", 1.2, &sbot[i].a, -1};
+        tn[i].procs[1] = (attrib_proc){"service", 1.0, &ssvc[i].a, -1};
+        tn[i].procs[2] = (attrib_proc){"nats-server", 0.1, NULL, cat("broker process")};
+    }
+}
+
+static void test_sampling_rates(void) {
+    build_rates();
+    attrib_result r;
+    CHECK_EQ_INT(attrib_compare(td, NT, tn, NT, 140, &r), 0);
+    const attrib_row *sql = &r.rows[cat("SQLite")];
+    CHECK_MSG(sql->ok && !sql->significant && sql->delta.lo < 0 && sql->delta.hi > 0,
+              "SQLite %g us (%g to %g) should show no significant change", sql->delta.est,
+              sql->delta.lo, sql->delta.hi);
+    CHECK(fabs(sql->delta.est) < 1); /* 40 us either side */
+    CHECK_NEAR_US(sql->direct_us, 40.4, 0.5);
+    /* pooled over the NATS processes (the old method) the unsampled bot CPU
+     * would have been spread over SQLite too: 2.2 s for 430 samples */
+    double pooled = 101.0 / 430 * 2.2 / 10000 * 1e6;
+    CHECK(pooled - sql->direct_us > 10);
+    /* the broker's CPU is its own row; JSON and NATS client appear */
+    CHECK_NEAR_US(r.rows[cat("broker process")].nats_us, 10, 1e-9);
+    CHECK(r.rows[cat("JSON serialization")].significant);
+    CHECK(r.rows[cat("NATS client")].significant);
+    /* the total is the trials' measured CPU: 100 us against 230 us */
+    CHECK_NEAR_US(r.total.direct_us, 100, 1e-9);
+    CHECK_NEAR_US(r.total.nats_us, 230, 1e-9);
+    CHECK_NEAR_US(r.residual_us, 130 - 140, 1e-9);
+    CHECK_EQ_INT(r.residual_large, 0); /* 10 of 140: within 10% */
+}
+
+static void test_residual(void) {
+    build_rates();
+    attrib_result r;
+    /* the measured (unprofiled) overhead is 100 us: the profiled total says 130 */
+    CHECK_EQ_INT(attrib_compare(td, NT, tn, NT, 100, &r), 0);
+    CHECK_NEAR_US(r.residual_us, 30, 1e-9);
+    CHECK_EQ_INT(r.residual_large, 1);
+    CHECK_EQ_INT(attrib_compare(td, 0, tn, NT, 100, &r), -1);
+    /* one trial a side: values, but no interval */
+    CHECK_EQ_INT(attrib_compare(td, 1, tn, 1, 130, &r), 0);
+    CHECK_EQ_INT(r.total.ok, 0);
+    CHECK_EQ_INT(r.rows[cat("SQLite")].significant, 0);
+}
+
+static void test_unattributed(void) {
+    synth s;
+    synth_init(&s);
+    /* an anonymous libc helper under SQLite: unattributed, not SQLite */
+    synth_stack(&s, 30, "libc.so.6+0xfcf40", "sqlite3OsLock", "sqlite3_step", NULL);
+    synth_stack(&s, 70, "sqlite3VdbeExec", "sqlite3_step", NULL);
+    synth_done(&s);
+    attrib_trial t = {.index = 1, .events = 1000, .nprocs = 2};
+    t.procs[0] = (attrib_proc){"direct", 0.5, &s.a, -1};
+    t.procs[1] = (attrib_proc){"direct", 0.25, NULL, -1}; /* CPU, no profile */
+    double us[ATTRIB_MAX_CATS];
+    attrib_trial_us(&t, us);
+    CHECK_NEAR_US(us[cat("SQLite")], 350, 1e-9);
+    CHECK_NEAR_US(us[cat("unattributed")], 150 + 250, 1e-9);
+    CHECK_EQ_STR(attrib_fn_category(&s.fns[0]), "unattributed");
+    CHECK_NEAR_US(attrib_trial_fn_us(&t, "libsqlite3.so.0", "sqlite3VdbeExec"), 350,
+                  1e-9);
+    /* 41 samples in 0.108 s cannot come from a 250 Hz timer; 27 can */
+    CHECK_EQ_INT(attrib_samples_exceed(41, 0.108, 250), 1);
+    CHECK_EQ_INT(attrib_samples_exceed(27, 0.108, 250), 0);
+}
+
+/* ---- recommendation rules: each fires on its pattern and not without --- */
+
+static synth rd[NT], rn[NT];
+static attrib_trial rtd[NT], rtn[NT];
+
+typedef void (*pattern_fn)(synth *s, int i);
+
+/* Direct and NATS trials that share a base; 'pattern' adds the NATS side's
+ * extra work (or, for the control, the same CPU without the pattern). */
+static void build_rule_case(pattern_fn nats_extra, pattern_fn direct_extra) {
+    for (int i = 0; i < NT; i++) {
+        synth_init(&rd[i]);
+        synth_stack(&rd[i], 200 + (uint64_t)i, "sqlite3VdbeExec", "sqlite3_step",
+                    "log_chat", "main", NULL);
+        if (direct_extra)
+            direct_extra(&rd[i], i);
+        synth_done(&rd[i]);
+        synth_init(&rn[i]);
+        synth_stack(&rn[i], 200 + (uint64_t)((i + 2) % NT), "sqlite3VdbeExec",
+                    "sqlite3_step", "log_chat", "on_msg", NULL);
+        synth_stack(&rn[i], 100 + (uint64_t)(i % 2), "natsConnection_Publish",
+                    "publish_event", "main", NULL);
+        nats_extra(&rn[i], i);
+        synth_done(&rn[i]);
+        rtd[i] = (attrib_trial){.index = i + 1, .events = 1000, .nprocs = 1};
+        rtd[i].procs[0] =
+            (attrib_proc){"direct", (double)rd[i].a.samples / 250, &rd[i].a, -1};
+        rtn[i] = (attrib_trial){.index = i + 1, .events = 1000, .nprocs = 1};
+        rtn[i].procs[0] =
+            (attrib_proc){"service", (double)rn[i].a.samples / 250, &rn[i].a, -1};
+    }
+}
+
+static const recrule_result *eval_rule(const char *id) {
+    static recrule_result res[RECRULES_MAX];
+    size_t n = 0;
+    double ov_d = 0, ov_n = 0;
+    for (int i = 0; i < NT; i++) {
+        ov_d += rtd[i].procs[0].cpu_s / NT / 1000 * 1e6;
+        ov_n += rtn[i].procs[0].cpu_s / NT / 1000 * 1e6;
+    }
+    CHECK_EQ_INT(recrules_evaluate(rtd, NT, rtn, NT, ov_n - ov_d, res, &n), 0);
+    for (size_t k = 0; k < n; k++)
+        if (strcmp(res[k].rule->id, id) == 0)
+            return &res[k];
+    CHECK_MSG(0, "no rule %s", id);
+    return &res[0];
+}
+
+static void p_handoff(synth *s, int i) {
+    synth_stack(s, 120 + (uint64_t)i, "__futex_abstimed_wait_common",
+                "pthread_cond_signal", "natsGC_collect", "natsMsg_Destroy", "on_msg",
+                NULL);
+}
+static void p_free_only(synth *s, int i) {
+    synth_stack(s, 120 + (uint64_t)i, "malloc", "natsMsg_Destroy", "on_msg", NULL);
+}
+static void p_flush(synth *s, int i) {
+    synth_stack(s, 60 + (uint64_t)i, "__libc_send", "natsConnection_FlushTimeout",
+                "natsConnection_Flush", "publish_event", NULL);
+}
+static void p_publish_more(synth *s, int i) {
+    synth_stack(s, 60 + (uint64_t)i, "__libc_send", "natsConnection_Publish",
+                "publish_event", NULL);
+}
+static void p_prepare(synth *s, int i) {
+    synth_stack(s, 60 + (uint64_t)i, "sqlite3RunParser", "sqlite3_prepare_v2", "log_chat",
+                "on_msg", NULL);
+}
+static void p_prepare_direct(synth *s, int i) {
+    synth_stack(s, 60 + (uint64_t)((i + 1) % NT), "sqlite3RunParser",
+                "sqlite3_prepare_v2", "log_chat", "main", NULL);
+}
+static void p_encode_twice(synth *s, int i) {
+    synth_stack(s, 40 + (uint64_t)i, "json_dumpb", "publish_event", "main", NULL);
+    synth_stack(s, 40, "libjansson.so.4+0x3a10", "json_dumps", "log_event", "main", NULL);
+}
+static void p_encode_once(synth *s, int i) {
+    synth_stack(s, 80 + (uint64_t)i, "json_dumpb", "publish_event", "main", NULL);
+}
+static void p_copies(synth *s, int i) {
+    synth_stack(s, 50 + (uint64_t)i, "__memmove_avx_unaligned_erms", "natsBuf_Append",
+                "publish_event", NULL);
+}
+static void p_no_copies(synth *s, int i) {
+    synth_stack(s, 50 + (uint64_t)i, "natsBuf_Append", "publish_event", NULL);
+}
+
+static void test_rules(void) {
+    static const struct {
+        const char *id;
+        pattern_fn with, without, direct;
+    } cases[] = {
+        {"handoff", p_handoff, p_free_only, NULL},
+        {"round_trip", p_flush, p_publish_more, NULL},
+        {"prepare", p_prepare, p_prepare, p_prepare_direct},
+        {"encode_twice", p_encode_twice, p_encode_once, NULL},
+        {"copies", p_copies, p_no_copies, NULL},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        /* "prepare": with the pattern only on the NATS side it fires; when
+         * direct prepares as much, the bus adds none and it must not */
+        build_rule_case(cases[c].with, NULL);
+        const recrule_result *r = eval_rule(cases[c].id);
+        CHECK_MSG(r->fired, "rule %s did not fire on its pattern (share %.3f, lo %g)",
+                  cases[c].id, r->share, r->delta.lo);
+        build_rule_case(cases[c].without, cases[c].direct);
+        r = eval_rule(cases[c].id);
+        CHECK_MSG(!r->fired, "rule %s fired without its pattern (share %.3f)",
+                  cases[c].id, r->share);
+    }
+    build_rule_case(p_encode_twice, NULL);
+    const recrule_result *r = eval_rule("encode_twice");
+    CHECK_EQ_INT(r->ncallers, 2);
+    CHECK(strstr(r->callers, "publish_event") && strstr(r->callers, "log_event"));
+}
+
+int main(void) {
+    error err;
+    error_clear(&err);
+    CHECK_MSG(categories_load(&cats, OVERHEAD_CATEGORIES_FILE, &err) == 0, "%s",
+              err.text);
+    test_sampling_rates();
+    test_residual();
+    test_unattributed();
+    test_rules();
+    categories_free(cats);
+    return check_status();
+}
