@@ -4,10 +4,14 @@
  *
  *   helpers.c    JSON paths, number formatting, warnings
  *   load.c       run directories and trial records -> trials
- *   groups.c     selections, comparisons, outliers, the headline selection
- *   sections.c   verdict, headline, chat rate, noise floor, reference,
- *                architectures, storage sensitivity
- *   breakdown.c  pooled profiles, breakdown, hotspots, sampling health
+ *   groups.c     selections, outliers, the headline selection
+ *   intervals.c  comparisons: Hodges-Lehmann with exact intervals, Welch,
+ *                the few-trials notes
+ *   verdicts.c   verdict, headline and profiler effect, chat rate, noise
+ *                floor, reference figure, sample-count check
+ *   sections.c   architectures, storage sensitivity
+ *   breakdown.c  pooled profiles, sampling health, the breakdown section
+ *   attribution.c per-process attribution (attrib), hotspots, rules
  *   flame.c      the differential flame graph
  *   recommend.c  recommendation and conclusion
  *   meta.c       metadata, configuration, trials table, environment
@@ -24,6 +28,9 @@
 #include "analysis.h"
 #include "categories.h"
 #include "error.h"
+#include "attrib.h"
+#include "recrules.h"
+#include "stats.h"
 
 #define MAX_TRIALS 4096 /* trial records over all the runs analysed */
 #define CONFIDENCE 0.95 /* of every interval (the texts say "95%") */
@@ -42,6 +49,7 @@ typedef struct trial {
     double whole_s; /* whole-process CPU of every process, for comparison */
     double broker_s, wall_s, window_s, per_event_us, util_pp;
     int outlier;
+    int samples_exceed; /* a process reports more samples than its CPU allows */
 } trial;
 
 /* A selection of trials and their per-event CPU (or utilisation). */
@@ -51,9 +59,16 @@ typedef struct group {
     size_t n;
 } group;
 
+/* Two groups compared (intervals.c): the Hodges-Lehmann estimate of b
+ * against a (ratio b/a - 1 on log values, or the shift b - a) with its exact
+ * rank interval and achieved coverage in 'iv', a Welch interval on the same
+ * values in 'alt'. ratio/lo/hi/p repeat iv's estimate, ends and p-value. */
 typedef struct compare {
-    double med_a, med_b, ratio, lo, hi, p, u, cv_a, cv_b;
-    int ok;
+    double med_a, med_b, ratio, lo, hi, p, cv_a, cv_b;
+    int ok;       /* at least 2 trials a side and an interval */
+    int is_ratio; /* ratio on logs (1) or shift (0) */
+    stats_interval iv, alt;
+    int alt_ok;
 } compare;
 
 typedef struct side {
@@ -92,7 +107,18 @@ typedef struct ctx {
     json_t *warnings; /* strings */
     error *err;
     /* the analysis as it is built, section by section (an_* functions) */
-    group *gd, *gn; /* headline trials: direct, NATS */
+    group *gd, *gn; /* headline trials: direct, NATS (unprofiled when there are) */
+    group *pd, *pn; /* profiled trials, for attribution */
+    int headline_unprofiled; /* the headline rests on unprofiled trials */
+    long trials_to_decide;   /* per side, for the verdict; -1 unknown */
+    attrib_trial *ad, *an;   /* the profiled trials, per process (attribution) */
+    size_t nad, nan_;
+    aggregate **paggs; /* one per profile, owned, for attribution */
+    size_t npaggs;
+    attrib_result attr;
+    int have_attr;
+    recrule_result rules[RECRULES_MAX];
+    size_t nrules;
     group *g1, *g2; /* scratch selections */
     compare h;      /* the headline comparison */
     double target;  /* the target as a fraction */
@@ -144,9 +170,29 @@ int an_load_runs(ctx *c);
 void an_select_trials(ctx *c, group *g, const char *arch, const char *storage,
                       int profiled, int aa, int rated, int util);
 void an_select_best(ctx *c, group *g, const char *arch, const char *storage, int aa);
-compare an_compare(ctx *c, const group *a, const group *b);
 double an_broker_median_us(const group *g);
 int an_select(ctx *c);
+
+/* ---- intervals.c -------------------------------------------------------- */
+
+/* Compare groups: ratio b/a - 1 on log values / shift b - a. */
+compare an_compare(ctx *c, const group *a, const group *b);
+compare an_compare_diff(ctx *c, const group *a, const group *b);
+/* Trials per side a 95% rank interval needs when 'r' is short of it, else 0. */
+size_t an_needs_for_95(const compare *r);
+/* Trials per side for the interval to exclude 'target' (a ratio for ratio
+ * comparisons) if the estimate held, or to reach half-width 'half'; -1 when
+ * unknown or no number would do. */
+long an_trials_to_decide(const compare *r, double target);
+long an_trials_for_half(const compare *r, double half);
+/* What the interval is, in words: method, trials and coverage, or "n too
+ * small for 95%: ... needs N trials per side". Returns 'buf'. */
+const char *an_interval_note(const compare *r, char *buf, size_t size);
+/* The interval as JSON (method, estimate, lo, hi, half_width, coverage_pct,
+ * short_of_level, n_a, n_b, needs_per_side, note, alternative). */
+json_t *an_interval_json(const compare *r);
+/* Warn "WHAT: n too small for 95% ..." when 'r' is short of 95%. */
+void an_few_trials_warn(ctx *c, const char *what, const compare *r);
 
 /* ---- flame.c ------------------------------------------------------------ */
 
@@ -159,16 +205,37 @@ void an_flame_free(fnode *n);
 
 double an_us_of(const side *s, uint64_t k);
 void an_known_free(known *k);
+/* The description of a known function, or NULL. */
+const char *an_known_describe(const known *k, const char *name);
 int an_profiles(ctx *c);
 int an_breakdown(ctx *c);
 
+/* ---- verdicts.c --------------------------------------------------------- */
+
+/* The verdict against the target from the headline interval. */
+void an_verdict(ctx *c);
+/* Headline figures and the profiler's own effect with its interval. */
+void an_headline(ctx *c);
+/* CPU at the chat rate in points of one core, with its own verdict. */
+void an_chat_rate(ctx *c);
+/* The A/A noise floor from paired adjacent trials. */
+void an_noise_floor(ctx *c);
+/* The quoted reference figure against the quantity it measured. */
+void an_reference(ctx *c);
+/* Flag trials whose processes report more samples than their CPU allows. */
+void an_sample_check(ctx *c);
+
+/* ---- attribution.c ------------------------------------------------------ */
+
+/* Per-process attribution of the profiled trials (c->ad, c->an) and its
+ * comparison (c->attr); the recommendation rules (c->rules). */
+int an_attribution(ctx *c);
+void an_attribution_free(ctx *c);
+/* The "breakdown" section and chart, and the hotspots, from c->attr. */
+int an_breakdown_rows(ctx *c, json_t *hot);
+
 /* ---- sections.c --------------------------------------------------------- */
 
-void an_verdict(ctx *c);
-void an_headline(ctx *c);
-void an_chat_rate(ctx *c);
-void an_noise_floor(ctx *c);
-void an_reference(ctx *c);
 void an_architectures(ctx *c);
 void an_sensitivity(ctx *c);
 

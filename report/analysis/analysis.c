@@ -36,14 +36,17 @@ int analysis_run(json_t **out, const char *const *rundirs, size_t ndirs,
     c->gn = calloc(1, sizeof *c->gn);
     c->g1 = calloc(1, sizeof *c->g1);
     c->g2 = calloc(1, sizeof *c->g2);
+    c->pd = calloc(1, sizeof *c->pd);
+    c->pn = calloc(1, sizeof *c->pn);
     if (c->gd == NULL || c->gn == NULL || c->g1 == NULL || c->g2 == NULL ||
-        c->warnings == NULL) {
+        c->pd == NULL || c->pn == NULL || c->warnings == NULL) {
         error_set(err, ERR_NOMEM, "%s: out of memory", c->rundir);
         goto done;
     }
     if (an_load_runs(c) != 0 || an_select(c) != 0)
         goto done;
     an_verdict(c);
+    an_sample_check(c);
     if (an_profiles(c) != 0)
         goto done;
     an_meta(c);
@@ -73,6 +76,9 @@ done:
     free(c->gn);
     free(c->g1);
     free(c->g2);
+    free(c->pd);
+    free(c->pn);
+    an_attribution_free(c);
     free(c->drows);
     an_flame_free(&c->froot);
     aggregate_free(c->sd.agg);

@@ -140,6 +140,8 @@ static json_t *trials_table(ctx *c) {
             NOTE("A/A control, side %c; ", 'A' + t->aa_group - 1);
         if (t->rate > 0)
             NOTE("%g events/s: %.2f%% of a core; ", t->rate, t->util_pp);
+        if (t->samples_exceed)
+            NOTE("more samples than its CPU allows; ");
         if (t->lost > 0)
             NOTE("LOST %lld; ", (long long)t->lost);
         if (strcmp(t->storage, c->storage) != 0)

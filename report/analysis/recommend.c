@@ -1,155 +1,201 @@
-/* analysis: the recommendation by the seed's rules and the conclusion
- * paragraph. */
+/* analysis: the recommendation and the conclusion, every sentence built
+ * from fields of the analysis: the verdicts, the rules' evidence on stacks
+ * (recrules, via c->rules), the significant breakdown rows, and, when
+ * present, measured optimization variants (optimization.variants[]), which
+ * are what "inherent" is judged against. */
 
 #include "an_internal.h"
 
 #include <math.h>
 #include <stdio.h>
-#include <fnmatch.h>
 #include <string.h>
 
-#define AVOIDABLE_SHARE     0.05 /* of the overhead: less is not worth an action */
-#define DOUBLE_ENCODE_SHARE 0.25 /* json_dumps: once per event is inherent */
-#define REASON_SHARE        0.05 /* of the overhead: a category worth a reason */
-#define INHERENT_MAJORITY   0.5  /* inherent share from which to accept the cost */
+#define REASON_SHARE 0.05 /* of the overhead: a breakdown row worth a reason */
 
-/* Patterns of avoidable work and what to do about them. */
-typedef struct avoidable {
-    const char *glob, *what, *action;
-    int cum; /* 0: judge by flat samples; 1: by cumulative (time under the
-                function); 2: cumulative, and once per event is inherent */
-} avoidable;
-
-static const avoidable avoidables[] = {
-    {"natsConnection_Flush*", "a flush round trip per event (synchronous blocking)",
-     "Stop flushing after every publish: let nats.c's flusher batch writes and flush "
-     "once "
-     "per batch or at shutdown",
-     1},
-    {"natsConnection_Request*",
-     "a request/reply round trip per event (synchronous blocking)",
-     "Publish fire-and-forget instead of request/reply for chat events", 1},
-    {"sqlite3_prepare*", "the INSERT statement prepared again for every event",
-     "Prepare the INSERT once in the DatabaseService and reuse it", 1},
-    {"json_dumps*", "JSON encoded more than once per event (double encoding)",
-     "Encode each event once and publish that buffer", 2},
-    {"__mem*cpy*", "needless copies of event payloads",
-     "Avoid copying payloads: publish from the encoded buffer and decode in place", 0},
-};
-
-/* Samples of the functions of 'a' that match av->glob. */
-static uint64_t pattern_samples(const aggregate *a, const avoidable *av) {
-    uint64_t n = 0;
-    for (size_t i = 0; i < a->nfns; i++)
-        if (fnmatch(av->glob, a->fns[i].name, 0) == 0)
-            n += av->cum ? a->fns[i].cum : a->fns[i].flat;
-    return n;
+/* One rule's evidence as JSON, and its sentence. */
+static json_t *rule_json(const recrule_result *r) {
+    char b1[32], b2[32], b3[32], b4[32], b5[32], ev[768];
+    char s1[32], s2[32];
+    snprintf(ev, sizeof ev,
+             "%s: %s us per event with NATS against %s us direct (change %s us, 95%% "
+             "interval %s to %s), %s%% of the overhead; the rule fires from %s%%%s%s",
+             r->rule->what, an_fmt(r->nats_us, b1, 32), an_fmt(r->direct_us, b2, 32),
+             an_fmt(r->delta.est, b3, 32), r->ok ? an_fmt(r->delta.lo, b4, 32) : "n/a",
+             r->ok ? an_fmt(r->delta.hi, b5, 32) : "n/a", an_fmt(r->share * 100, s1, 32),
+             an_fmt(r->rule->min_share * 100, s2, 32),
+             r->ncallers > 1 ? "; encoding reached from " : "",
+             r->ncallers > 1 ? r->callers : "");
+    return json_pack(
+        "{s:s, s:s, s:s, s:b, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:s, s:s}",
+        "id", r->rule->id, "what", r->rule->what, "action", r->rule->action, "fired",
+        r->fired, "fired_text", r->fired ? "yes" : "no", "nats_us", an_fnum(r->nats_us),
+        "direct_us", an_fnum(r->direct_us), "delta_us", an_fsigned(r->delta.est),
+        "ci_lo_us", r->ok ? an_fsigned(r->delta.lo) : json_string("n/a"), "ci_hi_us",
+        r->ok ? an_fsigned(r->delta.hi) : json_string("n/a"), "share_pct",
+        an_fnum(r->share * 100), "threshold_pct", an_fnum(r->rule->min_share * 100),
+        "callers", (json_int_t)r->ncallers, "caller_names", r->callers, "evidence", ev);
 }
 
-/* Avoidable work visible in the NATS profile: a reason and an action for each
- * pattern that adds a notable share of the overhead. Creates c->reasons and
- * c->actions (empty without profiles). */
+/* The rules' evidence ("recommendation.rules"), and a reason and an action
+ * for each rule that fires. Creates c->reasons and c->actions. */
 void an_avoidable(ctx *c) {
-    char b1[32], b2[32];
+    char line[1024], b1[32];
     c->reasons = json_array();
     c->actions = json_array();
-    if (!c->have_profiles)
-        return;
-    for (size_t k = 0; k < sizeof avoidables / sizeof avoidables[0]; k++) {
-        const avoidable *av = &avoidables[k];
-        uint64_t nsamp = pattern_samples(c->sn.agg, av);
-        double d =
-            an_us_of(&c->sn, nsamp) - an_us_of(&c->sd, pattern_samples(c->sd.agg, av));
-        /* json_dumps is inherent once per event: only a share well above the
-         * decode side's suggests encoding twice. */
-        double threshold = av->cum == 2 ? DOUBLE_ENCODE_SHARE : AVOIDABLE_SHARE;
-        if (d > threshold * c->overhead_us && !aggregate_few(nsamp, c->sn.agg->samples)) {
-            char line[512];
-            snprintf(line, sizeof line, "%s: %s us per event (%s%% of the overhead)",
-                     av->what, an_fmt(d, b1, sizeof b1),
-                     an_fmt(d / c->overhead_us * 100, b2, sizeof b2));
-            json_array_append_new(c->reasons, json_string(line));
-            snprintf(line, sizeof line, "%s (expected saving up to %s us per event)",
-                     av->action, an_fmt(d, b1, sizeof b1));
+    json_t *rules = json_array();
+    for (size_t k = 0; c->have_attr && k < c->nrules; k++) {
+        const recrule_result *r = &c->rules[k];
+        json_t *j = rule_json(r);
+        if (r->fired) {
+            json_array_append_new(c->reasons, json_string(an_jstr(j, "evidence")));
+            snprintf(line, sizeof line,
+                     "%s (the profiles put the saving at up to %s us per event)",
+                     r->rule->action, an_fmt(r->delta.est, b1, 32));
             json_array_append_new(c->actions, json_string(line));
         }
+        json_array_append_new(rules, j);
+    }
+    if (c->have_attr)
+        json_object_set_new(c->a, "rules", json_pack("{s:o}", "rows", rules));
+    else
+        json_decref(rules);
+}
+
+/* Measured optimization variants (the hook another stage fills:
+ * optimization.variants[] with name, saving_us, ci_lo_us, ci_hi_us): how
+ * many there are, how many save significantly, the best saving; their
+ * reasons and actions are appended. */
+static size_t variants_judge(ctx *c, size_t *nsig, double *best, char *names,
+                             size_t size) {
+    json_t *vs = an_jget(c->a, "optimization.variants"), *v;
+    size_t k, len = 0;
+    char line[768], b1[32], b2[32], b3[32], b4[32];
+    *nsig = 0;
+    *best = 0;
+    names[0] = '\0';
+    json_array_foreach(vs, k, v) {
+        const char *name = an_jstr(v, "name");
+        double s = an_jnum(v, "saving_us"), lo = an_jnum(v, "ci_lo_us"),
+               hi = an_jnum(v, "ci_hi_us");
+        if (name == NULL || isnan(s))
+            continue;
+        if (len < size)
+            len +=
+                (size_t)snprintf(names + len, size - len, "%s%s", len ? ", " : "", name);
+        if (!(lo > 0))
+            continue;
+        (*nsig)++;
+        *best = fmax(*best, s);
+        snprintf(
+            line, sizeof line,
+            "Measured variant %s saves %s us per event (95%% interval %s to %s), %s%% "
+            "of the overhead",
+            name, an_fmt(s, b1, 32), an_fmt(lo, b2, 32), an_fmt(hi, b3, 32),
+            an_fmt(c->overhead_us > 0 ? s / c->overhead_us * 100 : NAN, b4, 32));
+        json_array_append_new(c->reasons, json_string(line));
+        const char *what = an_jstr(v, "what");
+        snprintf(line, sizeof line, "Adopt %s%s%s (measured saving %s us per event)",
+                 name, what ? ": " : "", what ? what : "", an_fmt(s, b1, 32));
+        json_array_append_new(c->actions, json_string(line));
+    }
+    return json_array_size(vs);
+}
+
+/* The breakdown rows that changed significantly and by a notable share, as
+ * reasons. */
+static void breakdown_reasons(ctx *c) {
+    json_t *rows = an_jget(c->a, "breakdown.rows"), *row;
+    size_t i;
+    json_array_foreach(rows, i, row) {
+        double d = an_jnum(row, "delta");
+        if (!json_is_true(json_object_get(row, "significant")) || !(c->overhead_us > 0) ||
+            d < REASON_SHARE * c->overhead_us)
+            continue;
+        char line[384];
+        snprintf(line, sizeof line,
+                 "%s: %s us per event (95%% interval %s to %s), %s%% of the overhead",
+                 an_jstr(row, "category"), an_jstr(row, "delta_us"),
+                 an_jstr(row, "ci_lo_us"), an_jstr(row, "ci_hi_us"),
+                 an_jstr(row, "share_pct"));
+        json_array_append_new(c->reasons, json_string(line));
     }
 }
 
-/* The recommendation by the seed's rules. */
 void an_recommend(ctx *c) {
-    char b1[32];
     const analysis_options *o = c->o;
-    /* Recommendation by the seed's rules. */
     const char *priority, *decision;
-    char summary[1024];
+    char summary[2048], names[512], opt[768], b1[32], b2[32], b3[32];
+    size_t fired = 0, nsig;
+    double fired_us = 0, best;
+    for (size_t k = 0; c->have_attr && k < c->nrules; k++)
+        if (c->rules[k].fired) {
+            fired++;
+            fired_us += c->rules[k].delta.est;
+        }
+    size_t nvar = variants_judge(c, &nsig, &best, names, sizeof names);
+    if (nvar == 0)
+        snprintf(opt, sizeof opt,
+                 "No optimization variants were measured in this run, so whether the "
+                 "remaining overhead is inherent to the bus is not established here.");
+    else
+        snprintf(opt, sizeof opt,
+                 "%zu optimization variant(s) were measured (%s); %zu save CPU "
+                 "significantly%s%s us per event.",
+                 nvar, names, nsig, nsig ? ", the best " : "",
+                 nsig ? an_fmt(best, b1, 32) : "");
     if (strcmp(c->verdict, "PASS") == 0) {
         priority = "Priority 1: No Action Needed";
         decision = "Accept overhead";
         snprintf(summary, sizeof summary,
-                 "The overhead is below the %g%% target with 95%% confidence.",
-                 o->target_pct);
+                 "The per-event overhead is below the %g%% target: %s.", o->target_pct,
+                 c->vtext);
     } else if (strcmp(c->verdict, "INCONCLUSIVE") == 0) {
         priority = "Investigate further";
-        decision = "Investigate further";
+        decision = "Run more trials";
         snprintf(summary, sizeof summary,
-                 "This run cannot tell whether the overhead is above or below the %g%% "
-                 "target: "
-                 "%s.",
+                 "This run cannot tell whether the per-event overhead is above or below "
+                 "the %g%% target: %s.",
                  o->target_pct, c->vtext);
-    } else if (json_array_size(c->actions) > 0) {
+    } else if (fired > 0 || nsig > 0) {
         priority = "Priority 2: Optimize";
         decision = "Optimize in Sprint 11";
         snprintf(
             summary, sizeof summary,
-            "The overhead is above the %g%% target and the NATS profile shows avoidable "
-            "work; removing it is the first step.",
-            o->target_pct);
-    } else if (!isnan(c->inherent_share) && c->inherent_share >= INHERENT_MAJORITY) {
+            "The per-event overhead is above the %g%% target (%s). %zu pattern(s) "
+            "in the profiles account for %s us per event (%s%% of the overhead)%s%s%s; "
+            "removing avoidable work is the first step. %s",
+            o->target_pct, c->vtext, fired, an_fmt(fired_us, b1, 32),
+            an_fmt(c->overhead_us > 0 ? fired_us / c->overhead_us * 100 : NAN, b2, 32),
+            nsig ? " and measured variants save up to " : "",
+            nsig ? an_fmt(best, b3, 32) : "", nsig ? " us" : "", opt);
+    } else if (nvar > 0) {
         priority = "Priority 1: No Action Needed";
         decision = "Accept overhead";
         snprintf(
             summary, sizeof summary,
-            "The overhead is above the %g%% target, but most of it (%s%% of the added "
-            "CPU) is the inherent cost of the bus (serialization, network I/O, thread "
-            "hand-off, the "
-            "broker, the client library), and the profile shows none of the avoidable "
-            "patterns (double encoding, needless copies, a blocking round trip per "
-            "event). "
-            "It is the price of clean service separation, independent scaling, simpler "
-            "testing and real-time event streaming; a %g%% target expressed per event "
-            "cannot be met by any message bus against an in-process write, so restate "
-            "the "
-            "target in the terms that matter (CPU at the real chat rate).",
-            o->target_pct, an_fmt(c->inherent_share * 100, b1, sizeof b1), o->target_pct);
+            "The per-event overhead is above the %g%% target (%s), but no rule finds "
+            "avoidable work in the profiles and none of the measured alternatives "
+            "reduces it significantly: as measured, it is the cost of this bus. %s",
+            o->target_pct, c->vtext, opt);
     } else {
         priority = "Investigate further";
         decision = "Investigate further";
+        snprintf(summary, sizeof summary,
+                 "The per-event overhead is above the %g%% target (%s) and no rule finds "
+                 "avoidable work in the profiles. %s Look at the hotspots and the flame "
+                 "graph, and measure alternatives.",
+                 o->target_pct, c->vtext, opt);
+    }
+    json_t *cr = json_object_get(c->a, "chat_rate");
+    if (cr != NULL) {
+        size_t n = strlen(summary);
         snprintf(
-            summary, sizeof summary,
-            "The overhead is above the %g%% target and only %s%% of it is inherent bus "
-            "cost (serialization, network I/O, thread hand-off, the broker, the client "
-            "library); the rest is not explained by a known avoidable pattern. Look at "
-            "the "
-            "hotspots and the flame graph.",
-            o->target_pct,
-            isnan(c->inherent_share) ? "an unknown share"
-                                     : an_fmt(c->inherent_share * 100, b1, sizeof b1));
+            summary + n, sizeof summary - n,
+            " In the original target's own terms (points of one core at %s events/s) "
+            "the verdict is %s: %s.",
+            an_jstr(cr, "rate"), an_jstr(cr, "verdict"), an_jstr(cr, "verdict_text"));
     }
-    json_t *brs = json_object_get(json_object_get(c->a, "breakdown"), "rows");
-    size_t bi;
-    json_t *brow;
-    json_array_foreach(brs, bi, brow) {
-        double d = an_jnum(brow, "delta");
-        if (c->overhead_us > 0 && d > REASON_SHARE * c->overhead_us) {
-            char line[256];
-            snprintf(line, sizeof line, "%s: %s us per event, %s%% of the overhead",
-                     an_jstr(brow, "category"),
-                     json_string_value(json_object_get(brow, "delta_us")),
-                     json_string_value(json_object_get(brow, "share_pct")));
-            json_array_append_new(c->reasons, json_string(line));
-        }
-    }
+    breakdown_reasons(c);
     if (json_array_size(c->actions) > 0) {
         char line[128];
         snprintf(line, sizeof line, "Target: reduce the overhead to <%g%%",
@@ -158,50 +204,46 @@ void an_recommend(ctx *c) {
     }
     json_object_set_new(
         c->a, "recommendation",
-        json_pack("{s:s, s:s, s:s, s:o, s:b, s:o, s:o}", "priority", priority, "decision",
-                  decision, "summary", summary, "reasons", c->reasons, "has_actions",
-                  json_array_size(c->actions) > 0, "actions", c->actions,
-                  "inherent_share",
-                  isnan(c->inherent_share) ? json_null() : json_real(c->inherent_share)));
+        json_pack("{s:s, s:s, s:s, s:o, s:b, s:o, s:s, s:I, s:I}", "priority", priority,
+                  "decision", decision, "summary", summary, "reasons", c->reasons,
+                  "has_actions", json_array_size(c->actions) > 0, "actions", c->actions,
+                  "optimization_text", opt, "rules_fired", (json_int_t)fired,
+                  "variants_significant", (json_int_t)nsig));
 }
 
-/* The conclusion paragraph. */
 void an_conclusion(ctx *c) {
-    char b1[32], b2[32], b3[32];
-    json_t *hot = json_object_get(c->a, "hotspots");
-    const char *summary = an_jstr(c->a, "recommendation.summary");
-    const analysis_options *o = c->o;
-    /* Conclusion. */
-    {
-        char text[1536];
-        size_t n = (size_t)snprintf(
-            text, sizeof text,
-            "Routing a chat event through NATS (%s) costs %s us of CPU more than writing "
-            "it "
-            "to SQLite directly: %s us against %s us per stored event over every "
-            "process, an "
-            "overhead of %s%% (95%% CI %s%% to %s%%, %zu + %zu trials, storage '%s').",
-            json_string_value(
-                json_object_get(json_object_get(c->a, "config"), "nats_mode")),
-            an_fmt(c->overhead_us, b1, sizeof b1), an_fmt(c->h.med_b, b2, sizeof b2),
-            an_fmt(c->h.med_a, b3, sizeof b3),
-            json_string_value(json_object_get(c->head, "overhead_pct")),
-            json_string_value(json_object_get(c->head, "ci_lo_pct")),
-            json_string_value(json_object_get(c->head, "ci_hi_pct")), c->gd->n, c->gn->n,
-            c->storage);
-        json_t *cr = json_object_get(c->a, "chat_rate");
-        if (cr != NULL && n < sizeof text)
-            n += (size_t)snprintf(text + n, sizeof text - n,
-                                  " At %s events/s that is %s points of one core.",
-                                  an_jstr(cr, "rate"), an_jstr(cr, "diff_pp"));
-        if (json_array_size(hot) > 0 && n < sizeof text)
-            n += (size_t)snprintf(text + n, sizeof text - n,
-                                  " The largest single increase is %s (%s us per event).",
-                                  an_jstr(json_array_get(hot, 0), "name"),
-                                  an_jstr(json_array_get(hot, 0), "delta_us"));
-        if (n < sizeof text)
-            snprintf(text + n, sizeof text - n, " Against the %g%% target: %s. %s",
-                     o->target_pct, c->verdict, summary);
-        json_object_set_new(c->a, "conclusion", json_string(text));
-    }
+    char text[2048], b1[32];
+    json_t *hot = json_object_get(c->a, "hotspots"),
+           *cr = json_object_get(c->a, "chat_rate");
+    size_t n = (size_t)snprintf(
+        text, sizeof text,
+        "Routing a chat event through NATS (%s) costs %s us of CPU more than writing it "
+        "to SQLite directly: %s us against %s us per stored event over every process "
+        "(medians of %lld + %lld %s trials, storage '%s'), an overhead of %s%% (95%% "
+        "interval %s%% to %s%%; %s).",
+        an_jstr(c->a, "config.nats_mode"), an_fmt(c->overhead_us, b1, 32),
+        an_jstr(c->head, "nats_us"), an_jstr(c->head, "direct_us"),
+        (long long)an_jnum(c->head, "n_direct"), (long long)an_jnum(c->head, "n_nats"),
+        an_jstr(c->head, "trials_source"), c->storage, an_jstr(c->head, "overhead_pct"),
+        an_jstr(c->head, "ci_lo_pct"), an_jstr(c->head, "ci_hi_pct"),
+        an_jstr(c->head, "interval.note"));
+    if (cr != NULL && n < sizeof text)
+        n +=
+            (size_t)snprintf(text + n, sizeof text - n,
+                             " At %s events/s NATS uses %s points of one core more (95%% "
+                             "interval %s to %s): %s against the %s-point target.",
+                             an_jstr(cr, "rate"), an_jstr(cr, "diff_pp"),
+                             an_jstr(cr, "ci_lo_pp"), an_jstr(cr, "ci_hi_pp"),
+                             an_jstr(cr, "verdict"), an_jstr(c->a, "config.target_pct"));
+    if (json_array_size(hot) > 0 && n < sizeof text)
+        n += (size_t)snprintf(text + n, sizeof text - n,
+                              " The largest single increase is %s (%s us per event, %s).",
+                              an_jstr(json_array_get(hot, 0), "name"),
+                              an_jstr(json_array_get(hot, 0), "delta_us"),
+                              an_jstr(json_array_get(hot, 0), "category"));
+    if (n < sizeof text)
+        snprintf(text + n, sizeof text - n, " Per event, against the %s%% target: %s. %s",
+                 an_jstr(c->a, "config.target_pct"), c->verdict,
+                 an_jstr(c->a, "recommendation.summary"));
+    json_object_set_new(c->a, "conclusion", json_string(text));
 }
