@@ -1,6 +1,7 @@
 /* Unit tests of attribution (attrib) and the recommendation rules
  * (recrules) on synthetic profiles: aggregates built by hand with named
  * functions, so that every number below can be worked out on paper. */
+#include "analysis.h"
 #include "attrib.h"
 #include "categories.h"
 #include "check.h"
@@ -302,6 +303,25 @@ static void test_rules(void) {
     CHECK(strstr(r->callers, "publish_event") && strstr(r->callers, "log_event"));
 }
 
+/* Sizing from the trials so far: the fixture's main run has 2 + 2
+ * unprofiled trials with a spread of several percent. */
+static void test_sizing(void) {
+    analysis_options o;
+    analysis_defaults(&o);
+    error err;
+    error_clear(&err);
+    const char *dirs[] = {OVERHEAD_FIXTURE_DIR "/main"};
+    analysis_sizing s3, s30;
+    CHECK_MSG(analysis_size(&s3, dirs, 1, 3, &o, &err) == 0, "%s", err.text);
+    CHECK_MSG(analysis_size(&s30, dirs, 1, 30, &o, &err) == 0, "%s", err.text);
+    CHECK_EQ_INT(s3.have, 2);
+    CHECK(s3.half_pct > 3);
+    CHECK(s3.needed > s30.needed);
+    CHECK(s30.needed >= 4); /* a 95% rank interval needs 4 a side */
+    const char *none[] = {"/nonexistent/run"};
+    CHECK(analysis_size(&s3, none, 1, 3, &o, &err) != 0 && err.kind == ERR_INPUT);
+}
+
 int main(void) {
     error err;
     error_clear(&err);
@@ -311,6 +331,7 @@ int main(void) {
     test_residual();
     test_unattributed();
     test_rules();
+    test_sizing();
     categories_free(cats);
     return check_status();
 }

@@ -3,6 +3,7 @@
 
 #include "analysis.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,15 +17,40 @@ void analysis_defaults(analysis_options *o) {
     o->seed = 1;
 }
 
-int analysis_run(json_t **out, const char *const *rundirs, size_t ndirs,
-                 const analysis_options *o, error *err) {
-    *out = NULL;
-    if (ndirs == 0)
-        return error_set(err, ERR_INPUT, "no run directory given");
-    int rc = -1;
-    ctx *c = calloc(1, sizeof *c);
+/* Free the analysis state and everything it holds. NULL is a no-op. */
+static void ctx_free(ctx *c) {
     if (c == NULL)
-        return error_set(err, ERR_NOMEM, "%s: out of memory", rundirs[0]);
+        return;
+    json_decref(c->a);
+    json_decref(c->runj);
+    json_decref(c->records);
+    json_decref(c->warnings);
+    free(c->t);
+    free(c->gd);
+    free(c->gn);
+    free(c->g1);
+    free(c->g2);
+    free(c->pd);
+    free(c->pn);
+    an_attribution_free(c);
+    free(c->drows);
+    an_flame_free(&c->froot);
+    aggregate_free(c->sd.agg);
+    aggregate_free(c->sn.agg);
+    categories_free(c->cats);
+    an_known_free(&c->kn);
+    free(c);
+}
+
+/* A new analysis state for 'rundirs' (not loaded yet); NULL when out of
+ * memory ('err' says so). Free with ctx_free. */
+static ctx *ctx_new(const char *const *rundirs, size_t ndirs, const analysis_options *o,
+                    error *err) {
+    ctx *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        error_set(err, ERR_NOMEM, "%s: out of memory", rundirs[0]);
+        return NULL;
+    }
     *c = (ctx){.o = o,
                .dirs = rundirs,
                .ndirs = ndirs,
@@ -41,8 +67,21 @@ int analysis_run(json_t **out, const char *const *rundirs, size_t ndirs,
     if (c->gd == NULL || c->gn == NULL || c->g1 == NULL || c->g2 == NULL ||
         c->pd == NULL || c->pn == NULL || c->warnings == NULL) {
         error_set(err, ERR_NOMEM, "%s: out of memory", c->rundir);
-        goto done;
+        ctx_free(c);
+        return NULL;
     }
+    return c;
+}
+
+int analysis_run(json_t **out, const char *const *rundirs, size_t ndirs,
+                 const analysis_options *o, error *err) {
+    *out = NULL;
+    if (ndirs == 0)
+        return error_set(err, ERR_INPUT, "no run directory given");
+    int rc = -1;
+    ctx *c = ctx_new(rundirs, ndirs, o, err);
+    if (c == NULL)
+        return -1;
     if (an_load_runs(c) != 0 || an_select(c) != 0)
         goto done;
     an_verdict(c);
@@ -67,24 +106,37 @@ int analysis_run(json_t **out, const char *const *rundirs, size_t ndirs,
     c->a = NULL;
     rc = 0;
 done:
-    json_decref(c->a);
-    json_decref(c->runj);
-    json_decref(c->records);
-    json_decref(c->warnings);
-    free(c->t);
-    free(c->gd);
-    free(c->gn);
-    free(c->g1);
-    free(c->g2);
-    free(c->pd);
-    free(c->pn);
-    an_attribution_free(c);
-    free(c->drows);
-    an_flame_free(&c->froot);
-    aggregate_free(c->sd.agg);
-    aggregate_free(c->sn.agg);
-    categories_free(c->cats);
-    an_known_free(&c->kn);
-    free(c);
+    ctx_free(c);
+    return rc;
+}
+
+int analysis_size(analysis_sizing *out, const char *const *rundirs, size_t ndirs,
+                  double want_half_pct, const analysis_options *o, error *err) {
+    memset(out, 0, sizeof *out);
+    out->needed = -1;
+    if (ndirs == 0)
+        return error_set(err, ERR_INPUT, "no run directory given");
+    ctx *c = ctx_new(rundirs, ndirs, o, err);
+    if (c == NULL)
+        return -1;
+    int rc = -1;
+    if (an_load_runs(c) != 0 || an_select(c) != 0)
+        goto done;
+    const compare *h = &c->h;
+    out->have = c->gd->n < c->gn->n ? c->gd->n : c->gn->n;
+    out->overhead_pct = h->ratio * 100;
+    out->half_pct = h->ok ? (h->hi - h->lo) / 2 * 100 : NAN;
+    /* on the log scale the interval's half-width is about the wanted
+     * points over (1 + overhead) */
+    double want = want_half_pct / 100 / (1 + h->ratio);
+    if (h->alt_ok)
+        out->needed =
+            stats_trials_for_half(h->alt.sd_a, h->alt.sd_b, log1p(want), CONFIDENCE);
+    size_t min95 = stats_rank_min_n(CONFIDENCE);
+    if (out->needed > 0 && (size_t)out->needed < min95)
+        out->needed = (long)min95;
+    rc = 0;
+done:
+    ctx_free(c);
     return rc;
 }

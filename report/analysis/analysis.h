@@ -41,4 +41,19 @@ void analysis_defaults(analysis_options *o);
 int analysis_run(json_t **out, const char *const *rundirs, size_t ndirs,
                  const analysis_options *o, error *err);
 
+/* How many trials the headline needs: from the runs so far, the half-width
+ * of the headline interval, and the trials per side at which a Welch
+ * interval on log CPU with the observed spread would have a half-width of
+ * 'want_half_pct' points of overhead (at least the 4 a 95% rank interval
+ * needs). For sizing a run from its own first trials. */
+typedef struct analysis_sizing {
+    size_t have;         /* headline trials per side so far (the fewer side) */
+    double overhead_pct; /* the estimate so far */
+    double half_pct;     /* its interval's half-width, points; NAN without one */
+    long needed;         /* trials per side for want_half_pct; -1 unknown */
+} analysis_sizing;
+
+int analysis_size(analysis_sizing *out, const char *const *rundirs, size_t ndirs,
+                  double want_half_pct, const analysis_options *o, error *err);
+
 #endif
