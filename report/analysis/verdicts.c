@@ -141,8 +141,25 @@ void an_headline(ctx *c) {
     json_object_set_new(c->head, "verdict", json_string(c->verdict));
     json_object_set_new(c->head, "verdict_text", json_string(c->vtext));
     json_object_set_new(c->head, "trials_to_decide", json_integer(c->trials_to_decide));
-    long for3 = an_trials_for_half(h, 0.03);
+    /* on the log scale, 3 points of overhead are about 0.03 / (1 + overhead) */
+    long for3 = an_trials_for_half(h, expm1(0.03 / (1 + h->ratio)));
     json_object_set_new(c->head, "trials_for_3pt", json_integer(for3));
+    char prec[384], b1[32];
+    size_t have = c->gd->n < c->gn->n ? c->gd->n : c->gn->n;
+    if (!h->ok || for3 < 0)
+        snprintf(prec, sizeof prec,
+                 "The trials cannot tell how many more would narrow it.");
+    else if ((size_t)for3 <= have && (h->hi - h->lo) / 2 <= 0.03)
+        snprintf(prec, sizeof prec,
+                 "Its half-width, %s points, meets the 3-point goal with these trials.",
+                 an_fmt((h->hi - h->lo) / 2 * 100, b1, 32));
+    else
+        snprintf(
+            prec, sizeof prec,
+            "Its half-width is %s points with %zu + %zu trials; with the spread seen "
+            "here, about %ld trials per side would bring it to 3 points.",
+            an_fmt((h->hi - h->lo) / 2 * 100, b1, 32), c->gd->n, c->gn->n, for3);
+    json_object_set_new(c->head, "precision_text", json_string(prec));
     json_object_set_new(c->head, "lost_text", json_string(lost));
     json_object_set_new(c->head, "values",
                         json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
