@@ -131,7 +131,7 @@ typedef struct ctx {
     aggregate_diff_row *drows;
     size_t ndrows;
     int have_profiles;
-    double overhead_us, inherent_share;
+    double overhead_us;
     json_t *a, *head, *charts, *reasons, *actions;
 } ctx;
 
