@@ -60,8 +60,23 @@ long an_trials_to_decide(const compare *r, double target) {
     double est = r->is_ratio ? log1p(r->ratio) : r->ratio;
     double tgt = r->is_ratio ? log1p(target) : target;
     long n = stats_trials_to_decide(r->alt.sd_a, r->alt.sd_b, est, tgt, CONFIDENCE);
+    if (n < 0)
+        return -1;
+    /* The rank interval may be wider (and lopsided) than the Welch one: when
+     * it still reaches the target, scale its side towards the target as
+     * 1/sqrt(n) until it clears the gap. */
+    size_t have = r->iv.na < r->iv.nb ? r->iv.na : r->iv.nb;
+    double gap = fabs(r->ratio - target);
+    double side = target > r->ratio ? r->hi - r->ratio : r->ratio - r->lo;
+    if (r->ok && gap > 0 && side >= gap) {
+        long m = (long)ceil((double)have * (side / gap) * (side / gap));
+        if (m <= (long)have)
+            m = (long)have + 1;
+        if (m > n)
+            n = m;
+    }
     size_t need = stats_rank_min_n(CONFIDENCE);
-    return n > 0 && (size_t)n < need ? (long)need : n;
+    return (size_t)n < need ? (long)need : n;
 }
 
 long an_trials_for_half(const compare *r, double half) {

@@ -163,11 +163,11 @@ void an_recommend(ctx *c) {
             summary, sizeof summary,
             "The per-event overhead is above the %g%% target (%s). %zu pattern(s) "
             "in the profiles account for %s us per event (%s%% of the overhead)%s%s%s; "
-            "removing avoidable work is the first step. %s",
+            "removing avoidable work is the first step.",
             o->target_pct, c->vtext, fired, an_fmt(fired_us, b1, 32),
             an_fmt(c->overhead_us > 0 ? fired_us / c->overhead_us * 100 : NAN, b2, 32),
             nsig ? " and measured variants save up to " : "",
-            nsig ? an_fmt(best, b3, 32) : "", nsig ? " us" : "", opt);
+            nsig ? an_fmt(best, b3, 32) : "", nsig ? " us" : "");
     } else if (nvar > 0) {
         priority = "Priority 1: No Action Needed";
         decision = "Accept overhead";
@@ -175,16 +175,16 @@ void an_recommend(ctx *c) {
             summary, sizeof summary,
             "The per-event overhead is above the %g%% target (%s), but no rule finds "
             "avoidable work in the profiles and none of the measured alternatives "
-            "reduces it significantly: as measured, it is the cost of this bus. %s",
-            o->target_pct, c->vtext, opt);
+            "reduces it significantly: as measured, it is the cost of this bus.",
+            o->target_pct, c->vtext);
     } else {
         priority = "Investigate further";
         decision = "Investigate further";
         snprintf(summary, sizeof summary,
                  "The per-event overhead is above the %g%% target (%s) and no rule finds "
-                 "avoidable work in the profiles. %s Look at the hotspots and the flame "
+                 "avoidable work in the profiles. Look at the hotspots and the flame "
                  "graph, and measure alternatives.",
-                 o->target_pct, c->vtext, opt);
+                 o->target_pct, c->vtext);
     }
     json_t *cr = json_object_get(c->a, "chat_rate");
     if (cr != NULL) {

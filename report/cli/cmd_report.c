@@ -418,7 +418,7 @@ static int report_publish(report_state *st) {
            "        %s/CPU_OVERHEAD_ANALYSIS.html\n"
            "        %s/CPU_OVERHEAD_ANALYSIS.json\n"
            "Index:  %s/index.html\n"
-           "Verdict: %s: %s%% per-event overhead (95%% CI %s%% to %s%%) against a %g%% "
+           "Verdict: %s: %s%% per-event overhead (95%% interval %s%% to %s%%) against a %g%% "
            "target; recommendation: %s\n",
            outdir, outdir, outdir, st->docs,
            json_string_value(json_object_get(h, "verdict")),
