@@ -322,6 +322,45 @@ static void test_sizing(void) {
     CHECK(analysis_size(&s3, none, 1, 3, &o, &err) != 0 && err.kind == ERR_INPUT);
 }
 
+/* The optimization hook: measured variants reach the recommendation, which
+ * says when there are none. */
+static void test_variants_hook(void) {
+    analysis_options o;
+    analysis_defaults(&o);
+    o.categories = OVERHEAD_CATEGORIES_FILE;
+    error err;
+    error_clear(&err);
+    const char *dirs[] = {OVERHEAD_FIXTURE_DIR "/main"};
+    json_t *a = NULL;
+    CHECK_MSG(analysis_run(&a, dirs, 1, &o, &err) == 0, "%s", err.text);
+    const char *t = json_string_value(
+        json_object_get(json_object_get(a, "recommendation"), "optimization_text"));
+    CHECK(t != NULL && strstr(t, "No optimization variants were measured") != NULL);
+    json_decref(a);
+    o.optimization = json_pack("{s:[{s:s, s:s, s:f, s:f, s:f}, {s:s, s:f, s:f, s:f}]}",
+                               "variants", "name", "batch-destroy", "what",
+                               "destroy received messages in groups of 64", "saving_us",
+                               8.6, "ci_lo_us", 7.9, "ci_hi_us", 9.3, "name", "no-op",
+                               "saving_us", 0.1, "ci_lo_us", -0.4, "ci_hi_us", 0.6);
+    CHECK_MSG(analysis_run(&a, dirs, 1, &o, &err) == 0, "%s", err.text);
+    json_t *r = json_object_get(a, "recommendation");
+    t = json_string_value(json_object_get(r, "optimization_text"));
+    CHECK_MSG(t != NULL && strstr(t, "2 optimization variant(s) were measured") &&
+                  strstr(t, "1 save CPU significantly") && strstr(t, "8.60"),
+              "optimization_text: %s", t ? t : "(none)");
+    CHECK_EQ_INT(json_integer_value(json_object_get(r, "variants_significant")), 1);
+    int found = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(r, "actions"), i, v) {
+        found += strstr(json_string_value(v), "batch-destroy") != NULL;
+    }
+    CHECK_EQ_INT(found, 1);
+    CHECK(json_object_get(a, "optimization") != NULL);
+    json_decref(a);
+    json_decref(o.optimization);
+}
+
 int main(void) {
     error err;
     error_clear(&err);
@@ -332,6 +371,7 @@ int main(void) {
     test_unattributed();
     test_rules();
     test_sizing();
+    test_variants_hook();
     categories_free(cats);
     return check_status();
 }

@@ -97,6 +97,8 @@ int analysis_run(json_t **out, const char *const *rundirs, size_t ndirs,
     an_architectures(c);
     if (an_breakdown(c) != 0)
         goto done;
+    if (o->optimization != NULL)
+        json_object_set_new(c->a, "optimization", json_deep_copy(o->optimization));
     an_avoidable(c);
     an_trials(c);
     an_recommend(c);

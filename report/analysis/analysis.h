@@ -25,6 +25,11 @@ typedef struct analysis_options {
     unsigned bootstrap_iters;   /* default 10000 */
     uint64_t seed;              /* bootstrap seed, default 1 */
     int accept_loss;            /* analyse runs with lost events (the report says so) */
+    json_t *optimization;       /* measured optimization variants, borrowed, or NULL:
+                                   {"variants": [{"name", "what", "saving_us",
+                                   "ci_lo_us", "ci_hi_us"}]}; copied into the
+                                   analysis as "optimization", where the
+                                   recommendation judges "inherent" against it */
 } analysis_options;
 
 /* Fill 'o' with the defaults above ('categories'/'functions' left NULL). */
