@@ -184,6 +184,8 @@ static void test_unattributed(void) {
     /* 41 samples in 0.108 s cannot come from a 250 Hz timer; 27 can */
     CHECK_EQ_INT(attrib_samples_exceed(41, 0.108, 250), 1);
     CHECK_EQ_INT(attrib_samples_exceed(27, 0.108, 250), 0);
+    CHECK_EQ_INT(attrib_samples_exceed(31, 0.108, 250), 0);   /* within 10% + 2 */
+    CHECK_EQ_INT(attrib_samples_exceed(517, 2.0607, 250), 0); /* a 0.4% excess */
 }
 
 /* ---- recommendation rules: each fires on its pattern and not without --- */

@@ -131,5 +131,5 @@ done:
 }
 
 int attrib_samples_exceed(double samples, double cpu_s, double max_hz) {
-    return samples > floor(cpu_s * max_hz) + 1;
+    return samples > cpu_s * max_hz * (1 + ATTRIB_SAMPLES_SLACK) + 2;
 }

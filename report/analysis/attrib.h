@@ -82,9 +82,13 @@ typedef struct attrib_result {
 int attrib_compare(const attrib_trial *a, size_t na, const attrib_trial *b, size_t nb,
                    double measured_us, attrib_result *out);
 
-/* Does a process report more samples than its CPU allows at 'max_hz'
- * (the kernel tick caps SIGPROF at 250 per CPU-second)? One sample of slack
- * for rounding. */
+/* Does a process report more samples than its CPU allows at 'max_hz' (the
+ * kernel tick caps SIGPROF at 250 per CPU-second)? A tick-based timer
+ * charges a whole tick to whoever runs at the tick, so bursty processes
+ * may show a little more; only more than ATTRIB_SAMPLES_SLACK beyond, and 2
+ * samples, counts. 'cpu_s' is the CPU the profile covers (the whole
+ * process). */
+#define ATTRIB_SAMPLES_SLACK 0.10
 int attrib_samples_exceed(double samples, double cpu_s, double max_hz);
 
 #endif

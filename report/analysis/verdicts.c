@@ -305,8 +305,8 @@ void an_reference(ctx *c) {
                                   "points of one core at the chat rate"));
 }
 
-/* The samples a process's profile may hold: its CPU at the kernel tick (or
- * the requested rate when lower). */
+/* The samples a process's profile may hold: its whole CPU at the kernel
+ * tick (or the requested rate when lower), with attrib's slack. */
 void an_sample_check(ctx *c) {
     for (size_t i = 0; i < c->nt; i++) {
         trial *t = &c->t[i];
@@ -315,17 +315,16 @@ void an_sample_check(ctx *c) {
         json_t *p;
         size_t k;
         json_array_foreach(json_object_get(t->rec, "processes"), k, p) {
-            double samples = an_jnum(p, "samples"), cpu = an_jnum(p, "measured.cpu_s");
-            if (isnan(cpu))
-                cpu = an_jnum(p, "cpu_s");
+            /* the profile covers the whole process, start-up included */
+            double samples = an_jnum(p, "samples"), cpu = an_jnum(p, "cpu_s");
             if (isnan(samples) || isnan(cpu) || !attrib_samples_exceed(samples, cpu, cap))
                 continue;
             t->samples_exceed = 1;
             an_warn(
                 c,
                 "trial %d (%s): the %s process reports %.0f samples for %.3f s of CPU, "
-                "more than %.0f Hz allows: its profile and its CPU cover different "
-                "windows",
+                "more than %.0f Hz allows: its samples overstate its CPU (the timer "
+                "charges whole ticks to short bursts), so read its shares with care",
                 t->index, t->tag, an_jstr(p, "role") ? an_jstr(p, "role") : "?", samples,
                 cpu, cap);
         }
