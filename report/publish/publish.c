@@ -38,6 +38,38 @@ static int write_in(const char *dir, const char *name, const char *text, size_t 
     return file_write_atomic(path, text, len, err);
 }
 
+/* The standalone SVG files of the charts the Markdown shows (its
+ * `<!-- chart:NAME -->` markers), as charts/NAME.svg beside the report so
+ * that the Markdown's image links work wherever it is read. */
+static int write_charts(const char *outdir, const char *md, json_t *analysis, error *err) {
+    static const char *const names[] = {"trials", "breakdown", "sensitivity", "flame"};
+    char dir[4096], marker[64], file[64];
+    if (snprintf(dir, sizeof dir, "%s/charts", outdir) >= (int)sizeof dir)
+        return error_set(err, ERR_INPUT, "%s: path too long", outdir);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        snprintf(marker, sizeof marker, "<!-- chart:%s -->", names[i]);
+        if (strstr(md, marker) == NULL)
+            continue;
+        buf svg = BUF_INIT;
+        buf_puts(&svg, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        int rc = render_chart_svg(&svg, names[i],
+                                  json_object_get(json_object_get(analysis, "charts"), names[i]),
+                                  err);
+        buf_puts(&svg, "\n");
+        snprintf(file, sizeof file, "%s.svg", names[i]);
+        if (rc == 0 && svg.failed)
+            rc = error_set(err, ERR_NOMEM, "chart '%s': out of memory", names[i]);
+        if (rc == 0)
+            rc = publish_mkdirs(dir, err) != 0 || write_in(dir, file, svg.data, svg.len, err) != 0
+                     ? -1
+                     : 0;
+        buf_free(&svg);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
 int publish_report(const char *outdir, json_t *analysis, const publish_paths *paths,
                    const char *index_href, error *err) {
     int rc = -1;
@@ -63,7 +95,8 @@ int publish_report(const char *outdir, json_t *analysis, const publish_paths *pa
     if (publish_mkdirs(outdir, err) != 0 ||
         write_in(outdir, "CPU_OVERHEAD_ANALYSIS.json", json, strlen(json), err) != 0 ||
         write_in(outdir, "CPU_OVERHEAD_ANALYSIS.md", md, md_len, err) != 0 ||
-        write_in(outdir, "CPU_OVERHEAD_ANALYSIS.html", html, strlen(html), err) != 0)
+        write_in(outdir, "CPU_OVERHEAD_ANALYSIS.html", html, strlen(html), err) != 0 ||
+        write_charts(outdir, md, analysis, err) != 0)
         goto done;
     rc = 0;
 done:
@@ -109,9 +142,23 @@ static json_t *index_row(const char *docs, const char *rel, const char *sprint) 
     else
         snprintf(headline, sizeof headline, "%s%% per-event overhead (95%% CI %s%% to %s%%)",
                  pct, lo ? lo : "?", hi ? hi : "?");
-    json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:s}", "date", date ? date : "", "sprint",
-                            sprint, "headline", headline, "verdict",
-                            verdict ? verdict : "UNKNOWN", "dir", rel);
+    json_t *rec = json_object_get(a, "recommendation");
+    const char *decision = json_string_value(json_object_get(rec, "decision"));
+    const char *rate_verdict =
+        json_string_value(json_object_get(json_object_get(a, "chat_rate"), "verdict"));
+    json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "date", date ? date : "",
+                            "sprint", sprint, "headline", headline, "verdict",
+                            verdict ? verdict : "UNKNOWN", "dir", rel, "decision",
+                            decision ? decision : "");
+    if (row != NULL && rate_verdict != NULL)
+        json_object_set_new(row, "rate_verdict", json_string(rate_verdict));
+    /* The trend chart's numbers, when the headline has them. */
+    char *end;
+    if (row != NULL && pct != NULL && lo != NULL && hi != NULL) {
+        double v = strtod(pct, &end), l = strtod(lo, &end), h = strtod(hi, &end);
+        json_object_set_new(row, "trend",
+                            json_pack("{s:f, s:f, s:f}", "value", v, "lo", l, "hi", h));
+    }
     json_decref(a);
     return row;
 }
@@ -174,6 +221,10 @@ int publish_index(const char *docs, const publish_paths *paths, error *err) {
         json_array_append_new(rows, items[i]);
     free(items);
     json_t *ctx = json_pack("{s:O}", "reports", rows);
+    buf trend = BUF_INIT;
+    if (ctx != NULL && render_trend_svg(&trend, rows) == 0 && trend.len > 0)
+        json_object_set_new(ctx, "trend_svg", json_string(trend.data));
+    buf_free(&trend);
     if (template_load(&t, paths->index_page, err) == 0 &&
         template_render(&html, NULL, t, ctx, TEMPLATE_HTML, err) == 0 &&
         publish_mkdirs(docs, err) == 0 && write_in(docs, "index.html", html, strlen(html), err) == 0)

@@ -27,6 +27,13 @@ int render_html_body(char **out, const char *md, size_t len, json_t *analysis, e
  * is unknown or the data lacks a field the chart needs. */
 int render_chart_svg(buf *out, const char *name, json_t *chart, error *err);
 
+/* Append the docs index's trend chart: the headline overhead and its
+ * interval of each report in 'rows' (the index rows, newest first, each
+ * with "date", "sprint" and "trend": {value, lo, hi}), oldest on the left.
+ * Appends nothing when no row has a trend. Returns 0, or -1 when out of
+ * memory. */
+int render_trend_svg(buf *out, json_t *rows);
+
 /* The whole page: 'page' (an HTML template) rendered in HTML mode with the
  * analysis as context plus "body" (raw, already-safe HTML from
  * render_html_body) and "index_href" (the link back to the docs index).
