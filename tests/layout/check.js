@@ -1,0 +1,69 @@
+/* Layout check, appended to a copy of a published page by
+ * tests/report-layout.sh and run by headless Chromium (--dump-dom): it
+ * writes one finding per line into a <pre> (and to the parent frame). An element
+ * counts as too wide when it reaches past the viewport and no ancestor
+ * scrolls or clips it (wide tables scroll in their own container). */
+(function () {
+  "use strict";
+  var W = document.documentElement.clientWidth, out = ["VIEWPORT " + W];
+  function contained(e) {
+    for (var p = e.parentElement; p && p !== document.body; p = p.parentElement) {
+      var o = getComputedStyle(p).overflowX;
+      if (o === "auto" || o === "scroll" || o === "hidden") return true;
+    }
+    return false;
+  }
+  function name(e) {
+    return e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") +
+           (typeof e.className === "string" && e.className ? "." + e.className.split(" ").join(".") : "");
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("body *"), function (e) {
+    var r = e.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) return;
+    if ((r.right > W + 0.5 || r.left < -0.5) && !contained(e))
+      out.push("WIDE " + name(e) + " " + Math.round(r.left) + ".." + Math.round(r.right));
+  });
+  if (document.documentElement.scrollWidth > W)
+    out.push("WIDE page scrollWidth " + document.documentElement.scrollWidth);
+  var svgs = document.querySelectorAll("figure.chart-fig svg, svg.trend");
+  out.push("CHARTS " + svgs.length);
+  Array.prototype.forEach.call(svgs, function (svg) {
+    var r = svg.getBoundingClientRect(), vb = svg.viewBox.baseVal;
+    if (r.width < 1 || r.height < 1 || !vb || vb.width === 0) {
+      out.push("EMPTYCHART " + name(svg.parentElement));
+      return;
+    }
+    var sc = r.width / vb.width, min = 1e9;
+    Array.prototype.forEach.call(svg.querySelectorAll("text"), function (t) {
+      if (!t.textContent || t.getBoundingClientRect().width === 0) return;
+      min = Math.min(min, parseFloat(getComputedStyle(t).fontSize) * sc);
+    });
+    out.push("FONT " + name(svg.parentElement) + " " + (min === 1e9 ? "none" : min.toFixed(1)));
+  });
+  /* Tables scroll in their own container when they must; the first one
+   * (the summary) and the decision block never should. */
+  Array.prototype.forEach.call(document.querySelectorAll(".table-wrap"), function (e, i) {
+    var th = e.querySelector("th:last-child");
+    out.push((e.scrollWidth <= e.clientWidth + 1 ? "FITS " : "SCROLLS ") +
+             (i === 0 ? "summary" : "table" + (i + 1)) + " " + e.scrollWidth + "/" +
+             e.clientWidth + " (last column: " + (th ? th.textContent : "") + ")");
+  });
+  var dec = document.querySelector("main > blockquote");
+  if (dec) out.push((dec.scrollWidth <= dec.clientWidth + 1 ? "FITS " : "SCROLLS ") + "decision");
+  if (window.location.hash === "#zoom") {
+    var g = document.querySelectorAll("figure.flame g.fr")[1];
+    if (g) {
+      g.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+      var svg = g.ownerSVGElement, w = +g.querySelector("rect").getAttribute("width");
+      out.push("ZOOM " + (Math.abs(w - svg.viewBox.baseVal.width) < 1 ? "ok" : "failed " + w));
+      document.getElementById("chart-flame").scrollIntoView();
+    }
+  }
+  var flame = document.querySelector("figure.flame");
+  if (flame) out.push("FLAME " + (flame.getAttribute("data-ready") ? "interactive" : "static"));
+  var pre = document.createElement("pre");
+  pre.id = "layout-check";
+  pre.textContent = out.join("\n");
+  document.body.appendChild(pre);
+  if (window.parent !== window) window.parent.postMessage(pre.textContent, "*");
+})();
