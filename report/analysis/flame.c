@@ -106,11 +106,14 @@ int an_flame(ctx *c) {
     json_object_set_new(
         c->charts, "flame",
         json_pack(
-            "{s:s, s:s, s:o}", "unit", "us/event", "caption",
+            "{s:s, s:b, s:s, s:o}", "unit", "us/event", "inverted", 1, "caption",
             "Inverted differential flame graph: the bottom row holds the functions "
             "where CPU is spent (as in a flat profile), each row above their "
-            "callers; widths are the NATS architecture's CPU per event, red where it "
-            "grew against direct, blue where it shrank. Hover for numbers.",
+            "callers; widths are the NATS architecture's CPU per event, colour the "
+            "frame's change against direct (red grew, blue shrank, grey unchanged). "
+            "On the HTML page, click or tap a frame to zoom and see its numbers; "
+            "search highlights functions; the negated view takes the widths from "
+            "direct, showing what shrank or disappeared.",
             "root", flame_json(&c->froot, FLAME_MIN * c->froot.new)));
     return 0;
 }
