@@ -3,8 +3,9 @@
 #
 #   scripts/install-deps.sh [--check] [GROUP...]
 #
-# Groups: core (always), bench (google-pprof comparison; Go pprof when
-# available), fuzz (clang + libFuzzer runtime). With --check nothing is
+# Groups: core (always), test (chromium, tidy, cmark-gfm: the report layout
+# tests; make test installs it), bench (google-pprof comparison; Go pprof
+# when available), fuzz (clang + libFuzzer runtime). With --check nothing is
 # installed: the script lists what is missing and exits 1 if anything is.
 # It is a no-op when everything is present, runs `apt-get update` only when a
 # package cannot be found in the current lists, and on a machine without
@@ -22,6 +23,7 @@ core=(
     # (JSON checks and free ports in the cluster test)
     procps python3
 )
+test=(chromium tidy cmark-gfm)
 bench=(golang-go golang-github-google-pprof-dev)
 fuzz=(clang libclang-rt-14-dev)
 
@@ -31,12 +33,13 @@ for arg in "$@"; do
     case "$arg" in
         --check) check_only=1 ;;
         core) ;;
+        test) want+=("${test[@]}") ;;
         bench) want+=("${bench[@]}") ;;
         fuzz) want+=("${fuzz[@]}") ;;
         -h|--help)
             sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
             exit 0 ;;
-        *) echo "install-deps: unknown argument '$arg' (groups: core bench fuzz)" >&2
+        *) echo "install-deps: unknown argument '$arg' (groups: core test bench fuzz)" >&2
            exit 2 ;;
     esac
 done

@@ -27,10 +27,15 @@ if ! diff -u "$data/expected.md" "$out/CPU_OVERHEAD_ANALYSIS.md"; then
     fail=1
 fi
 html=$out/CPU_OVERHEAD_ANALYSIS.html
-if grep -q '<script' "$html"; then
+# The page's one script is the template's own (the flame graph); data never
+# adds another.
+if [ "$(grep -o '<script' "$html" | wc -l)" -ne 1 ] || grep -q '<script>alert' "$html"; then
     echo "FAIL: unescaped <script in the HTML" >&2
     fail=1
 fi
+for c in trials breakdown sensitivity flame; do
+    grep -q '<svg xmlns' "$out/charts/$c.svg" || { echo "FAIL: no charts/$c.svg" >&2; fail=1; }
+done
 grep -q 'json_loads&lt;script&gt;&amp;' "$html" || { echo "FAIL: escaped name missing" >&2; fail=1; }
 n=$(grep -c '<svg' "$html")
 [ "$n" -eq 4 ] || { echo "FAIL: $n charts in the HTML, expected 4" >&2; fail=1; }

@@ -35,7 +35,8 @@ static const char *analysis_json =
 static void test_body(void) {
     json_t *a = load(analysis_json);
     const char *md = "# Report\n\n| fn | us |\n|---|---:|\n| a\\<b | 1 |\n\n"
-                     "<!-- chart:trials -->\n\ntext <script>alert(1)</script>\n\n"
+                     "<!-- chart:trials -->\n![trials](charts/trials.svg)  \n*cap*\n\n"
+                     "text <script>alert(1)</script>\n\n"
                      "<!-- chart:breakdown -->\n\n<!-- chart:sensitivity -->\n\n"
                      "<!-- chart:flame -->\n\n<!-- a plain comment -->\n";
     char *html = NULL;
@@ -57,6 +58,19 @@ static void test_body(void) {
         CHECK_EQ_INT(svgs, 4);
         CHECK(strstr(html, "chart:") == NULL);
         CHECK(strstr(html, "raw HTML omitted") != NULL); /* safe mode kept */
+        /* the Markdown's image of a chart gives way to the inline SVG */
+        CHECK(strstr(html, "charts/trials.svg") == NULL);
+        CHECK(strstr(html, "<figcaption>c&lt;1&gt;</figcaption>") != NULL);
+        /* classes, not the obsolete align=; tables scroll in a container */
+        CHECK(strstr(html, "align=") == NULL);
+        CHECK(strstr(html, "<td class=\"num\">1</td>") != NULL);
+        CHECK(strstr(html, "<div class=\"table-wrap\"><table>") != NULL);
+        /* sqlite3_step's own time shrank (8 -> 4): its frame is blue */
+        const char *f = strstr(html, "sqlite3_step\nNATS");
+        f = f ? strstr(f, "fill=\"#") : NULL;
+        unsigned r = 0, g = 0, bl = 0;
+        CHECK(f != NULL && sscanf(f, "fill=\"#%2x%2x%2x", &r, &g, &bl) == 3);
+        CHECK_MSG(bl > r + 60, "shrinking frame not blue: #%02x%02x%02x", r, g, bl);
     }
     free(html);
     json_decref(a);

@@ -163,7 +163,8 @@ int render_html_body(char **out, const char *md, size_t len, json_t *analysis, e
         cmark_node *img = chart_image_paragraph(cmark_node_next(markers[i]), name);
         cmark_node_replace(markers[i], block);
         cmark_node_free(markers[i]);
-        cmark_node_free(img); /* the inline SVG replaces the Markdown's image */
+        if (img != NULL)
+            cmark_node_free(img); /* the inline SVG replaces the Markdown's image */
         svg.len = 0;
     }
     char *html = cmark_render_html(doc, CMARK_OPT_DEFAULT, cmark_parser_get_syntax_extensions(p));
