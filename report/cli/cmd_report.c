@@ -19,6 +19,7 @@
 #include "opts.h"
 #include "plan.h"
 #include "publish.h"
+#include "report_data.h"
 #include "runner.h"
 
 /* The report folder when --sprint is not given (also `make report`'s). */
@@ -389,6 +390,21 @@ static int report_reproduce(report_state *st) {
     return 0;
 }
 
+/* The `overhead analyze` options that, with the run directories, re-create
+ * the analysis from the published data (data/README.md), shell-quoted. */
+static void report_analyze_opts(const report_state *st, const analysis_options *o,
+                                char *opts, size_t size) {
+    snprintf(opts, size, "--target %g --reference %g", st->target, st->reference);
+    const char *names[] = {"--sprint", "--reproduce", "--nats-arch", "--storage"};
+    const char *vals[] = {st->sprint, st->reproduce, o->nats_arch, o->storage};
+    for (size_t i = 0; i < 4; i++)
+        if (vals[i] != NULL) {
+            size_t n = strlen(opts);
+            snprintf(opts + n, size - n, " %s ", names[i]);
+            report_data_shell_quote(opts, size, vals[i]);
+        }
+}
+
 /* Analyse every run together, publish the report and the index, print
  * where they are and the verdict. */
 static int report_publish(report_state *st) {
@@ -408,7 +424,10 @@ static int report_publish(report_state *st) {
     char outdir[4096];
     snprintf(outdir, sizeof outdir, "%s/sprints/active/%s", st->docs, st->sprint);
     publish_paths paths = cli_template_paths(cli_templates_dir());
+    char opts[2048];
+    report_analyze_opts(st, &o, opts, sizeof opts);
     if (publish_report(outdir, a, &paths, "../../../index.html", &st->err) != 0 ||
+        report_data_write(outdir, st->dirs, st->ndirs, opts, a, &st->err) != 0 ||
         publish_index(st->docs, &paths, &st->err) != 0) {
         json_decref(a);
         return cli_fail("report", &st->err);

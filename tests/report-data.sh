@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The data published beside a report (data/): `overhead report --from` the
+# analysis fixture's runs (tests/data/analysis), then check the spec's files
+# (direct_profile.txt and nats_profile.txt with flat and cumulative columns,
+# folded stacks and speedscope JSON per architecture, the run records and
+# profiles), and that the command in data/README.md, run inside data/,
+# re-creates the published CPU_OVERHEAD_ANALYSIS.json byte for byte.
+#
+#   report-data.sh OVERHEAD
+set -euo pipefail
+overhead=${1:?usage: report-data.sh OVERHEAD}
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+bad() { echo "FAIL: $*" >&2; fail=1; }
+
+cd "$here/data/analysis"
+SOURCE_DATE_EPOCH=1764547200 OVERHEAD_TEMPLATES=$here/../templates \
+    "$overhead" report --docs "$tmp/docs" --sprint data-sprint --from main aa rate storage \
+    >"$tmp/report.out"
+out=$tmp/docs/sprints/active/data-sprint
+data=$out/data
+for f in README.md direct_profile.txt nats_profile.txt main/run.json aa/run.json; do
+    [ -s "$data/$f" ] || bad "data/$f is missing"
+done
+for f in direct_profile.txt nats_profile.txt; do
+    grep -qE '^ +flat +flat% +sum% +cum +cum% ' "$data/$f" || bad "$f: no pprof header"
+    rows=$(grep -cE '^ +[0-9.]+s +[0-9.]+% ' "$data/$f" || true)
+    [ "$rows" -ge 10 ] && [ "$rows" -le 50 ] || bad "$f: $rows function rows"
+done
+grep -q '^Architecture nats-2p: ' "$data/nats_profile.txt" \
+    || bad "nats_profile.txt is not the headline NATS architecture's"
+for arch in direct nats-2p; do
+    grep -qE '^[^ ]+(;[^ ]+)* [0-9]+$' "$data/profiles/$arch.folded" \
+        || bad "profiles/$arch.folded has no folded stack"
+    python3 - "$data/profiles/$arch.speedscope.json" <<'PY' || bad "$arch.speedscope.json"
+import json, sys
+d = json.load(open(sys.argv[1]))
+p = d["profiles"][0]
+assert p["type"] == "sampled" and len(p["samples"]) == len(p["weights"]) > 0
+assert all(0 <= i < len(d["shared"]["frames"]) for s in p["samples"] for i in s)
+PY
+done
+n=$(find "$data/main" -name '*.prof' | wc -l)
+[ "$n" -eq "$(find main -name '*.prof' | wc -l)" ] || bad "data/main has $n profiles"
+
+# Re-create the analysis from data/ alone, as README.md says.
+cmd=$(grep '^SOURCE_DATE_EPOCH=[0-9]* overhead analyze ' "$data/README.md" || true)
+[ -n "$cmd" ] || bad "README.md gives no command"
+(cd "$data" && eval "${cmd/ overhead analyze / \"\$overhead\" analyze }") >"$tmp/again.json"
+if ! cmp -s "$tmp/again.json" "$out/CPU_OVERHEAD_ANALYSIS.json"; then
+    bad "re-analysing data/ does not give the published JSON"
+    diff "$tmp/again.json" "$out/CPU_OVERHEAD_ANALYSIS.json" | head -10 >&2
+fi
+kb=$(du -sk "$data" | cut -f1)
+[ "$kb" -lt 5000 ] || bad "data/ is $kb KB"
+[ "$fail" -eq 0 ] && echo "report data: ok (data/ $kb KB, analysis re-created byte for byte)"
+exit "$fail"
