@@ -85,8 +85,15 @@ int publish_report(const char *outdir, json_t *analysis, const publish_paths *pa
         goto done;
     if (render_page(&html, page_t, analysis, body, index_href, err) != 0)
         goto done;
+    /* As `overhead analyze` prints it, newline included: re-analysing the
+     * published data/ gives this file byte for byte. */
     json = json_dumps(analysis, JSON_INDENT(2) | JSON_SORT_KEYS);
-    if (json == NULL) {
+    char *nl = json ? realloc(json, strlen(json) + 2) : NULL;
+    if (nl != NULL) {
+        json = nl;
+        strcat(json, "\n");
+    }
+    if (json == NULL || nl == NULL) {
         error_set(err, ERR_NOMEM, "%s: cannot serialise the analysis", outdir);
         goto done;
     }
