@@ -195,7 +195,9 @@ void an_environment(ctx *c) {
     /* Environment. */
     {
         static const char *const labels[][2] = {
-            {"cpu_model", "CPU"},         {"cpus", "CPUs"},
+            {"cpu_model", "CPU (as the kernel names it)"}, {"cpus", "CPUs"},
+            {"compiler", "compiler"},     {"cflags", "compiler flags"},
+            {"glibc", "glibc"},           {"sqlite_link", "SQLite linkage"},
             {"kernel", "kernel"},         {"governor", "CPU frequency governor"},
             {"clk_tck", "clock ticks/s"}, {"hostname", "host"},
             {"nats.c", "nats.c"},         {"nats-server", "nats-server"},
@@ -208,8 +210,12 @@ void an_environment(ctx *c) {
         for (int src = 0; src < 2; src++)
             json_object_foreach(sources[src], k, v) {
                 char val[256];
-                if (json_is_string(v))
-                    snprintf(val, sizeof val, "%s", json_string_value(v));
+                const char *sv = json_string_value(v);
+                /* nats-server --version says "nats-server: v2.9.10" */
+                if (sv != NULL && strncmp(sv, "nats-server: ", 13) == 0)
+                    sv += 13;
+                if (sv != NULL)
+                    snprintf(val, sizeof val, "%s", sv);
                 else if (json_is_number(v))
                     snprintf(val, sizeof val, "%g", json_number_value(v));
                 else
@@ -226,10 +232,11 @@ void an_environment(ctx *c) {
         const char *sha = an_jstr(c->runj, "git.sha");
         if (sha != NULL) {
             char val[128];
+            json_t *dirty = an_jget(c->runj, "git.dirty");
             snprintf(val, sizeof val, "%s%s", sha,
-                     json_is_true(an_jget(c->runj, "git.dirty"))
-                         ? " (uncommitted changes)"
-                         : "");
+                     json_is_true(dirty)    ? " (dirty: uncommitted changes)"
+                     : json_is_false(dirty) ? " (clean)"
+                                            : "");
             json_array_append_new(env,
                                   json_pack("{s:s, s:s}", "name", "git", "value", val));
         }
