@@ -195,13 +195,20 @@ void an_environment(ctx *c) {
     /* Environment. */
     {
         static const char *const labels[][2] = {
-            {"cpu_model", "CPU (as the kernel names it)"}, {"cpus", "CPUs"},
-            {"compiler", "compiler"},     {"cflags", "compiler flags"},
-            {"glibc", "glibc"},           {"sqlite_link", "SQLite linkage"},
-            {"kernel", "kernel"},         {"governor", "CPU frequency governor"},
-            {"clk_tck", "clock ticks/s"}, {"hostname", "host"},
-            {"nats.c", "nats.c"},         {"nats-server", "nats-server"},
-            {"sqlite", "SQLite"},         {"jansson", "jansson"},
+            {"cpu_model", "CPU (as the kernel names it)"},
+            {"cpus", "CPUs"},
+            {"compiler", "compiler"},
+            {"cflags", "compiler flags"},
+            {"glibc", "glibc"},
+            {"sqlite_link", "SQLite linkage"},
+            {"kernel", "kernel"},
+            {"governor", "CPU frequency governor"},
+            {"clk_tck", "clock ticks/s"},
+            {"hostname", "host"},
+            {"nats.c", "nats.c"},
+            {"nats-server", "nats-server"},
+            {"sqlite", "SQLite"},
+            {"jansson", "jansson"},
             {"gperftools", "gperftools"},
         };
         json_t *env = json_array(), *v;

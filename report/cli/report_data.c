@@ -64,7 +64,8 @@ static int mkdirs(const char *path, error *err) {
             char c = *p;
             *p = '\0';
             if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-                return error_errno(err, ERR_SYSTEM, errno, "%s: cannot create directory", tmp);
+                return error_errno(err, ERR_SYSTEM, errno, "%s: cannot create directory",
+                                   tmp);
             *p = c;
             if (c == '\0')
                 return 0;
@@ -227,8 +228,8 @@ static char *speedscope(const arch_prof *ap) {
     json_t *doc = json_pack(
         "{s:s, s:s, s:s, s:{s:o}, s:[{s:s, s:s, s:s, s:i, s:f, s:o, s:o}]}", "$schema",
         "https://www.speedscope.app/file-format-schema.json", "exporter", "overhead",
-        "name", ap->name, "shared", "frames", frames, "profiles", "type", "sampled", "name",
-        ap->name, "unit", "seconds", "startValue", 0, "endValue",
+        "name", ap->name, "shared", "frames", frames, "profiles", "type", "sampled",
+        "name", ap->name, "unit", "seconds", "startValue", 0, "endValue",
         (double)a->samples * sps, "samples", samples, "weights", weights);
     char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
@@ -278,7 +279,8 @@ static int write_profiles(const char *data, const char *dir, const char *nats_ar
         if (ap->cpu_s > 0 && ap->agg->samples > 0)
             aggregate_set_rate(ap->agg, (double)ap->agg->samples / ap->cpu_s);
         char name[128], folded[128], ssname[128];
-        if (snprintf(name, sizeof name, "profiles/%s.txt", ap->name) >= (int)sizeof name ||
+        if (snprintf(name, sizeof name, "profiles/%s.txt", ap->name) >=
+                (int)sizeof name ||
             snprintf(folded, sizeof folded, "profiles/%s.folded", ap->name) >=
                 (int)sizeof folded ||
             snprintf(ssname, sizeof ssname, "profiles/%s.speedscope.json", ap->name) >=
@@ -373,8 +375,8 @@ int report_data_write(const char *outdir, const char *const *dirs, size_t ndirs,
         else
             rc = copy_run(dirs[i], to, err);
     }
-    const char *nats_arch =
-        json_string_value(json_object_get(json_object_get(analysis, "config"), "nats_arch"));
+    const char *nats_arch = json_string_value(
+        json_object_get(json_object_get(analysis, "config"), "nats_arch"));
     if (rc == 0 && ndirs > 0)
         rc = write_profiles(fresh, dirs[0], nats_arch, err);
     buf b = BUF_INIT;
@@ -386,7 +388,8 @@ int report_data_write(const char *outdir, const char *const *dirs, size_t ndirs,
         /* Swap the folders: a reader sees the old data or the new, never a mix. */
         int had_old = rename(data, old) == 0;
         if (rename(fresh, data) != 0) {
-            rc = error_errno(err, ERR_SYSTEM, errno, "%s: cannot rename into place", data);
+            rc =
+                error_errno(err, ERR_SYSTEM, errno, "%s: cannot rename into place", data);
             if (had_old)
                 rename(old, data);
         } else if (had_old) {

@@ -53,8 +53,8 @@ void chart_close(buf *b) {
 }
 
 void chart_legend(buf *b, double x, double y, const char *color, const char *label) {
-    buf_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/>", x,
-               y - 11, color);
+    buf_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/>",
+               x, y - 11, color);
     buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\">", x + 18, y);
     chart_esc(b, label);
     buf_puts(b, "</text>");
@@ -70,12 +70,13 @@ static double axis_top(double hi, double *step) {
 
 /* Horizontal grid lines and labels for a plot from y0 (bottom) up 'h'
  * pixels showing [0, top], and the rotated axis title. */
-static void y_axis(buf *b, double x0, double x1, double y0, double h, double top, double step,
-                   const char *title) {
+static void y_axis(buf *b, double x0, double x1, double y0, double h, double top,
+                   double step, const char *title) {
     for (double v = 0; v <= top * 1.0001; v += step) {
         double y = y0 - v / top * h;
-        buf_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>",
-                   x0, y, x1, y);
+        buf_printf(
+            b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>",
+            x0, y, x1, y);
         buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%g</text>", x0 - 6,
                    y + 4, v);
     }
@@ -116,8 +117,8 @@ static void strip_box(buf *b, json_t *s, const char *color, double x, double y0,
     qsort(v, n, sizeof v[0], cmp_double);
 #define Y(val) (y0 - (val) / top * h)
     double q1 = quantile(v, n, 0.25), q2 = quantile(v, n, 0.5), q3 = quantile(v, n, 0.75);
-    buf_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>", x,
-               Y(v[0]), x, Y(v[n - 1]), color);
+    buf_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>",
+               x, Y(v[0]), x, Y(v[n - 1]), color);
     buf_printf(b,
                "<rect x=\"%.1f\" y=\"%.1f\" width=\"28\" height=\"%.1f\" fill=\"%s\" "
                "fill-opacity=\"0.2\" stroke=\"%s\"/>",
@@ -164,46 +165,52 @@ int chart_trials(buf *b, json_t *c, error *err) {
     if (json_is_object(band)) {
         double ylo = y0 - chart_num(band, "lo") / top * h;
         double yhi = y0 - chart_num(band, "hi") / top * h;
-        buf_printf(b,
-                   "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"" C_NATS
-                   "\" fill-opacity=\"0.15\"><title>",
-                   x0, yhi, x1 - x0, fmax(ylo - yhi, 0.5));
+        buf_printf(
+            b,
+            "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"" C_NATS
+            "\" fill-opacity=\"0.15\"><title>",
+            x0, yhi, x1 - x0, fmax(ylo - yhi, 0.5));
         chart_esc(b, chart_str(band, "label"));
         buf_puts(b, "</title></rect>");
     }
     double tv = chart_num(c, "target_value");
     if (tv > 0)
-        buf_printf(b,
-                   "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"" C_TARGET
-                   "\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>",
-                   x0, y0 - tv / top * h, bx1, y0 - tv / top * h);
+        buf_printf(
+            b,
+            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"" C_TARGET
+            "\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>",
+            x0, y0 - tv / top * h, bx1, y0 - tv / top * h);
     /* Trial numbers: every k-th so that labels stay 44 units apart. */
     int every = (int)ceil(44 / dx);
     for (int t = 1; t <= (int)ntrials; t++)
         if ((t - 1) % every == 0)
             buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%d</text>",
                        x0 + t * dx, y0 + 26, t);
-    buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">trial (run order)</text>",
-               (x0 + x1) / 2, y0 + 56);
-    buf_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#888\"/>",
+    buf_printf(
+        b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">trial (run order)</text>",
+        (x0 + x1) / 2, y0 + 56);
+    buf_printf(b,
+               "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#888\"/>",
                x0, y0, bx1, y0);
     double colw = (bx1 - bx0) / (double)ns;
     json_array_foreach(series, i, s) {
         const char *color = chart_series_color(i);
         double med = chart_num(s, "median");
         if (med > 0)
-            buf_printf(b,
-                       "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>",
-                       x0, y0 - med / top * h, x1, y0 - med / top * h, color);
+            buf_printf(
+                b,
+                "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>",
+                x0, y0 - med / top * h, x1, y0 - med / top * h, color);
         json_array_foreach(json_object_get(s, "points"), j, p) {
             double v = chart_num(p, "value"), t = chart_num(p, "trial");
             if (!(v >= 0) || !(t >= 1))
                 continue;
             int out = json_is_true(json_object_get(p, "outlier"));
-            buf_printf(b,
-                       "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4.5\" fill=\"%s\" stroke=\"%s\" "
-                       "stroke-width=\"2\"><title>",
-                       x0 + t * dx, y0 - v / top * h, out ? "#fff" : color, color);
+            buf_printf(
+                b,
+                "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4.5\" fill=\"%s\" stroke=\"%s\" "
+                "stroke-width=\"2\"><title>",
+                x0 + t * dx, y0 - v / top * h, out ? "#fff" : color, color);
             chart_esc(b, chart_str(s, "label"));
             buf_printf(b, ", trial %g: %.3g ", t, v);
             chart_esc(b, unit);
@@ -211,7 +218,8 @@ int chart_trials(buf *b, json_t *c, error *err) {
         }
         strip_box(b, s, color, bx0 + colw * ((double)i + 0.5), y0, h, top);
         char label[160];
-        snprintf(label, sizeof label, "%s (median %.3g %s)", chart_str(s, "label"), med, unit);
+        snprintf(label, sizeof label, "%s (median %.3g %s)", chart_str(s, "label"), med,
+                 unit);
         chart_legend(b, x0, y0 + 94 + 32 * (double)i, color, label);
     }
     double ly = y0 + 94 + 32 * (double)ns;
@@ -236,7 +244,8 @@ int chart_breakdown(buf *b, json_t *c, error *err) {
     double lo = 0, hi = 0;
     size_t i, n = json_array_size(items);
     json_array_foreach(items, i, it) {
-        double v = chart_num(it, "value"), l = chart_num(it, "lo"), u = chart_num(it, "hi");
+        double v = chart_num(it, "value"), l = chart_num(it, "lo"),
+               u = chart_num(it, "hi");
         lo = fmin(lo, fmin(v, isnan(l) ? 0 : l));
         hi = fmax(hi, fmax(v, isnan(u) ? 0 : u));
     }
@@ -256,20 +265,22 @@ int chart_breakdown(buf *b, json_t *c, error *err) {
         buf_printf(b,
                    "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>"
                    "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%g</text>",
-                   x, top, x, ybot + 4, fabs(v) < step / 1000 ? "#333" : "#ddd", x, ybot + 26,
-                   fabs(v) < step / 1000 ? 0 : v);
+                   x, top, x, ybot + 4, fabs(v) < step / 1000 ? "#333" : "#ddd", x,
+                   ybot + 26, fabs(v) < step / 1000 ? 0 : v);
     }
     json_array_foreach(items, i, it) {
-        double v = chart_num(it, "value"), l = chart_num(it, "lo"), u = chart_num(it, "hi");
+        double v = chart_num(it, "value"), l = chart_num(it, "lo"),
+               u = chart_num(it, "hi");
         if (isnan(v))
             continue;
         double y = top + row * (double)i, x = v >= 0 ? zero : zero + v * sc;
         char label[256];
         if (!isnan(l) && !isnan(u))
-            snprintf(label, sizeof label, "%s: %+.3g %s (%.3g to %.3g)", chart_str(it, "label"),
-                     v, unit, l, u);
+            snprintf(label, sizeof label, "%s: %+.3g %s (%.3g to %.3g)",
+                     chart_str(it, "label"), v, unit, l, u);
         else
-            snprintf(label, sizeof label, "%s: %+.3g %s", chart_str(it, "label"), v, unit);
+            snprintf(label, sizeof label, "%s: %+.3g %s", chart_str(it, "label"), v,
+                     unit);
         buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\">", x0, y + 22);
         chart_esc(b, label);
         buf_printf(b,
@@ -329,7 +340,8 @@ int chart_sensitivity(buf *b, json_t *c, error *err) {
             double v = chart_num(bar, "value");
             if (!(v >= 0))
                 continue;
-            double x = x0 + gw * (double)i + gw * 0.15 + bw * (double)j, y = y0 - v / top * h;
+            double x = x0 + gw * (double)i + gw * 0.15 + bw * (double)j,
+                   y = y0 - v / top * h;
             buf_printf(b,
                        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
                        "fill=\"%s\"><title>",
@@ -339,7 +351,9 @@ int chart_sensitivity(buf *b, json_t *c, error *err) {
             chart_esc(b, chart_str(bar, "label"));
             buf_printf(b, ": %.3g ", v);
             chart_esc(b, unit);
-            buf_printf(b, "</title></rect><text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.3g</text>",
+            buf_printf(b,
+                       "</title></rect><text x=\"%.1f\" y=\"%.1f\" "
+                       "text-anchor=\"middle\">%.3g</text>",
                        x + bw / 2 - 1, y - 4, v);
         }
         buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">",
@@ -393,10 +407,11 @@ int render_trend_svg(buf *b, json_t *rows) {
                    x0, y, x1, y, fabs(v) < step / 1000 ? "#333" : "#ddd", x0 - 6, y + 4,
                    fabs(v) < step / 1000 ? 0 : v);
     }
-    buf_printf(b,
-               "<text x=\"16\" y=\"%.1f\" transform=\"rotate(-90 16 %.1f)\" "
-               "text-anchor=\"middle\" dominant-baseline=\"hanging\">overhead (%%)</text>",
-               y0 - h / 2, y0 - h / 2);
+    buf_printf(
+        b,
+        "<text x=\"16\" y=\"%.1f\" transform=\"rotate(-90 16 %.1f)\" "
+        "text-anchor=\"middle\" dominant-baseline=\"hanging\">overhead (%%)</text>",
+        y0 - h / 2, y0 - h / 2);
     int every = (int)ceil(150 / dx);
     size_t k = 0;
     double px = 0, py = 0;
@@ -404,25 +419,28 @@ int render_trend_svg(buf *b, json_t *rows) {
         json_t *r = json_array_get(rows, i), *t = json_object_get(r, "trend");
         if (!json_is_object(t))
             continue;
-        double x = x0 + dx * ((double)k + 0.5), y = y0 - (chart_num(t, "value") - lo) * sc;
+        double x = x0 + dx * ((double)k + 0.5),
+               y = y0 - (chart_num(t, "value") - lo) * sc;
         if (k > 0)
             buf_printf(b,
                        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
                        "stroke=\"" C_NATS "\"/>",
                        px, py, x, y);
-        buf_printf(b,
-                   "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#222\" "
-                   "stroke-width=\"1.5\"/><circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" "
-                   "fill=\"" C_NATS "\"><title>",
-                   x, y0 - (chart_num(t, "hi") - lo) * sc, x, y0 - (chart_num(t, "lo") - lo) * sc,
-                   x, y);
+        buf_printf(
+            b,
+            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#222\" "
+            "stroke-width=\"1.5\"/><circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" "
+            "fill=\"" C_NATS "\"><title>",
+            x, y0 - (chart_num(t, "hi") - lo) * sc, x,
+            y0 - (chart_num(t, "lo") - lo) * sc, x, y);
         chart_esc(b, chart_str(r, "sprint"));
         buf_printf(b, ": %.4g%% (95%% CI %.4g%% to %.4g%%)</title></circle>",
                    chart_num(t, "value"), chart_num(t, "lo"), chart_num(t, "hi"));
         if (k % (size_t)every == 0) {
             char date[16];
             snprintf(date, sizeof date, "%.10s", chart_str(r, "date"));
-            buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", x, y0 + 28);
+            buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", x,
+                       y0 + 28);
             chart_esc(b, date);
             buf_puts(b, "</text>");
         }

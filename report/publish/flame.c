@@ -117,7 +117,8 @@ static void flame_frame(flame *f, json_t *n, double x, int depth) {
     char color[16];
     frame_color(color, sizeof color, f->max_self > 0 ? own / f->max_self : 0);
     const char *name = chart_str(n, "name");
-    buf_printf(f->b, "<g class=\"fr\" data-d=\"%d\" data-n=\"%.6g\" data-b=\"%.6g\"><title>",
+    buf_printf(f->b,
+               "<g class=\"fr\" data-d=\"%d\" data-n=\"%.6g\" data-b=\"%.6g\"><title>",
                depth, nv, bv);
     chart_esc(f->b, name);
     buf_printf(f->b, "\nNATS %.4g, direct %.4g, change %+.4g, own change %+.4g ", nv, bv,
@@ -144,10 +145,11 @@ static void flame_axis(flame *f, double total, double x0, double x1) {
     buf_printf(f->b, "<g class=\"axis\" font-size=\"12\">");
     for (double v = 0; v <= total * 1.0001; v += step) {
         double x = x0 + v * f->scale;
-        buf_printf(f->b,
-                   "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#666\"/>"
-                   "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">%g</text>",
-                   x, y, x, y + 5, x, y + 18, x > x1 - 20 ? "end" : "middle", v);
+        buf_printf(
+            f->b,
+            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#666\"/>"
+            "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">%g</text>",
+            x, y, x, y + 5, x, y + 18, x > x1 - 20 ? "end" : "middle", v);
     }
     buf_printf(f->b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", (x0 + x1) / 2,
                y + 36);
@@ -156,7 +158,8 @@ static void flame_axis(flame *f, double total, double x0, double x1) {
     buf_puts(f->b, ")</text>");
     char c[16];
     double ly = y + 62;
-    buf_printf(f->b, "<text x=\"%.1f\" y=\"%.1f\">frame's own change:</text>", x0 + 4, ly);
+    buf_printf(f->b, "<text x=\"%.1f\" y=\"%.1f\">frame's own change:</text>", x0 + 4,
+               ly);
     static const double ts[] = {-1, -0.3, 0, 0.3, 1};
     for (int i = 0; i < 5; i++) {
         frame_color(c, sizeof c, ts[i]);
@@ -164,8 +167,10 @@ static void flame_axis(flame *f, double total, double x0, double x1) {
                    "<rect x=\"%.1f\" y=\"%.1f\" width=\"28\" height=\"14\" fill=\"%s\"/>",
                    x0 + 130 + 30 * i, ly - 11, c);
     }
-    buf_printf(f->b, "<text x=\"%.1f\" y=\"%.1f\">shrank \xE2\x86\x90 \xE2\x86\x92 grew "
-                     "(largest %.3g ", x0 + 284, ly, f->max_self);
+    buf_printf(f->b,
+               "<text x=\"%.1f\" y=\"%.1f\">shrank \xE2\x86\x90 \xE2\x86\x92 grew "
+               "(largest %.3g ",
+               x0 + 284, ly, f->max_self);
     chart_esc(f->b, f->unit);
     buf_puts(f->b, ")</text></g>");
 }
@@ -173,7 +178,8 @@ static void flame_axis(flame *f, double total, double x0, double x1) {
 int chart_flame(buf *b, json_t *c, error *err) {
     json_t *root = json_object_get(c, "root");
     if (!json_is_object(root) || !(chart_num(root, "new") > 0))
-        return error_set(err, ERR_INPUT, "chart 'flame': no 'root' with a positive 'new'");
+        return error_set(err, ERR_INPUT,
+                         "chart 'flame': no 'root' with a positive 'new'");
     double total = chart_num(root, "new");
     flame f = {.b = b, .unit = chart_str(c, "unit"), .min_value = total * 1e-4};
     f.inverted = json_is_true(json_object_get(c, "inverted"));
@@ -183,7 +189,8 @@ int chart_flame(buf *b, json_t *c, error *err) {
     int H = FRAME_H * (depth + 1) + AXIS_H;
     f.bottom = H - AXIS_H;
     f.scale = (x1 - x0) / total;
-    chart_open(b, FLAME_W, H, "chart flame", "Differential flame graph, NATS against direct");
+    chart_open(b, FLAME_W, H, "chart flame",
+               "Differential flame graph, NATS against direct");
     buf_puts(b, "<g class=\"frames\" font-size=\"11\">");
     flame_frame(&f, root, x0, 0);
     buf_puts(b, "</g>");
