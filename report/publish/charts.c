@@ -117,19 +117,21 @@ static void strip_box(buf *b, json_t *s, const char *color, double x, double y0,
     qsort(v, n, sizeof v[0], cmp_double);
 #define Y(val) (y0 - (val) / top * h)
     double q1 = quantile(v, n, 0.25), q2 = quantile(v, n, 0.5), q3 = quantile(v, n, 0.75);
+    /* the strip left of x, the box and whiskers right of it */
+    double bx = x + 13;
     buf_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>",
-               x, Y(v[0]), x, Y(v[n - 1]), color);
+               bx, Y(v[0]), bx, Y(v[n - 1]), color);
     buf_printf(b,
-               "<rect x=\"%.1f\" y=\"%.1f\" width=\"28\" height=\"%.1f\" fill=\"%s\" "
-               "fill-opacity=\"0.2\" stroke=\"%s\"/>",
-               x - 14, Y(q3), fmax(Y(q1) - Y(q3), 1), color, color);
+               "<rect x=\"%.1f\" y=\"%.1f\" width=\"22\" height=\"%.1f\" fill=\"#fff\" "
+               "stroke=\"%s\"/>",
+               bx - 11, Y(q3), fmax(Y(q1) - Y(q3), 1), color);
     buf_printf(b,
                "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
-               "stroke-width=\"2\"/>",
-               x - 14, Y(q2), x + 14, Y(q2), color);
+               "stroke-width=\"2.5\"/>",
+               bx - 11, Y(q2), bx + 11, Y(q2), color);
     for (size_t k = 0; k < n; k++)
         buf_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"/>",
-                   x - 22 + 6.0 * (double)(k % 3), Y(v[k]), color);
+                   x - 14 + 5.0 * (double)(k % 3), Y(v[k]), color);
 #undef Y
 }
 
