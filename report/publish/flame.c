@@ -158,19 +158,17 @@ static void flame_axis(flame *f, double total, double x0, double x1) {
     buf_puts(f->b, ")</text>");
     char c[16];
     double ly = y + 62;
-    buf_printf(f->b, "<text x=\"%.1f\" y=\"%.1f\">frame's own change:</text>", x0 + 4,
-               ly);
+    buf_printf(f->b, "<text x=\"%.1f\" y=\"%.1f\">frame's own change: shrank</text>",
+               x0 + 4, ly);
     static const double ts[] = {-1, -0.3, 0, 0.3, 1};
     for (int i = 0; i < 5; i++) {
         frame_color(c, sizeof c, ts[i]);
         buf_printf(f->b,
                    "<rect x=\"%.1f\" y=\"%.1f\" width=\"28\" height=\"14\" fill=\"%s\"/>",
-                   x0 + 130 + 30 * i, ly - 11, c);
+                   x0 + 190 + 30 * i, ly - 11, c);
     }
-    buf_printf(f->b,
-               "<text x=\"%.1f\" y=\"%.1f\">shrank \xE2\x86\x90 \xE2\x86\x92 grew "
-               "(largest %.3g ",
-               x0 + 284, ly, f->max_self);
+    buf_printf(f->b, "<text x=\"%.1f\" y=\"%.1f\">grew (largest change %.3g ", x0 + 346,
+               ly, f->max_self);
     chart_esc(f->b, f->unit);
     buf_puts(f->b, ")</text></g>");
 }
