@@ -149,7 +149,7 @@ static void flame_axis(flame *f, double total, double x0, double x1) {
             f->b,
             "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#666\"/>"
             "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">%g</text>",
-            x, y, x, y + 5, x, y + 18, x > x1 - 20 ? "end" : "middle", v);
+            x, y, x, y + 5, x, y + 18, x < x0 + 20 ? "start" : x > x1 - 20 ? "end" : "middle", v);
     }
     buf_printf(f->b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", (x0 + x1) / 2,
                y + 36);
