@@ -7,8 +7,8 @@
 #       the viewport (outside a scrolling container), a chart is missing or its
 #       text is under ~11 px, the summary or the decision needs sideways
 #       scrolling, a table needs it at 1280 px, or the flame graph does not
-#       zoom. Screenshots stay in ARTIFACTS/*.png. Exit 77 (skip) only when
-#       Chromium is not installed.
+#       zoom, search or show its negated view. Screenshots stay in
+#       ARTIFACTS/*.png. Exit 77 (skip) only when Chromium is not installed.
 #   report-layout.sh OVERHEAD ARTIFACTS tidy       tidy: 0 errors and no
 #       obsolete-attribute (or other) warnings on the report and the index.
 #   report-layout.sh OVERHEAD ARTIFACTS markdown   cmark-gfm renders the
@@ -106,6 +106,8 @@ print(html.unescape(m.group(1)) if m else "NORESULT")' >"$art/$name-$w.txt" || t
     done
     page_check "$report" flame-zoom 1280 '#zoom'
     grep -q '^ZOOM ok' "$art/flame-zoom-1280.txt" || bad "flame graph: a click does not zoom"
+    grep -qE '^SEARCH [1-9]' "$art/flame-zoom-1280.txt" || bad "flame graph: search finds nothing"
+    grep -q '^NEGATED ok' "$art/flame-zoom-1280.txt" || bad "flame graph: no negated view"
     ;;
 tidy)
     command -v tidy >/dev/null || { echo "SKIP: tidy is not installed"; exit 77; }

@@ -56,7 +56,19 @@
       g.dispatchEvent(new MouseEvent("click", { bubbles: true }));
       var svg = g.ownerSVGElement, w = +g.querySelector("rect").getAttribute("width");
       out.push("ZOOM " + (Math.abs(w - svg.viewBox.baseVal.width) < 1 ? "ok" : "failed " + w));
-      document.getElementById("chart-flame").scrollIntoView();
+      /* search: the zoomed frame's own name must be found */
+      var fig = document.getElementById("chart-flame"), q = fig.querySelector("input[type=search]");
+      q.value = g.querySelector("title").textContent.split("\n")[0];
+      q.dispatchEvent(new Event("input"));
+      out.push("SEARCH " + fig.querySelectorAll("g.fr.hit").length);
+      var neg = fig.querySelector("input[type=checkbox]");
+      neg.click();
+      out.push("NEGATED " + (fig.querySelector("g.axis").textContent.indexOf("direct profile") >= 0 ? "ok" : "failed"));
+      neg.click();
+      q.value = "";
+      q.dispatchEvent(new Event("input"));
+      g.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+      fig.scrollIntoView();
     }
   }
   var flame = document.querySelector("figure.flame");
