@@ -401,7 +401,7 @@ static void report_analyze_opts(const report_state *st, const analysis_options *
         if (vals[i] != NULL) {
             size_t n = strlen(opts);
             snprintf(opts + n, size - n, " %s ", names[i]);
-            report_data_shell_quote(opts, size, vals[i]);
+            cli_shell_quote(opts, size, vals[i]);
         }
 }
 

@@ -14,32 +14,12 @@
 
 #include "aggregate.h"
 #include "buf.h"
+#include "cli.h"
 #include "fileio.h"
 #include "profile.h"
 
 #define TOP_N     50
 #define MAX_ARCHS 16
-
-int report_data_shell_quote(char *out, size_t size, const char *s) {
-    size_t n = strlen(out);
-    if (n + 1 >= size)
-        return -1;
-    out[n++] = '\'';
-    for (; *s; s++) {
-        const char *piece = *s == '\'' ? "'\\''" : NULL;
-        size_t len = piece ? strlen(piece) : 1;
-        if (n + len + 2 >= size)
-            return -1;
-        if (piece)
-            memcpy(out + n, piece, len);
-        else
-            out[n] = *s;
-        n += len;
-    }
-    out[n++] = '\'';
-    out[n] = '\0';
-    return 0;
-}
 
 /* Where run directory 'dir' goes inside data/: as given when relative and
  * without "..", else runs/<base name>. */
@@ -342,10 +322,19 @@ static void write_readme(buf *b, const char *const *dirs, size_t ndirs, const ch
     for (size_t i = 0; i < ndirs; i++) {
         char rel[1024], q[2048] = "";
         data_name(rel, sizeof rel, dirs[i]);
-        report_data_shell_quote(q, sizeof q, rel);
+        cli_shell_quote(q, sizeof q, rel);
         buf_printf(b, " %s", q);
     }
     buf_puts(b, "\n```\n");
+    for (size_t i = 0; i < ndirs; i++)
+        if (dirs[i][0] == '/' || strstr(dirs[i], "..") != NULL) {
+            buf_puts(b, "\nThe runs were analysed from outside the report's folder "
+                        "(e.g. `");
+            buf_puts(b, dirs[i]);
+            buf_puts(b, "`), so `run.dir` and `run.dirs` name the copies here "
+                        "instead; every other field is re-created as published.\n");
+            break;
+        }
 }
 
 /* Remove the tree at 'path' (nftw callback). */

@@ -27,8 +27,4 @@
 int report_data_write(const char *outdir, const char *const *dirs, size_t ndirs,
                       const char *analyze_opts, json_t *analysis, error *err);
 
-/* Append 's' to 'out' (of 'size') quoted for a POSIX shell. Returns 0, or -1
- * when it does not fit. */
-int report_data_shell_quote(char *out, size_t size, const char *s);
-
 #endif
