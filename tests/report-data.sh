@@ -53,6 +53,8 @@ if ! cmp -s "$tmp/again.json" "$out/CPU_OVERHEAD_ANALYSIS.json"; then
     bad "re-analysing data/ does not give the published JSON"
     diff "$tmp/again.json" "$out/CPU_OVERHEAD_ANALYSIS.json" | head -10 >&2
 fi
+grep -q 'href="sprints/active/data-sprint/data/README.md"' "$tmp/docs/index.html" \
+    || bad "the index does not link the data"
 kb=$(du -sk "$data" | cut -f1)
 [ "$kb" -lt 5000 ] || bad "data/ is $kb KB"
 [ "$fail" -eq 0 ] && echo "report data: ok (data/ $kb KB, analysis re-created byte for byte)"

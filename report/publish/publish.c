@@ -159,6 +159,11 @@ static json_t *index_row(const char *docs, const char *rel, const char *sprint) 
                             decision ? decision : "");
     if (row != NULL && rate_verdict != NULL)
         json_object_set_new(row, "rate_verdict", json_string(rate_verdict));
+    struct stat sb;
+    if (row != NULL &&
+        snprintf(path, sizeof path, "%s/%s/data/README.md", docs, rel) < (int)sizeof path &&
+        stat(path, &sb) == 0)
+        json_object_set_new(row, "has_data", json_true());
     /* The trend chart's numbers, when the headline has them. */
     char *end;
     if (row != NULL && pct != NULL && lo != NULL && hi != NULL) {
