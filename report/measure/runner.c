@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <gnu/libc-version.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -271,9 +272,24 @@ static json_t *runner_environment(const runner_config *cfg, const char *server_v
                   OVERHEAD_GPERFTOOLS_VERSION, "host", procstat_host(), "git", "sha", sha,
                   "dirty", dirty != NULL, "command", cmd);
     if (env != NULL) {
-        json_t *host = json_object_get(env, "host");
-        json_t *kernel = json_object_get(host, "kernel");
-        json_object_set(json_object_get(env, "versions"), "kernel", kernel);
+        json_t *host = json_object_get(env, "host"),
+               *v = json_object_get(env, "versions");
+        json_object_set(v, "kernel", json_object_get(host, "kernel"));
+        json_object_set_new(v, "compiler", json_string(OVERHEAD_COMPILER));
+        json_object_set_new(v, "cflags", json_string(OVERHEAD_C_FLAGS));
+        json_object_set_new(v, "glibc", json_string(gnu_get_libc_version()));
+        /* Whether the workloads carry SQLite inside (then its local symbols
+         * name their frames) or load the shared library. */
+        char cmd[RUNNER_PATH_MAX + 64];
+        snprintf(cmd, sizeof cmd, "ldd '%s/chat_direct' 2>/dev/null | grep -c libsqlite3",
+                 cfg->workload_dir);
+        char *n = procstat_command_line(cmd);
+        if (n != NULL)
+            json_object_set_new(v, "sqlite_link",
+                                json_string(strcmp(n, "0") == 0
+                                                ? "static (in the workloads)"
+                                                : "shared (libsqlite3.so)"));
+        free(n);
     }
     free(sha);
     free(dirty);
