@@ -91,6 +91,15 @@ static void test_errors(void) {
     CHECK_EQ_STR(err.text, "chart 'pie': no data in analysis.charts");
     error_clear(&err);
     CHECK(render_html_body(&html, md, strlen(md), NULL, &err) != 0);
+    /* values whose span overflows to infinity: an error, never an endless tick loop */
+    json_t *huge = load("{\"items\": [{\"label\": \"x\", \"value\": 1.7e308},"
+                        " {\"label\": \"y\", \"value\": -1.7e308}]}");
+    buf hb = BUF_INIT;
+    error_clear(&err);
+    CHECK(render_chart_svg(&hb, "breakdown", huge, &err) != 0);
+    CHECK_EQ_STR(err.text, "chart 'breakdown': all values are zero or not finite");
+    buf_free(&hb);
+    json_decref(huge);
     buf b = BUF_INIT;
     error_clear(&err);
     json_t *obj = json_object();

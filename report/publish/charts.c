@@ -152,8 +152,9 @@ int chart_trials(buf *b, json_t *c, error *err) {
     }
     json_t *band = json_object_get(c, "band");
     hi = fmax(hi, fmax(chart_num(band, "hi"), chart_num(c, "target_value")));
-    if (!(hi > 0) || !(ntrials >= 1))
-        return error_set(err, ERR_INPUT, "chart 'trials': no positive trial values");
+    if (!(hi > 0) || !isfinite(hi) || !(ntrials >= 1) || ntrials > 100000)
+        return error_set(err, ERR_INPUT,
+                         "chart 'trials': no positive, finite trial values");
     double step, top = axis_top(hi, &step);
     const int W = CHART_W;
     const double x0 = 80, x1 = W - 190, bx0 = x1 + 40, bx1 = W - 10, y0 = 250, h = 220;
@@ -251,8 +252,9 @@ int chart_breakdown(buf *b, json_t *c, error *err) {
         lo = fmin(lo, fmin(v, isnan(l) ? 0 : l));
         hi = fmax(hi, fmax(v, isnan(u) ? 0 : u));
     }
-    if (!(hi - lo > 0))
-        return error_set(err, ERR_INPUT, "chart 'breakdown': all values are zero");
+    if (!(hi - lo > 0) || !isfinite(hi - lo))
+        return error_set(err, ERR_INPUT,
+                         "chart 'breakdown': all values are zero or not finite");
     double step = chart_tick_step(hi - lo, 6);
     lo = floor(lo / step) * step;
     hi = ceil(hi / step) * step;
@@ -322,8 +324,9 @@ int chart_sensitivity(buf *b, json_t *c, error *err) {
                     ? json_array_size(json_object_get(g, "bars"))
                     : nbars;
     }
-    if (!(hi > 0))
-        return error_set(err, ERR_INPUT, "chart 'sensitivity': no positive values");
+    if (!(hi > 0) || !isfinite(hi))
+        return error_set(err, ERR_INPUT,
+                         "chart 'sensitivity': no positive, finite values");
     double step, top = axis_top(hi, &step);
     const int W = CHART_W;
     const double x0 = 80, x1 = W - 20, y0 = 250, h = 220;
@@ -392,7 +395,7 @@ int render_trend_svg(buf *b, json_t *rows) {
         lo = fmin(lo, fmin(chart_num(t, "lo"), chart_num(t, "value")));
         hi = fmax(hi, fmax(chart_num(t, "hi"), chart_num(t, "value")));
     }
-    if (m == 0 || !(hi - lo > 0))
+    if (m == 0 || !(hi - lo > 0) || !isfinite(hi - lo))
         return 0;
     double step = chart_tick_step(hi - lo, 5);
     lo = floor(lo / step) * step;

@@ -149,7 +149,11 @@ static void flame_axis(flame *f, double total, double x0, double x1) {
             f->b,
             "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#666\"/>"
             "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">%g</text>",
-            x, y, x, y + 5, x, y + 18, x < x0 + 20 ? "start" : x > x1 - 20 ? "end" : "middle", v);
+            x, y, x, y + 5, x, y + 18,
+            x < x0 + 20   ? "start"
+            : x > x1 - 20 ? "end"
+                          : "middle",
+            v);
     }
     buf_printf(f->b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", (x0 + x1) / 2,
                y + 36);
@@ -175,9 +179,10 @@ static void flame_axis(flame *f, double total, double x0, double x1) {
 
 int chart_flame(buf *b, json_t *c, error *err) {
     json_t *root = json_object_get(c, "root");
-    if (!json_is_object(root) || !(chart_num(root, "new") > 0))
+    if (!json_is_object(root) || !(chart_num(root, "new") > 0) ||
+        !isfinite(chart_num(root, "new")))
         return error_set(err, ERR_INPUT,
-                         "chart 'flame': no 'root' with a positive 'new'");
+                         "chart 'flame': no 'root' with a positive, finite 'new'");
     double total = chart_num(root, "new");
     flame f = {.b = b, .unit = chart_str(c, "unit"), .min_value = total * 1e-4};
     f.inverted = json_is_true(json_object_get(c, "inverted"));
