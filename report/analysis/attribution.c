@@ -168,9 +168,16 @@ static void breakdown_section(ctx *c) {
         if (row->direct_us == 0 && row->nats_us == 0)
             continue;
         json_array_append_new(rows, breakdown_row(row, c->overhead_us));
-        if (fabs(row->delta.est) > CHART_MIN_SHARE * fabs(c->overhead_us))
-            json_array_append_new(items, json_pack("{s:s, s:f}", "label", row->category,
-                                                   "value", row->delta.est));
+        if (fabs(row->delta.est) > CHART_MIN_SHARE * fabs(c->overhead_us)) {
+            json_t *item =
+                json_pack("{s:s, s:f}", "label", row->category, "value", row->delta.est);
+            /* the chart draws the interval as a whisker when there is one */
+            if (item != NULL && isfinite(row->delta.lo) && isfinite(row->delta.hi)) {
+                json_object_set_new(item, "lo", json_real(row->delta.lo));
+                json_object_set_new(item, "hi", json_real(row->delta.hi));
+            }
+            json_array_append_new(items, item);
+        }
     }
     char text[1536];
     residual_text(c, text, sizeof text);
