@@ -280,7 +280,7 @@ int chart_breakdown(buf *b, json_t *c, error *err) {
         double y = top + row * (double)i, x = v >= 0 ? zero : zero + v * sc;
         char label[256];
         if (!isnan(l) && !isnan(u))
-            snprintf(label, sizeof label, "%s: %+.3g %s (%.3g to %.3g)",
+            snprintf(label, sizeof label, "%s: %+.3g %s (95%% CI %.3g to %.3g)",
                      chart_str(it, "label"), v, unit, l, u);
         else
             snprintf(label, sizeof label, "%s: %+.3g %s", chart_str(it, "label"), v,
