@@ -27,16 +27,11 @@ rel=sprints/active/layout-sprint
 out=$docs/$rel
 OVERHEAD_TEMPLATES=$here/../templates "$overhead" render -o "$out" -d "$docs" \
     "${LAYOUT_ANALYSIS:-$here/data/report/analysis.json}" >/dev/null
-# A second, older report so that the index has a trend to draw.
-python3 - "$here/data/report/analysis.json" "$art/older.json" <<'PY'
-import json, sys
-a = json.load(open(sys.argv[1]))
-a["generated"] = "2026-10-30T12:00:00Z"
-a["headline"].update(overhead_pct="171.0", ci_lo_pct="150.5", ci_hi_pct="190.2")
-json.dump(a, open(sys.argv[2], "w"))
-PY
-OVERHEAD_TEMPLATES=$here/../templates "$overhead" render -o "$docs/sprints/done/older-sprint" \
-    -d "$docs" "$art/older.json" >/dev/null
+# A second report, the analysis golden file (a real `overhead analyze`
+# output), so that the index has a trend to draw and the layout is checked
+# on both.
+OVERHEAD_TEMPLATES=$here/../templates "$overhead" render -o "$docs/sprints/done/analysis-sprint" \
+    -d "$docs" "$here/data/analysis/expected.json" >/dev/null
 report=$out/CPU_OVERHEAD_ANALYSIS.html
 fail=0
 bad() { echo "FAIL: $*" >&2; fail=1; }
@@ -101,6 +96,7 @@ print(html.unescape(m.group(1)) if m else "NORESULT")' >"$art/$name-$w.txt" || t
         n=$(sed -n 's/^CHARTS //p' "$art/report-$w.txt")
         [ "${n:-0}" -eq "$charts" ] || bad "report at $w px: ${n:-0} charts, expected $charts"
         grep -q '^FLAME interactive' "$art/report-$w.txt" || bad "report at $w px: flame graph static"
+        page_check "$docs/sprints/done/analysis-sprint/CPU_OVERHEAD_ANALYSIS.html" golden "$w"
         page_check "$docs/index.html" index "$w"
         grep -q '^CHARTS 1$' "$art/index-$w.txt" || bad "index at $w px: no trend chart"
     done
