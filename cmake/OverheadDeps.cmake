@@ -37,3 +37,26 @@ if(NOT NATS_SERVER_EXE)
         "nats-server not found: install the Debian package 'nats-server' "
         "(or run scripts/install-deps.sh)")
 endif()
+
+# The workloads link SQLite and jansson statically from Debian's own archives
+# (same versions and compile options as the shared libraries): their objects
+# keep local function symbols, so profiles name SQLite's and jansson's static
+# functions, which the stripped shared libraries cannot. Category rules find
+# them by name (report/data/archives.tsv, made by scripts/archive-functions.sh).
+# overhead_require_static(<target-suffix> <archive> <Debian package> <libs...>)
+# defines dep::<target-suffix>_static.
+function(overhead_require_static name archive debpkg)
+    find_library(OVH_${name}_ARCHIVE NAMES ${archive} NO_CACHE)
+    if(NOT OVH_${name}_ARCHIVE)
+        message(FATAL_ERROR
+            "static library '${archive}' not found: install the Debian package "
+            "'${debpkg}' (or run scripts/install-deps.sh)")
+    endif()
+    add_library(dep::${name}_static STATIC IMPORTED GLOBAL)
+    set_target_properties(dep::${name}_static PROPERTIES
+        IMPORTED_LOCATION ${OVH_${name}_ARCHIVE}
+        # headers: /usr/include, as for the shared library
+        INTERFACE_LINK_LIBRARIES "${ARGN}")
+endfunction()
+overhead_require_static(sqlite3 libsqlite3.a libsqlite3-dev m z)
+overhead_require_static(jansson libjansson.a libjansson-dev)
