@@ -19,6 +19,9 @@ core=(
     libcmark-gfm-dev libcmark-gfm-extensions-dev
     libjansson-dev libsqlite3-dev sqlite3
     libdw-dev libelf-dev
+    # libc's symbol table by build-id: names libc's internal functions
+    # (futex waits, memcpy variants) that its .dynsym does not
+    libc6-dbg
     # used by the test scripts: pgrep (no process left behind) and python3
     # (JSON checks and free ports in the cluster test)
     procps python3

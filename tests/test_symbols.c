@@ -5,7 +5,10 @@
  *    the preceding exported symbol that google-pprof names (checked too).
  *    main_step, inlined into main_spin, gets a frame of its own from DWARF.
  * 2. This process's own memory map: demangling, version suffixes, the
- *    profiler's frames, [PLT], [unknown], missing and changed files. */
+ *    profiler's frames, [PLT], [unknown], missing and changed files.
+ * 3. Alias order at one address (libsymtest_alias.so), separate debug files
+ *    by exact build-id (symbol table only; a mismatch or a missing file
+ *    warns), and static-archive functions in their categories. */
 #include "aggregate.h"
 #include "check.h"
 #include "profile.h"
@@ -18,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const aggregate_fn *find_fn(const aggregate *a, const char *name) {
@@ -83,7 +87,8 @@ static void test_profiled_program(void) {
     /* The static has no name and no rule of its own: its samples count for
      * the category of its nearest categorised caller, hotlib_run_static. */
     categories *cats = NULL;
-    CHECK_EQ_INT(categories_parse(&cats, "SQLite\t*\thotlib_run_static\n", "t.tsv", &err), 0);
+    CHECK_EQ_INT(categories_parse(&cats, "SQLite\t*\thotlib_run_static\n", "t.tsv", &err),
+                 0);
     CHECK_EQ_INT(aggregate_categorize(a, cats, &err), 0);
     uint64_t in_sqlite = 0, in_other = 0;
     for (size_t k = 0; k < a->ncategories; k++) {
@@ -228,8 +233,8 @@ static void test_self(void) {
     CHECK(!f[0].named);
     int missing = 0, changed = 0;
     for (size_t i = 0; i < symbols_warning_count(s); i++) {
-        missing |=
-            strstr(symbols_warning(s, i), "cannot read /nonexistent/libgone.so (No such file") != NULL;
+        missing |= strstr(symbols_warning(s, i),
+                          "cannot read /nonexistent/libgone.so (No such file") != NULL;
         changed |= strstr(symbols_warning(s, i), "/bin/sh has changed") != NULL;
     }
     CHECK(missing);
@@ -237,8 +242,191 @@ static void test_self(void) {
     symbols_free(s);
 }
 
+/* The symbol value of 'name' in the ELF file 'path', or 0. */
+static uint64_t elf_symbol(const char *path, const char *name) {
+    uint64_t v = 0;
+    int fd = open(path, O_RDONLY);
+    elf_version(EV_CURRENT);
+    Elf *e = fd >= 0 ? elf_begin(fd, ELF_C_READ, NULL) : NULL;
+    for (Elf_Scn *scn = e ? elf_nextscn(e, NULL) : NULL; scn; scn = elf_nextscn(e, scn)) {
+        GElf_Shdr sh;
+        if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type != SHT_SYMTAB)
+            continue;
+        Elf_Data *d = elf_getdata(scn, NULL);
+        for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
+            GElf_Sym es;
+            const char *n = gelf_getsym(d, (int)i, &es)
+                                ? elf_strptr(e, sh.sh_link, es.st_name)
+                                : NULL;
+            if (n != NULL && strcmp(n, name) == 0)
+                v = es.st_value;
+        }
+    }
+    if (e)
+        elf_end(e);
+    if (fd >= 0)
+        close(fd);
+    return v;
+}
+
+/* The GNU build-id of 'path' in hex, into out (empty when none). */
+static void elf_build_id(const char *path, char *out, size_t len) {
+    out[0] = '\0';
+    int fd = open(path, O_RDONLY);
+    elf_version(EV_CURRENT);
+    Elf *e = fd >= 0 ? elf_begin(fd, ELF_C_READ, NULL) : NULL;
+    for (Elf_Scn *scn = e ? elf_nextscn(e, NULL) : NULL; scn; scn = elf_nextscn(e, scn)) {
+        GElf_Shdr sh;
+        if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type != SHT_NOTE)
+            continue;
+        Elf_Data *d = elf_getdata(scn, NULL);
+        GElf_Nhdr nh;
+        size_t off = 0, no, dofs;
+        while (d && (off = gelf_getnote(d, off, &nh, &no, &dofs)) > 0)
+            if (nh.n_type == NT_GNU_BUILD_ID)
+                for (size_t i = 0; i < nh.n_descsz && 2 * i + 2 < len; i++)
+                    snprintf(out + 2 * i, 3, "%02x",
+                             ((unsigned char *)d->d_buf)[dofs + i]);
+    }
+    if (e)
+        elf_end(e);
+    if (fd >= 0)
+        close(fd);
+}
+
+/* Resolve one pc of this process with debug files under 'dir'; *warned is
+ * set when a warning contains 'want'. */
+static symbols_frame resolve_self(symbols **sp, uint64_t pc, const char *dir,
+                                  const char *want, int *warned) {
+    symbols_frame f = {0};
+    error err;
+    error_clear(&err);
+    const char *maps = self_maps();
+    *sp = NULL;
+    CHECK_EQ_INT(symbols_new(sp, maps, strlen(maps), "self", &err), 0);
+    if (*sp == NULL)
+        return f;
+    if (dir != NULL)
+        CHECK_EQ_INT(symbols_set_debug_dir(*sp, dir, &err), 0);
+    CHECK_EQ_INT(symbols_resolve(*sp, &pc, 1, &f, &err), 0);
+    *warned = 0;
+    for (size_t i = 0; want && i < symbols_warning_count(*sp); i++)
+        *warned |= strstr(symbols_warning(*sp, i), want) != NULL;
+    return f;
+}
+
+/* Several names at one address: the total order picks al_beta. */
+static void test_alias_order(void) {
+    void *lib = dlopen(SYMTEST_ALIAS, RTLD_NOW);
+    CHECK_MSG(lib != NULL, "%s", dlerror());
+    void *fn = lib ? dlsym(lib, "_al") : NULL;
+    CHECK(fn != NULL && fn == dlsym(lib, "al_zeta") && fn == dlsym(lib, "al_w"));
+    CHECK(elf_symbol(SYMTEST_ALIAS, "al") != 0); /* the LOCAL alias is there */
+    symbols *s = NULL;
+    int w = 0;
+    symbols_frame f = resolve_self(&s, (uint64_t)(uintptr_t)fn + 1, NULL, NULL, &w);
+    CHECK_EQ_STR(f.function, "al_beta");
+    CHECK_EQ_INT(f.named, 1);
+    CHECK(f.start == elf_symbol(SYMTEST_ALIAS, "al_zeta"));
+    symbols_free(s);
+}
+
+/* Separate debug files: found by exact build-id, symbol table only. */
+static void test_debug_files(void) {
+    void *lib = dlopen(SYMTEST_LIB, RTLD_NOW);
+    CHECK_MSG(lib != NULL, "%s", dlerror());
+    Dl_info info;
+    void *before = lib ? dlsym(lib, "hotlib_before") : NULL;
+    if (before == NULL || dladdr(before, &info) == 0)
+        return;
+    char debug[4200], id[160], alias_id[160];
+    snprintf(debug, sizeof debug, "%s.debug", SYMTEST_LIB);
+    uint64_t off = elf_symbol(debug, "hotlib_static_spin");
+    CHECK(off != 0);
+    uint64_t pc = (uint64_t)(uintptr_t)info.dli_fbase + off + 4;
+    elf_build_id(SYMTEST_LIB, id, sizeof id);
+    elf_build_id(SYMTEST_ALIAS, alias_id, sizeof alias_id);
+    CHECK(strlen(id) > 8 && strcmp(id, alias_id) != 0);
+    char dir[] = "/tmp/test-symbols-debug-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char sub[128], file[512], want[512];
+    snprintf(sub, sizeof sub, "%s/.build-id", dir);
+    mkdir(sub, 0700);
+    snprintf(sub, sizeof sub, "%s/.build-id/%.2s", dir, id);
+    mkdir(sub, 0700);
+    snprintf(file, sizeof file, "%s/%s.debug", sub, id + 2);
+
+    /* No debug file: unnamed, and a warning with the build-id. */
+    symbols *s = NULL;
+    int warned = 0;
+    snprintf(want, sizeof want, "has build-id %s but no debug file", id);
+    symbols_frame f = resolve_self(&s, pc, dir, want, &warned);
+    CHECK_EQ_INT(f.named, 0);
+    CHECK_MSG(warned, "no warning '%s'", want);
+    symbols_free(s);
+
+    /* The matching debug file names the static, without DWARF lines. */
+    CHECK_EQ_INT(symlink(debug, file), 0);
+    f = resolve_self(&s, pc, dir, "debug file", &warned);
+    CHECK_EQ_STR(f.function, "hotlib_static_spin");
+    CHECK(f.named && f.file == NULL && f.inlined_into == NULL && !warned);
+    symbols_free(s);
+
+    /* Another file's debug file under this build-id: not used, a warning. */
+    unlink(file);
+    CHECK_EQ_INT(symlink(SYMTEST_ALIAS, file), 0);
+    f = resolve_self(&s, pc, dir, "does not match (build-id differs)", &warned);
+    CHECK_EQ_INT(f.named, 0);
+    CHECK(warned);
+    symbols_free(s);
+    unlink(file);
+    rmdir(sub);
+    snprintf(sub, sizeof sub, "%s/.build-id", dir);
+    rmdir(sub);
+    rmdir(dir);
+}
+
+/* The project's rules put functions of the static archives (linked into
+ * the workload executables) in their categories; libc's leftovers are
+ * their caller's cost. */
+static void test_archive_category(void) {
+    categories *c = NULL;
+    error err;
+    error_clear(&err);
+    CHECK_MSG(categories_load(&c, OVERHEAD_DATA_DIR "/categories.tsv", &err) == 0, "%s",
+              err.text);
+    /* pager_write and do_dump are static in SQLite and jansson */
+    CHECK_EQ_STR(categories_match(c, "chat_direct", "pager_write"), "SQLite");
+    CHECK_EQ_STR(categories_match(c, "chat_nats", "do_dump"), "JSON serialization");
+    CHECK_EQ_STR(categories_match(c, "chat_nats", "hashtable_set"), "JSON serialization");
+    CHECK_EQ_STR(categories_match(c, "chat_nats", "chatsvc_no_such_fn"), "other");
+    /* the archive rule applies to executables only */
+    CHECK_EQ_STR(categories_match(c, "libfoo.so.1", "pager_write"), "other");
+    int caller = 0;
+    CHECK_EQ_STR(
+        categories_lookup(c, "libc.so.6", "__memmove_avx_unaligned_erms", &caller),
+        "other");
+    CHECK_EQ_INT(caller, 1);
+    CHECK_EQ_STR(categories_lookup(c, "libc.so.6", "malloc", &caller),
+                 "memory allocation");
+    CHECK_EQ_INT(caller, 0);
+    categories_free(c);
+    /* an archive rule needs the archives table */
+    CHECK_EQ_INT(categories_parse(&c, "SQLite\tlibsqlite3.a\t*\n", "t.tsv", &err), 0);
+    CHECK_EQ_STR(categories_match(c, "chat_direct", "pager_write"), "other");
+    CHECK_EQ_INT(
+        categories_parse_archives(c, "libsqlite3.a\tpager_write\n", "a.tsv", &err), 0);
+    CHECK_EQ_STR(categories_match(c, "chat_direct", "pager_write"), "SQLite");
+    CHECK_EQ_INT(categories_parse_archives(c, "libsqlite3.a\n", "a.tsv", &err), -1);
+    CHECK(strstr(err.text, "a.tsv:1:") != NULL);
+    categories_free(c);
+}
+
 int main(void) {
     test_profiled_program();
     test_self();
+    test_alias_order();
+    test_debug_files();
+    test_archive_category();
     return check_status();
 }

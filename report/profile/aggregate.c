@@ -614,19 +614,24 @@ int aggregate_categorize(aggregate *a, const categories *c, error *err) {
         a->categories[i].name = categories_names[i];
     const char *other = categories_match(NULL, "", "");
     for (size_t i = 0; i < a->nfns; i++)
-        a->fns[i].category = categories_match(c, a->fns[i].module, a->fns[i].name);
+        a->fns[i].category = categories_lookup(c, a->fns[i].module, a->fns[i].name,
+                                               &a->fns[i].caller_cost);
     /* Samples go to their leaf's category, except that a leaf no symbol
      * names (a library's static, "libc.so.6+0x...") and no rule places
      * takes the category of its nearest caller that has one: an anonymous
      * helper of __libc_fcntl64 called by SQLite is SQLite's cost, not
-     * "other". Names alone cannot say that; the stack can. */
+     * "other". Names alone cannot say that; the stack can. So do leaves a
+     * "(caller)" rule names (libc's memcpy variants called by jansson). */
     for (size_t i = 0; i < a->nstacks; i++) {
         const aggregate_stack *st = &a->stacks[i];
         const aggregate_fn *leaf = &a->fns[a->frames[st->first]];
         const char *cat = leaf->category;
-        int anonymous = !leaf->named && strcmp(leaf->name, "[unknown]") != 0;
-        for (uint32_t d = 1; strcmp(cat, other) == 0 && anonymous && d < st->depth; d++)
-            cat = a->fns[a->frames[st->first + d]].category;
+        int anonymous =
+            leaf->caller_cost || (!leaf->named && strcmp(leaf->name, "[unknown]") != 0);
+        for (uint32_t d = 1; strcmp(cat, other) == 0 && anonymous && d < st->depth; d++) {
+            const aggregate_fn *up = &a->fns[a->frames[st->first + d]];
+            cat = up->caller_cost ? other : up->category;
+        }
         for (size_t k = 0; k < categories_count; k++)
             if (strcmp(a->categories[k].name, cat) == 0)
                 a->categories[k].flat += st->count;

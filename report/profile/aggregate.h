@@ -25,6 +25,7 @@ typedef struct aggregate_fn {
     int line;             /* its line, 0 when unknown */
     int named;            /* 1 when a symbol contained the address */
     const char *category; /* set by aggregate_categorize, else NULL */
+    int caller_cost;      /* set by aggregate_categorize: a "(caller)" rule matched */
     uint64_t flat, cum;
 } aggregate_fn;
 
@@ -90,8 +91,9 @@ double aggregate_seconds_per_sample(const aggregate *a);
 
 /* Assign every function its category (first matching rule) and fill
  * a->categories with flat samples per category, in the rules' order. A
- * sample whose leaf has no symbol name and matches no rule counts for the
- * category of its nearest categorised caller. */
+ * sample whose leaf has no symbol name and matches no rule, or matches a
+ * "(caller)" rule, counts for the category of its nearest categorised
+ * caller. */
 int aggregate_categorize(aggregate *a, const categories *c, error *err);
 
 /* Is a count of 'k' out of 'n' too small to mean much? True when the 95%

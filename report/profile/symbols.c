@@ -3,14 +3,18 @@
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <gelf.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* From libstdc++ (C++ ABI); declared here so this C file can call it. */
 char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
@@ -18,9 +22,10 @@ char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
 /* One function symbol of a module: [lo, hi) in process addresses. */
 typedef struct sym {
     uint64_t lo, hi;
-    const char *raw;  /* owned by libdwfl, lives as long as the Dwfl */
+    const char *raw;  /* in the ELF file's string table: lives as its Elf */
     const char *name; /* interned display name, made on first use */
     int rank;         /* binding preference among aliases: lower wins */
+    int dyn;          /* 1 when from .dynsym */
 } sym;
 
 /* What we know about one mapped file, built on first lookup. */
@@ -31,7 +36,9 @@ typedef struct module {
     int loaded, ok; /* ok: the ELF could be read */
     GElf_Addr bias;
     sym *syms;
-    size_t nsyms;
+    size_t nsyms, cap_syms;
+    Elf *debug_elf; /* separate debug file (symbol table only), or NULL */
+    int debug_fd;
     Dwarf_CFI *cfi;
     Dwarf_Addr cfi_bias;
     int has_dwarf;
@@ -63,17 +70,18 @@ struct symbols {
     size_t nwarnings;
     symbols_frame **inl; /* frames made for inlined calls, freed at the end */
     size_t ninl;
+    char *debug_dir; /* root of separate debug files, "/usr/lib/debug" */
 };
 
-/* Standard elfutils callbacks: open the files named in the map, and look
- * for separate debug info in the usual places (/usr/lib/debug). */
+/* Standard elfutils callbacks: open the files named in the map. */
 static char *symbols_debuginfo_path = NULL;
-/* Separate debug files (debug packages, debuginfod) are deliberately not
- * looked for: a function's name must depend only on the mapped file, so that
- * it is the same in every process of a run and on every machine (with
- * libc6-dbg installed, one process named a function __libc_pwrite64 and
- * another __libc_pwrite, splitting it in two). DWARF inside the mapped file
- * itself, as in our own workloads, is still read. */
+/* libdwfl never looks for separate debug files: this module reads only the
+ * symbol table of a separate debug file, found by exact build-id
+ * (symbols_open_debug), never its DWARF. The inline frames in libc6-dbg's
+ * DWARF differ between threaded and single-threaded processes (the
+ * cancellable-syscall wrapper is an inlined __libc_pwrite64 in one and
+ * absent in the other), which split one function in two; symbol tables do
+ * not. DWARF inside the mapped file itself, as in our own workloads, is read. */
 static int symbols_no_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
                                 Dwarf_Addr base, const char *file_name,
                                 const char *debuglink_file, GElf_Word debuglink_crc,
@@ -204,6 +212,10 @@ int symbols_new(symbols **out, const char *maps, size_t maps_len, const char *la
         error_set(err, ERR_NOMEM, "out of memory");
         goto done;
     }
+    if ((s->debug_dir = strdup("/usr/lib/debug")) == NULL) {
+        error_set(err, ERR_NOMEM, "out of memory");
+        goto done;
+    }
     s->dwfl = dwfl_begin(&symbols_callbacks);
     if (s->dwfl == NULL) {
         error_set(err, ERR_SYSTEM, "%s: libdwfl: %s", s->label, dwfl_errmsg(-1));
@@ -241,15 +253,27 @@ done:
     return rc;
 }
 
-/* Symbols by address; among aliases the preferred name first. */
+int symbols_set_debug_dir(symbols *s, const char *dir, error *err) {
+    char *d = strdup(dir);
+    if (d == NULL)
+        return error_set(err, ERR_NOMEM, "out of memory");
+    free(s->debug_dir);
+    s->debug_dir = d;
+    return 0;
+}
+
+/* Symbols by address; among aliases at one address the preferred name first,
+ * in a total order so that a name depends only on the file and the address:
+ * in .dynsym first, then GLOBAL, WEAK, LOCAL, then without a leading
+ * underscore ("printf" over "_IO_printf"), shorter, alphabetical. */
 static int symbols_cmp_sym(const void *a, const void *b) {
     const sym *x = a, *y = b;
     if (x->lo != y->lo)
         return x->lo < y->lo ? -1 : 1;
+    if (x->dyn != y->dyn)
+        return y->dyn - x->dyn;
     if (x->rank != y->rank)
         return x->rank - y->rank;
-    /* Among aliases prefer the public spelling: fewer leading underscores
-     * ("printf" over "_IO_printf"), then the shorter name. */
     size_t ux = strspn(x->raw, "_"), uy = strspn(y->raw, "_");
     if ((ux > 0) != (uy > 0))
         return ux > 0 ? 1 : -1;
@@ -349,6 +373,199 @@ static uint64_t symbols_fde_start(const module *m, uint64_t a) {
     return lo > 0 ? m->fde_starts[lo - 1] : 0;
 }
 
+/* Add the function symbols of 'elf' (.dynsym, and .symtab when 'all') to
+ * m->syms, addresses moved by m->bias. Returns 0 when 'elf' had a .symtab,
+ * 1 when not, -1 when out of memory. */
+static int symbols_read_syms(module *m, Elf *elf, int with_dynsym) {
+    int have_symtab = 0;
+    for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn != NULL;
+         scn = elf_nextscn(elf, scn)) {
+        GElf_Shdr sh;
+        if (gelf_getshdr(scn, &sh) == NULL ||
+            (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) ||
+            (sh.sh_type == SHT_DYNSYM && !with_dynsym) || sh.sh_entsize == 0)
+            continue;
+        have_symtab |= sh.sh_type == SHT_SYMTAB;
+        Elf_Data *d = elf_getdata(scn, NULL);
+        size_t n = d ? sh.sh_size / sh.sh_entsize : 0;
+        for (size_t i = 1; i < n; i++) {
+            GElf_Sym es;
+            if (gelf_getsym(d, (int)i, &es) == NULL)
+                continue;
+            int type = GELF_ST_TYPE(es.st_info), bind = GELF_ST_BIND(es.st_info);
+            const char *name = elf_strptr(elf, sh.sh_link, es.st_name);
+            if (name == NULL || name[0] == '\0' || es.st_size == 0 ||
+                es.st_shndx == SHN_UNDEF || (type != STT_FUNC && type != STT_GNU_IFUNC))
+                continue;
+            if (m->nsyms == m->cap_syms) {
+                size_t cap = m->cap_syms ? 2 * m->cap_syms : 256;
+                sym *v = realloc(m->syms, cap * sizeof *v);
+                if (v == NULL)
+                    return -1;
+                m->syms = v;
+                m->cap_syms = cap;
+            }
+            m->syms[m->nsyms++] = (sym){.lo = es.st_value + m->bias,
+                                        .hi = es.st_value + m->bias + es.st_size,
+                                        .raw = name,
+                                        .dyn = sh.sh_type == SHT_DYNSYM,
+                                        .rank = bind == STB_GLOBAL ? 0
+                                                : bind == STB_WEAK ? 1
+                                                                   : 2};
+        }
+    }
+    return have_symtab ? 0 : 1;
+}
+
+/* The GNU build-id note of 'elf': its length, *out pointing into the file's
+ * data; 0 when there is none. */
+static size_t symbols_elf_build_id(Elf *elf, const uint8_t **out) {
+    for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn != NULL;
+         scn = elf_nextscn(elf, scn)) {
+        GElf_Shdr sh;
+        if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type != SHT_NOTE)
+            continue;
+        Elf_Data *d = elf_getdata(scn, NULL);
+        size_t off = 0, name_off, desc_off;
+        GElf_Nhdr nh;
+        while (d != NULL && (off = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0)
+            if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
+                memcmp((const char *)d->d_buf + name_off, "GNU", 4) == 0) {
+                *out = (const uint8_t *)d->d_buf + desc_off;
+                return nh.n_descsz;
+            }
+    }
+    return 0;
+}
+
+/* Cache of dpkg owner look-ups (path -> package), shared by all symbolizers
+ * of the process: scanning dpkg's file lists costs tens of milliseconds. */
+static pthread_mutex_t symbols_owner_lock = PTHREAD_MUTEX_INITIALIZER;
+static char **symbols_owner_keys, **symbols_owner_vals;
+static size_t symbols_owner_n;
+
+/* Scan dpkg's file lists for the package that installed 'path' (or its
+ * /usr-merged twin) into out; "" when none. */
+static void symbols_scan_owner(const char *path, char *out, size_t len) {
+    out[0] = '\0';
+    char alt[4096];
+    if (strncmp(path, "/usr/", 5) == 0)
+        snprintf(alt, sizeof alt, "%s", path + 4);
+    else
+        snprintf(alt, sizeof alt, "/usr%s", path);
+    DIR *dir = opendir("/var/lib/dpkg/info");
+    struct dirent *de;
+    char *line = NULL;
+    size_t cap = 0;
+    while (dir != NULL && out[0] == '\0' && (de = readdir(dir)) != NULL) {
+        size_t n = strlen(de->d_name);
+        if (n < 6 || strcmp(de->d_name + n - 5, ".list") != 0)
+            continue;
+        char lp[512];
+        snprintf(lp, sizeof lp, "/var/lib/dpkg/info/%s", de->d_name);
+        FILE *f = fopen(lp, "r");
+        ssize_t r;
+        while (f != NULL && (r = getline(&line, &cap, f)) > 0) {
+            if (line[r - 1] == '\n')
+                line[--r] = '\0';
+            if (strcmp(line, path) == 0 || strcmp(line, alt) == 0) {
+                size_t k = strcspn(de->d_name, ":"); /* "libnats3.4:amd64.list" */
+                k = k < n - 5 ? k : n - 5;
+                snprintf(out, len, "%.*s", (int)k, de->d_name);
+                break;
+            }
+        }
+        if (f != NULL)
+            fclose(f);
+    }
+    free(line);
+    if (dir != NULL)
+        closedir(dir);
+}
+
+/* The Debian package with 'path's debug symbols: libc6-dbg for libc6's files,
+ * "<owner>-dbgsym" (from the debian-debug archive) for others, or NULL when
+ * no package owns the file. Valid while the process runs. */
+static const char *symbols_debug_package(const char *path) {
+    const char *res = NULL;
+    pthread_mutex_lock(&symbols_owner_lock);
+    for (size_t i = 0; i < symbols_owner_n && res == NULL; i++)
+        if (strcmp(symbols_owner_keys[i], path) == 0)
+            res = symbols_owner_vals[i];
+    if (res == NULL) {
+        char owner[256], pkg[300];
+        symbols_scan_owner(path, owner, sizeof owner);
+        if (owner[0] == '\0')
+            snprintf(pkg, sizeof pkg, "%s", "");
+        else if (strcmp(owner, "libc6") == 0)
+            snprintf(pkg, sizeof pkg, "libc6-dbg");
+        else
+            snprintf(pkg, sizeof pkg, "%s-dbgsym", owner);
+        char **k = realloc(symbols_owner_keys, (symbols_owner_n + 1) * sizeof *k);
+        if (k != NULL)
+            symbols_owner_keys = k;
+        char **v = realloc(symbols_owner_vals, (symbols_owner_n + 1) * sizeof *v);
+        if (v != NULL)
+            symbols_owner_vals = v;
+        char *kk = strdup(path), *vv = strdup(pkg);
+        if (k != NULL && v != NULL && kk != NULL && vv != NULL) {
+            k[symbols_owner_n] = kk;
+            v[symbols_owner_n++] = vv;
+            res = vv;
+        } else {
+            free(kk);
+            free(vv);
+        }
+    }
+    pthread_mutex_unlock(&symbols_owner_lock);
+    return res != NULL && res[0] != '\0' ? res : NULL;
+}
+
+/* For a file without .symtab: the symbol table of its separate debug file,
+ * found by exact build-id only (DEBUG_DIR/.build-id/xx/yyyy.debug, whose own
+ * build-id must match). Warns when the file has a build-id but no matching
+ * debug file, naming the package to install. */
+static void symbols_debug_syms(symbols *s, module *m) {
+    Elf *elf = dwfl_module_getelf(m->mod, &m->bias);
+    const uint8_t *id = NULL;
+    size_t idlen = elf ? symbols_elf_build_id(elf, &id) : 0;
+    if (idlen < 2 || idlen > 64)
+        return;
+    char hex[160];
+    for (size_t i = 0; i < idlen; i++)
+        snprintf(hex + 2 * i, 3, "%02x", id[i]);
+    char path[4352];
+    snprintf(path, sizeof path, "%s/.build-id/%.2s/%s.debug", s->debug_dir, hex, hex + 2);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    Elf *d = fd >= 0 ? elf_begin(fd, ELF_C_READ_MMAP, NULL) : NULL;
+    const uint8_t *did = NULL;
+    size_t dlen = d ? symbols_elf_build_id(d, &did) : 0;
+    if (d != NULL && dlen == idlen && memcmp(did, id, idlen) == 0) {
+        m->debug_elf = d;
+        m->debug_fd = fd;
+        if (symbols_read_syms(m, d, 0) != 0)
+            symbols_warn(s, "%s: debug file %s has no symbol table", m->path, path);
+        return;
+    }
+    if (d != NULL) {
+        symbols_warn(s,
+                     "%s: debug file %s does not match (build-id differs): not used, "
+                     "static functions named by address",
+                     m->path, path);
+    } else {
+        const char *pkg = symbols_debug_package(m->path);
+        symbols_warn(s,
+                     "%s has build-id %s but no debug file %s: static functions "
+                     "named by address; install %s for their names",
+                     m->path, hex, path,
+                     pkg ? pkg : "its debug-symbol package (-dbg or -dbgsym)");
+    }
+    if (d != NULL)
+        elf_end(d);
+    if (fd >= 0)
+        close(fd);
+}
+
 /* Read a module's function symbols, .plt ranges, CFI and DWARF presence. */
 static void symbols_load_module(symbols *s, module *m) {
     m->loaded = 1;
@@ -362,30 +579,11 @@ static void symbols_load_module(symbols *s, module *m) {
     }
     m->ok = 1;
     symbols_check_file(s, m, elf);
-    int n = dwfl_module_getsymtab(m->mod);
-    if (n > 0) {
-        m->syms = calloc((size_t)n, sizeof *m->syms);
-        for (int i = 1; m->syms != NULL && i < n; i++) {
-            GElf_Sym es;
-            GElf_Addr addr;
-            GElf_Word shndx;
-            const char *name =
-                dwfl_module_getsym_info(m->mod, i, &es, &addr, &shndx, NULL, NULL);
-            int type = GELF_ST_TYPE(es.st_info);
-            if (name == NULL || name[0] == '\0' || es.st_size == 0 ||
-                shndx == SHN_UNDEF || (type != STT_FUNC && type != STT_GNU_IFUNC))
-                continue;
-            int bind = GELF_ST_BIND(es.st_info);
-            m->syms[m->nsyms++] = (sym){.lo = addr,
-                                        .hi = addr + es.st_size,
-                                        .raw = name,
-                                        .rank = bind == STB_GLOBAL ? 0
-                                                : bind == STB_WEAK ? 1
-                                                                   : 2};
-        }
-        if (m->syms != NULL)
-            qsort(m->syms, m->nsyms, sizeof *m->syms, symbols_cmp_sym);
-    }
+    int has_symtab = symbols_read_syms(m, elf, 1) == 0;
+    if (!has_symtab)
+        symbols_debug_syms(s, m);
+    if (m->syms != NULL)
+        qsort(m->syms, m->nsyms, sizeof *m->syms, symbols_cmp_sym);
     if (m->nsyms == 0)
         symbols_warn(s, "%s has no function symbols: functions named by address",
                      m->path);
@@ -422,6 +620,7 @@ static module *symbols_module(symbols *s, Dwfl_Module *mod) {
     if (m == NULL)
         return NULL;
     m->mod = mod;
+    m->debug_fd = -1;
     m->path = symbols_intern(s, name ? name : "[unknown]");
     const char *slash = m->path ? strrchr(m->path, '/') : NULL;
     m->base = slash ? symbols_intern(s, slash + 1) : m->path;
@@ -603,19 +802,16 @@ static int symbols_inline(symbols *s, Dwfl_Module *mod, uint64_t pc, symbols_fra
 /* Resolve one pc. Returns -1 only when out of memory. */
 static int symbols_one(symbols *s, uint64_t pc, symbols_frame *f) {
     *f = (symbols_frame){.function = "[unknown]", .module = "[unknown]"};
+    /* Special mappings ("[vdso]", "[stack]") first: libdwfl may credit their
+     * addresses to a neighbouring file (a vdso pc was named in libm). */
+    for (size_t i = 0; i < s->nlines; i++)
+        if (s->lines[i].path[0] == '[' && pc >= s->lines[i].lo && pc < s->lines[i].hi)
+            return (f->function = f->module = symbols_intern(s, s->lines[i].path)) == NULL
+                       ? -1
+                       : 0;
     Dwfl_Module *mod = dwfl_addrmodule(s->dwfl, pc);
-    if (mod == NULL) {
-        /* Not a file libdwfl can read: name special mappings ("[vdso]"). */
-        for (size_t i = 0; i < s->nlines; i++)
-            if (s->lines[i].path[0] == '[' && pc >= s->lines[i].lo &&
-                pc < s->lines[i].hi) {
-                if ((f->function = f->module = symbols_intern(s, s->lines[i].path)) ==
-                    NULL)
-                    return -1;
-                break;
-            }
+    if (mod == NULL)
         return 0;
-    }
     module *m = symbols_module(s, mod);
     if (m == NULL)
         return -1;
@@ -632,6 +828,7 @@ static int symbols_one(symbols *s, uint64_t pc, symbols_frame *f) {
             return -1;
         f->function = sy->name;
         f->named = 1;
+        f->start = sy->lo - m->bias;
     } else {
         uint64_t a = pc - m->bias;
         int plt = 0;
@@ -650,8 +847,8 @@ static int symbols_one(symbols *s, uint64_t pc, symbols_frame *f) {
                 /* start/end are one CFI row's range; the function starts at
                  * its FDE's start when .eh_frame_hdr tells us. */
                 uint64_t fs = symbols_fde_start(m, start);
-                snprintf(name, sizeof name, "%s+0x%" PRIx64, m->base,
-                         fs != 0 && fs <= start ? fs : (uint64_t)start);
+                f->start = fs != 0 && fs <= start ? fs : (uint64_t)start;
+                snprintf(name, sizeof name, "%s+0x%" PRIx64, m->base, f->start);
             } else {
                 snprintf(name, sizeof name, "[%s]", m->base);
             }
@@ -709,6 +906,10 @@ void symbols_free(symbols *s) {
         next = m->next;
         free(m->syms);
         free(m->fde_starts);
+        if (m->debug_elf != NULL)
+            elf_end(m->debug_elf);
+        if (m->debug_fd >= 0)
+            close(m->debug_fd);
         free(m);
     }
     for (size_t i = 0; i < s->nlines; i++)
@@ -724,5 +925,6 @@ void symbols_free(symbols *s) {
         free(s->inl[i]);
     free(s->inl);
     free(s->label);
+    free(s->debug_dir);
     free(s);
 }

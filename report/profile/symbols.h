@@ -6,6 +6,11 @@
  * "libX.so+0xSTART" from its .eh_frame range; addresses in .plt sections are
  * "[PLT]"; addresses outside every readable mapped file are "[unknown]".
  * C++ names are demangled and "@VERSION"/"@@VERSION" suffixes are stripped.
+ * Symbols come from the file's .dynsym and .symtab, or, for a file without
+ * .symtab, from the symbol table of its separate debug file found by exact
+ * build-id (libc6-dbg); DWARF from separate debug files is never read. Among
+ * aliases at one address the name is chosen by a total order (see
+ * symbols_cmp_sym), so it depends only on the file and the address.
  * Source file and line come from DWARF when the file has it, and so do
  * inlined functions (see inlined_into). Every distinct
  * pc is looked up once and cached. Files that cannot be read or no longer
@@ -26,6 +31,9 @@ typedef struct symbols_frame {
     const char *file;     /* source file from DWARF, or NULL */
     int line;             /* source line, 0 when unknown */
     int named;            /* 1 when a symbol contains the address */
+    uint64_t start;       /* the function's start as an address in its file
+                             (symbol value or .eh_frame start), 0 if unknown:
+                             with 'module', the function's identity */
     int profiler;         /* 1 for the profiler's own signal-path frames */
     /* When DWARF says this function was inlined at the pc: the frame of the
      * function it was inlined into (its file/line are the call site), and
@@ -38,6 +46,12 @@ typedef struct symbols_frame {
  * file name) prefixes warnings. On error *out is NULL. Free with symbols_free. */
 int symbols_new(symbols **out, const char *maps, size_t maps_len, const char *label,
                 error *err);
+
+/* Look for separate debug files under 'dir' (default "/usr/lib/debug";
+ * tests use their own) as dir/.build-id/xx/yyyy.debug. Call before the first
+ * symbols_resolve. Only their symbol table is read, for files that have no
+ * .symtab of their own. */
+int symbols_set_debug_dir(symbols *s, const char *dir, error *err);
 
 /* Resolve pcs[0..n-1] (lookup addresses: callers already pc-1) into
  * frames[0..n-1]. 'pcs' should be sorted and unique for speed, but need not
