@@ -752,6 +752,7 @@ static int symbols_inline(symbols *s, Dwfl_Module *mod, uint64_t pc, symbols_fra
         s->inl[s->ninl++] = fr;
         *fr = *f;
         fr->function = name ? name : "[inlined]";
+        fr->start = 0; /* an inlined copy: no function start of its own */
         fr->file = file;
         fr->line = line;
         fr->inlined_into = NULL;

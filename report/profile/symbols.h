@@ -32,7 +32,7 @@ typedef struct symbols_frame {
     int line;             /* source line, 0 when unknown */
     int named;            /* 1 when a symbol contains the address */
     uint64_t start;       /* the function's start as an address in its file
-                             (symbol value or .eh_frame start), 0 if unknown:
+                             (symbol value or .eh_frame start), 0 if unknown or inlined:
                              with 'module', the function's identity */
     int profiler;         /* 1 for the profiler's own signal-path frames */
     /* When DWARF says this function was inlined at the pc: the frame of the
