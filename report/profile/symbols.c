@@ -1,5 +1,7 @@
 #include "symbols.h"
 
+#include "dwarfidx.h"
+
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
@@ -42,6 +44,7 @@ typedef struct module {
     Dwarf_CFI *cfi;
     Dwarf_Addr cfi_bias;
     int has_dwarf;
+    dwarfidx *inlines;  /* per-CU inline tables, when has_dwarf */
     uint64_t plt[4][2]; /* .plt* section ranges, ELF addresses */
     int nplt;
     uint64_t *fde_starts; /* function starts from .eh_frame_hdr, ELF addresses */
@@ -606,6 +609,8 @@ static void symbols_load_module(symbols *s, module *m) {
     symbols_read_fde_starts(m, elf);
     Dwarf_Addr dbias;
     m->has_dwarf = dwfl_module_getdwarf(m->mod, &dbias) != NULL;
+    if (m->has_dwarf && (m->inlines = dwarfidx_new()) == NULL)
+        m->has_dwarf = 0;
 }
 
 /* The module record for 'mod', created on first use (kept in its userdata). */
@@ -706,95 +711,66 @@ static int symbols_is_profiler(const char *module_base, const char *fn) {
     return 0;
 }
 
-/* Name of a DIE, following DW_AT_abstract_origin / DW_AT_specification. */
-static const char *symbols_die_name(Dwarf_Die *die) {
-    Dwarf_Attribute attr;
-    if (dwarf_attr_integrate(die, DW_AT_name, &attr) == NULL)
+/* A frame for an inlined call, kept until symbols_free; NULL when out of
+ * memory. */
+static symbols_frame *symbols_inline_frame(symbols *s, const symbols_frame *f) {
+    symbols_frame *fr = malloc(sizeof *fr);
+    symbols_frame **v = realloc(s->inl, (s->ninl + 1) * sizeof *v);
+    if (v != NULL)
+        s->inl = v;
+    if (fr == NULL || v == NULL) {
+        free(fr);
         return NULL;
-    return dwarf_formstring(&attr);
+    }
+    s->inl[s->ninl++] = fr;
+    *fr = *f;
+    fr->inlined_into = NULL;
+    return fr;
 }
 
 /* Expand *f with the functions DWARF says were inlined at 'pc': *f becomes
  * the innermost, and a chain of frames leads out to the function the symbol
- * named. Returns -1 only when out of memory; missing DWARF is no error. */
-static int symbols_inline(symbols *s, Dwfl_Module *mod, uint64_t pc, symbols_frame *f) {
+ * named. From the module's per-CU tables (dwarfidx). Returns -1 only when
+ * out of memory; missing DWARF is no error. */
+static int symbols_inline(symbols *s, module *m, uint64_t pc, symbols_frame *f) {
     Dwarf_Addr bias = 0;
-    Dwarf_Die *cu = dwfl_module_addrdie(mod, pc, &bias);
-    Dwarf_Die *scopes = NULL;
-    int n = cu ? dwarf_getscopes(cu, pc - bias, &scopes) : 0;
-    Dwarf_Files *files = NULL;
-    size_t nfiles = 0;
-    if (n > 0 && dwarf_getsrcfiles(cu, &files, &nfiles) != 0)
-        files = NULL;
-    /* scopes[0] is innermost; collect the inlined subroutines before the
-     * enclosing subprogram (lexical blocks in between are skipped). */
-    int rc = 0;
+    Dwarf_Die *cu = dwfl_module_addrdie(m->mod, pc, &bias);
+    const dwarfidx_inline *in = NULL;
+    if (cu == NULL)
+        return 0;
+    if (dwarfidx_lookup(m->inlines, cu, pc - bias, &in) != 0)
+        return -1;
+    if (in == NULL)
+        return 0;
     symbols_frame *inner = NULL, *prev = NULL;
     const char *file = f->file;
     int line = f->line;
-    for (int i = 0; i < n; i++) {
-        int tag = dwarf_tag(&scopes[i]);
-        if (tag == DW_TAG_subprogram)
-            break;
-        if (tag != DW_TAG_inlined_subroutine)
-            continue;
-        const char *name = symbols_die_name(&scopes[i]);
-        symbols_frame *fr = malloc(sizeof *fr);
-        symbols_frame **v = realloc(s->inl, (s->ninl + 1) * sizeof *v);
-        if (v != NULL)
-            s->inl = v;
-        if (fr == NULL || v == NULL ||
-            (name && (name = symbols_intern(s, name)) == NULL)) {
-            free(fr);
-            rc = -1;
-            break;
-        }
-        s->inl[s->ninl++] = fr;
-        *fr = *f;
-        fr->function = name ? name : "[inlined]";
+    for (; in != NULL; in = in->outer) {
+        symbols_frame *fr = symbols_inline_frame(s, f);
+        const char *name = in->name ? symbols_intern(s, in->name) : "[inlined]";
+        if (fr == NULL || name == NULL)
+            return -1;
+        fr->function = name;
         fr->start = 0; /* an inlined copy: no function start of its own */
         fr->file = file;
         fr->line = line;
-        fr->inlined_into = NULL;
         if (prev != NULL)
             prev->inlined_into = fr;
         else
             inner = fr;
         prev = fr;
         /* the next frame out is at this inlined call's site */
-        Dwarf_Attribute attr;
-        Dwarf_Word cf = 0, cl = 0;
-        file = NULL;
-        line = 0;
-        if (dwarf_attr(&scopes[i], DW_AT_call_file, &attr) != NULL &&
-            dwarf_formudata(&attr, &cf) == 0 && files != NULL && cf < nfiles) {
-            const char *src = dwarf_filesrc(files, cf, NULL, NULL);
-            if (src != NULL && (file = symbols_intern(s, src)) == NULL) {
-                rc = -1;
-                break;
-            }
-        }
-        if (dwarf_attr(&scopes[i], DW_AT_call_line, &attr) != NULL &&
-            dwarf_formudata(&attr, &cl) == 0)
-            line = (int)cl;
+        file = in->call_file ? symbols_intern(s, in->call_file) : NULL;
+        line = in->call_line;
+        if (in->call_file != NULL && file == NULL)
+            return -1;
     }
-    free(scopes);
-    if (rc != 0 || inner == NULL)
-        return rc;
     /* The outermost frame is the symbol's own function, at the last call site. */
-    symbols_frame *outer = malloc(sizeof *outer);
-    symbols_frame **v = realloc(s->inl, (s->ninl + 1) * sizeof *v);
-    if (v != NULL)
-        s->inl = v;
-    if (outer == NULL || v == NULL) {
-        free(outer);
+    symbols_frame *outer = symbols_inline_frame(s, f);
+    if (outer == NULL)
         return -1;
-    }
-    s->inl[s->ninl++] = outer;
-    *outer = *f;
     outer->file = file;
     outer->line = line;
-    outer->inlined_into = NULL;
     prev->inlined_into = outer;
     *f = *inner;
     return 0;
@@ -869,7 +845,7 @@ static int symbols_one(symbols *s, uint64_t pc, symbols_frame *f) {
                 return -1;
             f->line = lineno;
         }
-        if (f->named && symbols_inline(s, mod, pc, f) != 0)
+        if (f->named && symbols_inline(s, m, pc, f) != 0)
             return -1;
     }
     return 0;
@@ -907,6 +883,7 @@ void symbols_free(symbols *s) {
         next = m->next;
         free(m->syms);
         free(m->fde_starts);
+        dwarfidx_free(m->inlines);
         if (m->debug_elf != NULL)
             elf_end(m->debug_elf);
         if (m->debug_fd >= 0)
