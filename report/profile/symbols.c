@@ -1,15 +1,14 @@
 #include "symbols.h"
 
+#include "debugfile.h"
 #include "dwarfidx.h"
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
-#include <pthread.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -420,153 +419,35 @@ static int symbols_read_syms(module *m, Elf *elf, int with_dynsym) {
     return have_symtab ? 0 : 1;
 }
 
-/* The GNU build-id note of 'elf': its length, *out pointing into the file's
- * data; 0 when there is none. */
-static size_t symbols_elf_build_id(Elf *elf, const uint8_t **out) {
-    for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn != NULL;
-         scn = elf_nextscn(elf, scn)) {
-        GElf_Shdr sh;
-        if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type != SHT_NOTE)
-            continue;
-        Elf_Data *d = elf_getdata(scn, NULL);
-        size_t off = 0, name_off, desc_off;
-        GElf_Nhdr nh;
-        while (d != NULL && (off = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0)
-            if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
-                memcmp((const char *)d->d_buf + name_off, "GNU", 4) == 0) {
-                *out = (const uint8_t *)d->d_buf + desc_off;
-                return nh.n_descsz;
-            }
-    }
-    return 0;
-}
-
-/* Cache of dpkg owner look-ups (path -> package), shared by all symbolizers
- * of the process: scanning dpkg's file lists costs tens of milliseconds. */
-static pthread_mutex_t symbols_owner_lock = PTHREAD_MUTEX_INITIALIZER;
-static char **symbols_owner_keys, **symbols_owner_vals;
-static size_t symbols_owner_n;
-
-/* Scan dpkg's file lists for the package that installed 'path' (or its
- * /usr-merged twin) into out; "" when none. */
-static void symbols_scan_owner(const char *path, char *out, size_t len) {
-    out[0] = '\0';
-    char alt[4096];
-    if (strncmp(path, "/usr/", 5) == 0)
-        snprintf(alt, sizeof alt, "%s", path + 4);
-    else
-        snprintf(alt, sizeof alt, "/usr%s", path);
-    DIR *dir = opendir("/var/lib/dpkg/info");
-    struct dirent *de;
-    char *line = NULL;
-    size_t cap = 0;
-    while (dir != NULL && out[0] == '\0' && (de = readdir(dir)) != NULL) {
-        size_t n = strlen(de->d_name);
-        if (n < 6 || strcmp(de->d_name + n - 5, ".list") != 0)
-            continue;
-        char lp[512];
-        snprintf(lp, sizeof lp, "/var/lib/dpkg/info/%s", de->d_name);
-        FILE *f = fopen(lp, "r");
-        ssize_t r;
-        while (f != NULL && (r = getline(&line, &cap, f)) > 0) {
-            if (line[r - 1] == '\n')
-                line[--r] = '\0';
-            if (strcmp(line, path) == 0 || strcmp(line, alt) == 0) {
-                size_t k = strcspn(de->d_name, ":"); /* "libnats3.4:amd64.list" */
-                k = k < n - 5 ? k : n - 5;
-                snprintf(out, len, "%.*s", (int)k, de->d_name);
-                break;
-            }
-        }
-        if (f != NULL)
-            fclose(f);
-    }
-    free(line);
-    if (dir != NULL)
-        closedir(dir);
-}
-
-/* The Debian package with 'path's debug symbols: libc6-dbg for libc6's files,
- * "<owner>-dbgsym" (from the debian-debug archive) for others, or NULL when
- * no package owns the file. Valid while the process runs. */
-static const char *symbols_debug_package(const char *path) {
-    const char *res = NULL;
-    pthread_mutex_lock(&symbols_owner_lock);
-    for (size_t i = 0; i < symbols_owner_n && res == NULL; i++)
-        if (strcmp(symbols_owner_keys[i], path) == 0)
-            res = symbols_owner_vals[i];
-    if (res == NULL) {
-        char owner[256], pkg[300];
-        symbols_scan_owner(path, owner, sizeof owner);
-        if (owner[0] == '\0')
-            snprintf(pkg, sizeof pkg, "%s", "");
-        else if (strcmp(owner, "libc6") == 0)
-            snprintf(pkg, sizeof pkg, "libc6-dbg");
-        else
-            snprintf(pkg, sizeof pkg, "%s-dbgsym", owner);
-        char **k = realloc(symbols_owner_keys, (symbols_owner_n + 1) * sizeof *k);
-        if (k != NULL)
-            symbols_owner_keys = k;
-        char **v = realloc(symbols_owner_vals, (symbols_owner_n + 1) * sizeof *v);
-        if (v != NULL)
-            symbols_owner_vals = v;
-        char *kk = strdup(path), *vv = strdup(pkg);
-        if (k != NULL && v != NULL && kk != NULL && vv != NULL) {
-            k[symbols_owner_n] = kk;
-            v[symbols_owner_n++] = vv;
-            res = vv;
-        } else {
-            free(kk);
-            free(vv);
-        }
-    }
-    pthread_mutex_unlock(&symbols_owner_lock);
-    return res != NULL && res[0] != '\0' ? res : NULL;
-}
-
 /* For a file without .symtab: the symbol table of its separate debug file,
- * found by exact build-id only (DEBUG_DIR/.build-id/xx/yyyy.debug, whose own
- * build-id must match). Warns when the file has a build-id but no matching
- * debug file, naming the package to install. */
+ * found by exact build-id only (debugfile_find). Warns when the file has a
+ * build-id but no matching debug file, naming the package to install. */
 static void symbols_debug_syms(symbols *s, module *m) {
     Elf *elf = dwfl_module_getelf(m->mod, &m->bias);
-    const uint8_t *id = NULL;
-    size_t idlen = elf ? symbols_elf_build_id(elf, &id) : 0;
-    if (idlen < 2 || idlen > 64)
-        return;
-    char hex[160];
-    for (size_t i = 0; i < idlen; i++)
-        snprintf(hex + 2 * i, 3, "%02x", id[i]);
-    char path[4352];
-    snprintf(path, sizeof path, "%s/.build-id/%.2s/%s.debug", s->debug_dir, hex, hex + 2);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    Elf *d = fd >= 0 ? elf_begin(fd, ELF_C_READ_MMAP, NULL) : NULL;
-    const uint8_t *did = NULL;
-    size_t dlen = d ? symbols_elf_build_id(d, &did) : 0;
-    if (d != NULL && dlen == idlen && memcmp(did, id, idlen) == 0) {
+    char path[4352], hex[160];
+    int fd = -1;
+    Elf *d = NULL;
+    int st = elf ? debugfile_find(&d, &fd, s->debug_dir, elf, path, sizeof path, hex,
+                                  sizeof hex)
+                 : DEBUGFILE_NO_BUILD_ID;
+    if (st == DEBUGFILE_FOUND) {
         m->debug_elf = d;
         m->debug_fd = fd;
         if (symbols_read_syms(m, d, 0) != 0)
             symbols_warn(s, "%s: debug file %s has no symbol table", m->path, path);
-        return;
-    }
-    if (d != NULL) {
+    } else if (st == DEBUGFILE_MISMATCH) {
         symbols_warn(s,
                      "%s: debug file %s does not match (build-id differs): not used, "
                      "static functions named by address",
                      m->path, path);
-    } else {
-        const char *pkg = symbols_debug_package(m->path);
+    } else if (st == DEBUGFILE_MISSING) {
+        const char *pkg = debugfile_package(m->path);
         symbols_warn(s,
                      "%s has build-id %s but no debug file %s: static functions "
                      "named by address; install %s for their names",
                      m->path, hex, path,
                      pkg ? pkg : "its debug-symbol package (-dbg or -dbgsym)");
     }
-    if (d != NULL)
-        elf_end(d);
-    if (fd >= 0)
-        close(fd);
 }
 
 /* Read a module's function symbols, .plt ranges, CFI and DWARF presence. */
