@@ -127,6 +127,29 @@ oom:
     return NULL;
 }
 
+/* A direct-mapped cache of aggregate_intern by pointer, for one
+ * aggregate_add: the symbolizer's strings are unique per symbolizer, so the
+ * same pointer is the same string, and long C++ names are hashed once. */
+#define INTERN_CACHE 4096
+typedef struct intern_cache {
+    const char *key[INTERN_CACHE], *val[INTERN_CACHE];
+} intern_cache;
+
+static const char *aggregate_intern_cached(aggregate *a, intern_cache *c, const char *str,
+                                           int *oom) {
+    if (str == NULL)
+        return NULL;
+    size_t j = (size_t)(aggregate_mix(0, (uint64_t)(uintptr_t)str) & (INTERN_CACHE - 1));
+    if (c->key[j] != str) {
+        const char *v = aggregate_intern(a, str, oom);
+        if (v == NULL)
+            return NULL;
+        c->key[j] = str;
+        c->val[j] = v;
+    }
+    return c->val[j];
+}
+
 /* Index of the library 'name' (interned), created with zero counts. */
 static long aggregate_lib(aggregate *a, const char *name) {
     aggregate_internal *in = a->in;
@@ -453,6 +476,7 @@ int aggregate_add(aggregate *a, const profile *p, const char *label, error *err)
     uint32_t *cstart = NULL, *clen = NULL, *chain = NULL;
     size_t nchain = 0, cap_chain = 0;
     const char **ufile = NULL, **uname = NULL;
+    intern_cache *icache = NULL;
     symbols *sy = NULL;
     size_t nu = 0, n1 = p->npcs ? p->npcs : 1;
     pos_uid = malloc(n1 * sizeof *pos_uid);
@@ -470,8 +494,9 @@ int aggregate_add(aggregate *a, const profile *p, const char *label, error *err)
     clen = calloc(u1, sizeof *clen);
     ufile = calloc(u1, sizeof *ufile);
     uname = calloc(u1, sizeof *uname);
+    icache = calloc(1, sizeof *icache);
     if (sp == NULL || sorted_frames == NULL || frames == NULL || cstart == NULL ||
-        clen == NULL || ufile == NULL || uname == NULL)
+        clen == NULL || ufile == NULL || uname == NULL || icache == NULL)
         goto nomem;
     for (size_t k = 0; k < nu; k++)
         sp[k] = su[k].pc;
@@ -484,9 +509,9 @@ int aggregate_add(aggregate *a, const profile *p, const char *label, error *err)
     for (size_t i = 0; i < nu; i++) {
         cstart[i] = (uint32_t)nchain;
         for (const symbols_frame *fr = &frames[i]; fr != NULL; fr = fr->inlined_into) {
-            const char *name = aggregate_intern(a, fr->function, &oom);
-            const char *module = aggregate_intern(a, fr->module, &oom);
-            const char *file = aggregate_intern(a, fr->file, &oom);
+            const char *name = aggregate_intern_cached(a, icache, fr->function, &oom);
+            const char *module = aggregate_intern_cached(a, icache, fr->module, &oom);
+            const char *file = aggregate_intern_cached(a, icache, fr->file, &oom);
             if (oom)
                 goto nomem;
             if (fr == &frames[i]) {
@@ -557,6 +582,7 @@ done:
     free(chain);
     free(ufile);
     free(uname);
+    free(icache);
     symbols_free(sy);
     return rc;
 }

@@ -49,10 +49,11 @@ static int dwarfidx_grow(void **v, size_t *cap, size_t n, size_t size) {
     return 0;
 }
 
-/* Name of a DIE, following DW_AT_abstract_origin / DW_AT_specification. */
-static const char *dwarfidx_name(Dwarf_Die *die) {
+/* A name attribute of a DIE, following DW_AT_abstract_origin and
+ * DW_AT_specification. */
+static const char *dwarfidx_name(Dwarf_Die *die, unsigned int at) {
     Dwarf_Attribute attr;
-    if (dwarf_attr_integrate(die, DW_AT_name, &attr) == NULL)
+    if (dwarf_attr_integrate(die, at, &attr) == NULL)
         return NULL;
     return dwarf_formstring(&attr);
 }
@@ -77,7 +78,9 @@ static int dwarfidx_add(cu_table *t, Dwarf_Die *die, uint32_t parent, uint32_t d
     }
     uint32_t id = (uint32_t)t->nnodes++;
     dwarfidx_inline *nd = &t->nodes[id];
-    *nd = (dwarfidx_inline){.name = dwarfidx_name(die)};
+    *nd = (dwarfidx_inline){.name = dwarfidx_name(die, DW_AT_name)};
+    if ((nd->linkage = dwarfidx_name(die, DW_AT_linkage_name)) == NULL)
+        nd->linkage = dwarfidx_name(die, DW_AT_MIPS_linkage_name);
     Dwarf_Attribute attr;
     Dwarf_Word cf = 0, cl = 0;
     if (dwarf_attr(die, DW_AT_call_file, &attr) != NULL &&
@@ -209,8 +212,7 @@ static int dwarfidx_covers(const cu_table *t, uint32_t id, uint64_t addr) {
     return 0;
 }
 
-int dwarfidx_lookup(dwarfidx *x, Dwarf_Die *cu, uint64_t addr,
-                    const dwarfidx_inline **out) {
+int dwarfidx_lookup(dwarfidx *x, Dwarf_Die *cu, uint64_t addr, dwarfidx_inline **out) {
     *out = NULL;
     cu_table *t = dwarfidx_table(x, cu);
     if (t == NULL)

@@ -14,10 +14,12 @@
 typedef struct dwarfidx dwarfidx;
 
 typedef struct dwarfidx_inline {
-    const char *name;      /* the inlined function, or NULL when DWARF has none */
-    const char *call_file; /* where it was inlined (source file), or NULL */
-    int call_line;         /* and line, 0 when unknown */
-    const struct dwarfidx_inline *outer; /* enclosing inlined call, or NULL */
+    const char *name;              /* the inlined function, or NULL when DWARF has none */
+    const char *linkage;           /* its mangled (linkage) name, or NULL (C) */
+    const char *call_file;         /* where it was inlined (source file), or NULL */
+    int call_line;                 /* and line, 0 when unknown */
+    struct dwarfidx_inline *outer; /* enclosing inlined call, or NULL */
+    const char *display;           /* for the caller: its display name, once made */
 } dwarfidx_inline;
 
 /* A new, empty index (NULL when out of memory). Free with dwarfidx_free. */
@@ -27,8 +29,7 @@ dwarfidx *dwarfidx_new(void);
  * 'cu' (NULL when none), building the CU's table on first use. Returns -1
  * only when out of memory. The result lives as long as the index and the
  * Dwarf data. */
-int dwarfidx_lookup(dwarfidx *x, Dwarf_Die *cu, uint64_t addr,
-                    const dwarfidx_inline **out);
+int dwarfidx_lookup(dwarfidx *x, Dwarf_Die *cu, uint64_t addr, dwarfidx_inline **out);
 
 /* Free. NULL is a no-op. */
 void dwarfidx_free(dwarfidx *x);

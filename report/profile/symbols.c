@@ -71,7 +71,7 @@ struct symbols {
     char **warnings;
     size_t nwarnings;
     symbols_frame **inl; /* frames made for inlined calls, freed at the end */
-    size_t ninl;
+    size_t ninl, cap_inl;
     char *debug_dir; /* root of separate debug files, "/usr/lib/debug" */
 };
 
@@ -595,14 +595,17 @@ static int symbols_is_profiler(const char *module_base, const char *fn) {
 /* A frame for an inlined call, kept until symbols_free; NULL when out of
  * memory. */
 static symbols_frame *symbols_inline_frame(symbols *s, const symbols_frame *f) {
-    symbols_frame *fr = malloc(sizeof *fr);
-    symbols_frame **v = realloc(s->inl, (s->ninl + 1) * sizeof *v);
-    if (v != NULL)
+    if (s->ninl == s->cap_inl) {
+        size_t cap = s->cap_inl ? 2 * s->cap_inl : 256;
+        symbols_frame **v = realloc(s->inl, cap * sizeof *v);
+        if (v == NULL)
+            return NULL;
         s->inl = v;
-    if (fr == NULL || v == NULL) {
-        free(fr);
-        return NULL;
+        s->cap_inl = cap;
     }
+    symbols_frame *fr = malloc(sizeof *fr);
+    if (fr == NULL)
+        return NULL;
     s->inl[s->ninl++] = fr;
     *fr = *f;
     fr->inlined_into = NULL;
@@ -616,7 +619,7 @@ static symbols_frame *symbols_inline_frame(symbols *s, const symbols_frame *f) {
 static int symbols_inline(symbols *s, module *m, uint64_t pc, symbols_frame *f) {
     Dwarf_Addr bias = 0;
     Dwarf_Die *cu = dwfl_module_addrdie(m->mod, pc, &bias);
-    const dwarfidx_inline *in = NULL;
+    dwarfidx_inline *in = NULL;
     if (cu == NULL)
         return 0;
     if (dwarfidx_lookup(m->inlines, cu, pc - bias, &in) != 0)
@@ -628,10 +631,16 @@ static int symbols_inline(symbols *s, module *m, uint64_t pc, symbols_frame *f) 
     int line = f->line;
     for (; in != NULL; in = in->outer) {
         symbols_frame *fr = symbols_inline_frame(s, f);
-        const char *name = in->name ? symbols_intern(s, in->name) : "[inlined]";
-        if (fr == NULL || name == NULL)
+        /* the mangled name, demangled, names C++ functions as their symbols
+         * are named ("std::vector<int>::size() const", not "size"); made
+         * once per inlined call and kept in the table */
+        if (in->display == NULL)
+            in->display = in->linkage ? symbols_display(s, in->linkage)
+                          : in->name  ? symbols_intern(s, in->name)
+                                      : "[inlined]";
+        if (fr == NULL || in->display == NULL)
             return -1;
-        fr->function = name;
+        fr->function = in->display;
         fr->start = 0; /* an inlined copy: no function start of its own */
         fr->file = file;
         fr->line = line;
