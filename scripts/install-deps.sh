@@ -5,8 +5,9 @@
 #
 # Groups: core (always), test (chromium, tidy, cmark-gfm: the report layout
 # tests; make test installs it), bench (google-pprof comparison; Go pprof
-# when available), fuzz (clang + libFuzzer runtime). With --check nothing is
-# installed: the script lists what is missing and exits 1 if anything is.
+# when available; googletest's sources for the full-DWARF library), fuzz
+# (clang + libFuzzer runtime). With --check nothing is installed: the script
+# lists what is missing and exits 1 if anything is.
 # It is a no-op when everything is present, runs `apt-get update` only when a
 # package cannot be found in the current lists, and on a machine without
 # apt-get/dpkg prints the package names to install by hand (exit 2).
@@ -27,7 +28,7 @@ core=(
     procps python3
 )
 test=(chromium tidy cmark-gfm)
-bench=(golang-go golang-github-google-pprof-dev)
+bench=(golang-go golang-github-google-pprof-dev googletest time)
 fuzz=(clang libclang-rt-14-dev)
 
 check_only=0
@@ -40,7 +41,7 @@ for arg in "$@"; do
         bench) want+=("${bench[@]}") ;;
         fuzz) want+=("${fuzz[@]}") ;;
         -h|--help)
-            sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
             exit 0 ;;
         *) echo "install-deps: unknown argument '$arg' (groups: core test bench fuzz)" >&2
            exit 2 ;;
