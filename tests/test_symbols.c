@@ -11,6 +11,7 @@
  *    warns), and static-archive functions in their categories. */
 #include "aggregate.h"
 #include "check.h"
+#include "peek.h"
 #include "profile.h"
 #include "symbols.h"
 
@@ -104,6 +105,27 @@ static void test_profiled_program(void) {
     }
     CHECK_EQ_INT(in_sqlite + in_other, a->samples);
     categories_free(cats);
+
+    /* Caller chains (pprof -peek): up to the nearest application frame. */
+    peek_path *pp = NULL;
+    size_t npp = 0;
+    if (st != NULL) {
+        CHECK_EQ_INT(peek_paths(&pp, &npp, a, st->module, st->name, 3, &err), 0);
+        CHECK_MSG(npp >= 1 && strcmp(pp[0].text, "main -> hotlib_run_static") == 0, "%s",
+                  npp ? pp[0].text : "no path");
+        CHECK(npp >= 1 && pp[0].samples >= st->flat * 9 / 10 &&
+              pp[0].samples <= st->flat);
+        peek_free(pp, npp);
+    }
+    if (step != NULL) {
+        CHECK_EQ_INT(peek_paths(&pp, &npp, a, step->module, step->name, 1, &err), 0);
+        CHECK_MSG(npp == 1 && strcmp(pp[0].text, "main_spin") == 0, "%s",
+                  npp ? pp[0].text : "no path");
+        peek_free(pp, npp);
+    }
+    CHECK_EQ_INT(peek_paths(&pp, &npp, a, "nomodule", "nofunction", 3, &err), 0);
+    CHECK(npp == 0 && pp == NULL);
+    peek_free(NULL, 0);
 
     /* google-pprof's nearest-symbol rule gives the static's samples to the
      * exported function before it. */

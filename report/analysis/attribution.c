@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "peek.h"
 #include "profile.h"
 
 #define HOTSPOTS        3      /* functions in the hotspots table */
+#define HOTSPOT_PATHS   3      /* caller chains shown per hotspot */
 #define HOT_CANDIDATES  40     /* pooled diff rows considered for it */
 #define FEW_SAMPLES     16     /* about where aggregate_few() starts to say "few" */
 #define CHART_MIN_SHARE 0.0005 /* of the overhead: smaller changes stay off the chart */
@@ -240,6 +242,25 @@ static int cmp_hot(const void *pa, const void *pb) {
     return (a < b) - (a > b);
 }
 
+/* The dominant caller chains of hotspot 'dr' in the pooled NATS profiles
+ * (pprof -peek style): [{path, samples, share_pct}], share of its flat
+ * samples. */
+static json_t *hotspot_paths(ctx *c, const aggregate_diff_row *dr) {
+    json_t *paths = json_array();
+    peek_path *p = NULL;
+    size_t n = 0;
+    if (dr->new == 0 ||
+        peek_paths(&p, &n, c->sn.agg, dr->module, dr->name, HOTSPOT_PATHS, NULL) != 0)
+        return paths;
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(
+            paths, json_pack("{s:s, s:I, s:o}", "path", p[i].text, "samples",
+                             (json_int_t)p[i].samples, "share_pct",
+                             an_fnum((double)p[i].samples / (double)dr->new * 100)));
+    peek_free(p, n);
+    return paths;
+}
+
 static json_t *hotspot_json(ctx *c, const hot *h, int rank) {
     const aggregate_diff_row *dr = h->dr;
     const aggregate *n = c->sn.agg;
@@ -251,7 +272,7 @@ static json_t *hotspot_json(ctx *c, const hot *h, int rank) {
     if (few)
         an_warn(c, "hotspot %s rests on %llu samples: its share is imprecise", dr->name,
                 (unsigned long long)dr->new);
-    return json_pack(
+    json_t *row = json_pack(
         "{s:i, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b,"
         " s:I, s:I, s:b, s:i, s:f}",
         "rank", rank, "name", dr->name, "library", dr->module, "category",
@@ -266,6 +287,8 @@ static json_t *hotspot_json(ctx *c, const hot *h, int rank) {
         h->r.significant, "samples", (json_int_t)dr->new, "direct_samples",
         (json_int_t)dr->base, "few_samples", few, "min_samples", FEW_SAMPLES, "delta",
         h->r.delta.est);
+    json_object_set_new(row, "paths", hotspot_paths(c, dr));
+    return row;
 }
 
 /* Hotspots: among the pooled diff's rows that grew most, the functions

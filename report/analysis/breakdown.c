@@ -18,6 +18,7 @@
 #define KERNEL_TICK_HZ       250  /* CONFIG_HZ: SIGPROF comes no faster (DESIGN.md) */
 #define SAMPLING_LOW         0.8  /* effective/expected rate below which to warn */
 #define MAX_PROFILE_WARNINGS 10   /* of one side's aggregate, passed on */
+#define UNNAMED_LIBS         6    /* libraries listed by unnamed samples */
 
 /* Pool the profiles of the trials in 'g' into one aggregate, converting
  * samples to time at the measured rate (samples per profiled CPU-second). */
@@ -133,22 +134,68 @@ int an_profiles(ctx *c) {
 }
 
 /* Sampling health of both sides: samples, requested and effective rates,
- * unsymbolized share, as the "sampling" section; warns where they fall
- * short. */
+ * unsymbolized share (and per library), as the "sampling" section; warns
+ * where they fall short. */
+/* Libraries by unnamed samples (most first, ties by name). */
+static const aggregate *unnamed_ctx;
+static int unnamed_cmp(const void *x, const void *y) {
+    const aggregate_count *a = &unnamed_ctx->libs[*(const size_t *)x];
+    const aggregate_count *b = &unnamed_ctx->libs[*(const size_t *)y];
+    if (a->unnamed != b->unnamed)
+        return a->unnamed > b->unnamed ? -1 : 1;
+    return strcmp(a->name, b->name);
+}
+
+/* The unnamed share of each library with samples, for one side: a list
+ * [{library, samples, unnamed, unnamed_pct}] (libraries with unnamed
+ * samples, most first, at most UNNAMED_LIBS) and a one-line text. */
+static json_t *unnamed_by_library(const aggregate *ag, char *text, size_t len) {
+    json_t *libs = json_array();
+    size_t *idx = malloc((ag->nlibs ? ag->nlibs : 1) * sizeof *idx), n = 0;
+    snprintf(text, len, "none");
+    if (idx == NULL)
+        return libs;
+    for (size_t i = 0; i < ag->nlibs; i++)
+        if (ag->libs[i].unnamed > 0)
+            idx[n++] = i;
+    unnamed_ctx = ag;
+    qsort(idx, n, sizeof *idx, unnamed_cmp);
+    size_t used = 0;
+    for (size_t k = 0; k < n && k < UNNAMED_LIBS; k++) {
+        const aggregate_count *l = &ag->libs[idx[k]];
+        double pct = l->flat ? (double)l->unnamed / (double)l->flat * 100 : 0;
+        json_array_append_new(libs, json_pack("{s:s, s:I, s:I, s:o}", "library", l->name,
+                                              "samples", (json_int_t)l->flat, "unnamed",
+                                              (json_int_t)l->unnamed, "unnamed_pct",
+                                              an_fnum(pct)));
+        int w =
+            snprintf(text + used, len - used, "%s%s %llu of %llu", k ? ", " : "", l->name,
+                     (unsigned long long)l->unnamed, (unsigned long long)l->flat);
+        if (w < 0 || (size_t)w >= len - used)
+            break;
+        used += (size_t)w;
+    }
+    free(idx);
+    return libs;
+}
+
 static void sampling_health(ctx *c) {
     json_t *srows = json_array();
     const side *sides[2] = {&c->sd, &c->sn};
     for (int i = 0; i < 2; i++) {
         const aggregate *ag = sides[i]->agg;
         const char *arch = sides[i]->arch;
+        char text[1024];
+        json_t *libs = unnamed_by_library(ag, text, sizeof text);
         json_array_append_new(
-            srows, json_pack("{s:s, s:I, s:o, s:o, s:o}", "arch", arch, "samples",
-                             (json_int_t)ag->samples, "requested_hz",
+            srows, json_pack("{s:s, s:I, s:o, s:o, s:o, s:o, s:s}", "arch", arch,
+                             "samples", (json_int_t)ag->samples, "requested_hz",
                              an_fnum(sides[i]->requested_hz), "effective_hz",
                              an_fnum(ag->rate_hz), "unsymbolized_pct",
                              an_fnum(ag->samples ? (double)ag->unnamed_samples /
                                                        (double)ag->samples * 100
-                                                 : 0)));
+                                                 : 0),
+                             "unnamed_libraries", libs, "unnamed_text", text));
         if (ag->samples < WANT_SAMPLES)
             an_warn(c,
                     "%s: %llu samples in total, fewer than the %d wanted for shares "
