@@ -165,8 +165,10 @@ static cu_table *dwarfidx_build(Dwarf_Die *cu) {
     t->sorted = malloc((t->nranges ? t->nranges : 1) * sizeof *t->sorted);
     if (t->sorted == NULL)
         goto fail;
-    memcpy(t->sorted, t->dfs, t->nranges * sizeof *t->sorted);
-    qsort(t->sorted, t->nranges, sizeof *t->sorted, dwarfidx_cmp_range);
+    if (t->nranges > 0) {
+        memcpy(t->sorted, t->dfs, t->nranges * sizeof *t->sorted);
+        qsort(t->sorted, t->nranges, sizeof *t->sorted, dwarfidx_cmp_range);
+    }
     return t;
 fail:
     dwarfidx_table_free(t);
