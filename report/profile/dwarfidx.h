@@ -20,6 +20,7 @@ typedef struct dwarfidx_inline {
     int call_line;                 /* and line, 0 when unknown */
     struct dwarfidx_inline *outer; /* enclosing inlined call, or NULL */
     const char *display;           /* for the caller: its display name, once made */
+    const char *display_file;      /* and call_file as the caller keeps it */
 } dwarfidx_inline;
 
 /* A new, empty index (NULL when out of memory). Free with dwarfidx_free. */

@@ -70,9 +70,10 @@ struct symbols {
     size_t nstrs, cap_strs;
     char **warnings;
     size_t nwarnings;
-    symbols_frame **inl; /* frames made for inlined calls, freed at the end */
-    size_t ninl, cap_inl;
-    char *debug_dir; /* root of separate debug files, "/usr/lib/debug" */
+    /* frames made for inlined calls, in blocks of INL_BLOCK, freed at the end */
+    symbols_frame **inl;
+    size_t ninl, cap_inl; /* frames used; block pointers allocated */
+    char *debug_dir;      /* root of separate debug files, "/usr/lib/debug" */
 };
 
 /* Standard elfutils callbacks: open the files named in the map. */
@@ -592,21 +593,25 @@ static int symbols_is_profiler(const char *module_base, const char *fn) {
     return 0;
 }
 
+#define INL_BLOCK 1024
+
 /* A frame for an inlined call, kept until symbols_free; NULL when out of
- * memory. */
+ * memory. Frames come from blocks: a large DWARF profile makes millions. */
 static symbols_frame *symbols_inline_frame(symbols *s, const symbols_frame *f) {
-    if (s->ninl == s->cap_inl) {
-        size_t cap = s->cap_inl ? 2 * s->cap_inl : 256;
-        symbols_frame **v = realloc(s->inl, cap * sizeof *v);
-        if (v == NULL)
+    size_t block = s->ninl / INL_BLOCK;
+    if (s->ninl % INL_BLOCK == 0) {
+        if (block == s->cap_inl) {
+            size_t cap = s->cap_inl ? 2 * s->cap_inl : 16;
+            symbols_frame **v = realloc(s->inl, cap * sizeof *v);
+            if (v == NULL)
+                return NULL;
+            s->inl = v;
+            s->cap_inl = cap;
+        }
+        if ((s->inl[block] = malloc(INL_BLOCK * sizeof(symbols_frame))) == NULL)
             return NULL;
-        s->inl = v;
-        s->cap_inl = cap;
     }
-    symbols_frame *fr = malloc(sizeof *fr);
-    if (fr == NULL)
-        return NULL;
-    s->inl[s->ninl++] = fr;
+    symbols_frame *fr = &s->inl[block][s->ninl++ % INL_BLOCK];
     *fr = *f;
     fr->inlined_into = NULL;
     return fr;
@@ -650,10 +655,11 @@ static int symbols_inline(symbols *s, module *m, uint64_t pc, symbols_frame *f) 
             inner = fr;
         prev = fr;
         /* the next frame out is at this inlined call's site */
-        file = in->call_file ? symbols_intern(s, in->call_file) : NULL;
-        line = in->call_line;
-        if (in->call_file != NULL && file == NULL)
+        if (in->call_file != NULL && in->display_file == NULL &&
+            (in->display_file = symbols_intern(s, in->call_file)) == NULL)
             return -1;
+        file = in->display_file;
+        line = in->call_line;
     }
     /* The outermost frame is the symbol's own function, at the last call site. */
     symbols_frame *outer = symbols_inline_frame(s, f);
@@ -789,7 +795,7 @@ void symbols_free(symbols *s) {
     for (size_t i = 0; i < s->nwarnings; i++)
         free(s->warnings[i]);
     free(s->warnings);
-    for (size_t i = 0; i < s->ninl; i++)
+    for (size_t i = 0; i < (s->ninl + INL_BLOCK - 1) / INL_BLOCK; i++)
         free(s->inl[i]);
     free(s->inl);
     free(s->label);
