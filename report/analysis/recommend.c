@@ -121,10 +121,76 @@ static void breakdown_reasons(ctx *c) {
     }
 }
 
+/* The recommendation's summary into 'out' (and the priority and decision);
+ * 'brief' leaves out the verdicts' explanations (they are stated once, in
+ * headline.verdict_text and chat_rate.verdict_text), for the decision block. */
+static void summarize(ctx *c, const size_t *counts, double fired_us, double best, int brief,
+                      char *out, size_t size, const char **priority, const char **decision) {
+    const analysis_options *o = c->o;
+    size_t fired = counts[0], nvar = counts[1], nsig = counts[2];
+    char b1[32], b2[32], b3[32], why[800];
+    const char *vt = brief ? "" : c->vtext;
+    /* the PASS and INCONCLUSIVE sentences end with ": why", the others carry " (why)" */
+    snprintf(why, sizeof why, "%s%s", brief ? "" : ": ", vt);
+    if (strcmp(c->verdict, "PASS") == 0) {
+        *priority = "Priority 1: No Action Needed";
+        *decision = "Accept overhead";
+        snprintf(out, size, "The per-event overhead is below the %g%% target%s.",
+                 o->target_pct, why);
+    } else if (strcmp(c->verdict, "INCONCLUSIVE") == 0) {
+        *priority = "Investigate further";
+        *decision = "Run more trials";
+        snprintf(out, size,
+                 "This run cannot tell whether the per-event overhead is above or below "
+                 "the %g%% target%s.",
+                 o->target_pct, why);
+    } else {
+        snprintf(why, sizeof why, "%s%s%s", brief ? "" : " (", vt, brief ? "" : ")");
+        if (fired > 0 || nsig > 0) {
+            *priority = "Priority 2: Optimize";
+            *decision = "Optimize in Sprint 11";
+            snprintf(
+                out, size,
+                "The per-event overhead is above the %g%% target%s. %zu pattern(s) "
+                "in the profiles account for %s us per event (%s%% of the overhead)%s%s%s; "
+                "removing avoidable work is the first step.",
+                o->target_pct, why, fired, an_fmt(fired_us, b1, 32),
+                an_fmt(c->overhead_us > 0 ? fired_us / c->overhead_us * 100 : NAN, b2, 32),
+                nsig ? " and measured variants save up to " : "",
+                nsig ? an_fmt(best, b3, 32) : "", nsig ? " us" : "");
+        } else if (nvar > 0) {
+            *priority = "Priority 1: No Action Needed";
+            *decision = "Accept overhead";
+            snprintf(out, size,
+                     "The per-event overhead is above the %g%% target%s, but no rule finds "
+                     "avoidable work in the profiles and none of the measured alternatives "
+                     "reduces it significantly: as measured, it is the cost of this bus.",
+                     o->target_pct, why);
+        } else {
+            *priority = "Investigate further";
+            *decision = "Investigate further";
+            snprintf(out, size,
+                     "The per-event overhead is above the %g%% target%s and no rule finds "
+                     "avoidable work in the profiles. Look at the hotspots and the flame "
+                     "graph, and measure alternatives.",
+                     o->target_pct, why);
+        }
+    }
+    json_t *cr = json_object_get(c->a, "chat_rate");
+    if (cr != NULL) {
+        size_t n = strlen(out);
+        snprintf(out + n, size - n,
+                 " In the original target's own terms (points of one core at %s events/s) "
+                 "the verdict is %s%s%s.",
+                 an_jstr(cr, "rate"), an_jstr(cr, "verdict"), brief ? "" : ": ",
+                 brief ? "" : an_jstr(cr, "verdict_text"));
+    }
+}
+
 void an_recommend(ctx *c) {
     const analysis_options *o = c->o;
     const char *priority, *decision;
-    char summary[2048], names[512], opt[768], b1[32], b2[32], b3[32];
+    char summary[2048], brief[1024], names[512], opt[768], b1[32];
     size_t fired = 0, nsig;
     double fired_us = 0, best;
     for (size_t k = 0; c->have_attr && k < c->nrules; k++)
@@ -143,58 +209,9 @@ void an_recommend(ctx *c) {
                  "significantly%s%s us per event.",
                  nvar, names, nsig, nsig ? ", the best " : "",
                  nsig ? an_fmt(best, b1, 32) : "");
-    if (strcmp(c->verdict, "PASS") == 0) {
-        priority = "Priority 1: No Action Needed";
-        decision = "Accept overhead";
-        snprintf(summary, sizeof summary,
-                 "The per-event overhead is below the %g%% target: %s.", o->target_pct,
-                 c->vtext);
-    } else if (strcmp(c->verdict, "INCONCLUSIVE") == 0) {
-        priority = "Investigate further";
-        decision = "Run more trials";
-        snprintf(summary, sizeof summary,
-                 "This run cannot tell whether the per-event overhead is above or below "
-                 "the %g%% target: %s.",
-                 o->target_pct, c->vtext);
-    } else if (fired > 0 || nsig > 0) {
-        priority = "Priority 2: Optimize";
-        decision = "Optimize in Sprint 11";
-        snprintf(
-            summary, sizeof summary,
-            "The per-event overhead is above the %g%% target (%s). %zu pattern(s) "
-            "in the profiles account for %s us per event (%s%% of the overhead)%s%s%s; "
-            "removing avoidable work is the first step.",
-            o->target_pct, c->vtext, fired, an_fmt(fired_us, b1, 32),
-            an_fmt(c->overhead_us > 0 ? fired_us / c->overhead_us * 100 : NAN, b2, 32),
-            nsig ? " and measured variants save up to " : "",
-            nsig ? an_fmt(best, b3, 32) : "", nsig ? " us" : "");
-    } else if (nvar > 0) {
-        priority = "Priority 1: No Action Needed";
-        decision = "Accept overhead";
-        snprintf(
-            summary, sizeof summary,
-            "The per-event overhead is above the %g%% target (%s), but no rule finds "
-            "avoidable work in the profiles and none of the measured alternatives "
-            "reduces it significantly: as measured, it is the cost of this bus.",
-            o->target_pct, c->vtext);
-    } else {
-        priority = "Investigate further";
-        decision = "Investigate further";
-        snprintf(summary, sizeof summary,
-                 "The per-event overhead is above the %g%% target (%s) and no rule finds "
-                 "avoidable work in the profiles. Look at the hotspots and the flame "
-                 "graph, and measure alternatives.",
-                 o->target_pct, c->vtext);
-    }
-    json_t *cr = json_object_get(c->a, "chat_rate");
-    if (cr != NULL) {
-        size_t n = strlen(summary);
-        snprintf(
-            summary + n, sizeof summary - n,
-            " In the original target's own terms (points of one core at %s events/s) "
-            "the verdict is %s: %s.",
-            an_jstr(cr, "rate"), an_jstr(cr, "verdict"), an_jstr(cr, "verdict_text"));
-    }
+    size_t counts[3] = {fired, nvar, nsig};
+    summarize(c, counts, fired_us, best, 0, summary, sizeof summary, &priority, &decision);
+    summarize(c, counts, fired_us, best, 1, brief, sizeof brief, &priority, &decision);
     breakdown_reasons(c);
     if (json_array_size(c->actions) > 0) {
         char line[128];
@@ -204,8 +221,9 @@ void an_recommend(ctx *c) {
     }
     json_object_set_new(
         c->a, "recommendation",
-        json_pack("{s:s, s:s, s:s, s:o, s:b, s:o, s:s, s:I, s:I}", "priority", priority,
-                  "decision", decision, "summary", summary, "reasons", c->reasons,
+        json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:o, s:s, s:I, s:I}", "priority",
+                  priority, "decision", decision, "summary", summary, "summary_short",
+                  brief, "reasons", c->reasons,
                   "has_actions", json_array_size(c->actions) > 0, "actions", c->actions,
                   "optimization_text", opt, "rules_fired", (json_int_t)fired,
                   "variants_significant", (json_int_t)nsig));
