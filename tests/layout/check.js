@@ -48,6 +48,44 @@
              (i === 0 ? "summary" : "table" + (i + 1)) + " " + e.scrollWidth + "/" +
              e.clientWidth + " (last column: " + (th ? th.textContent : "") + ")");
   });
+  /* Squeezed text: a word of a table, list or paragraph broken across
+   * lines although it is short (long identifiers may break; lines may break
+   * after - and /), and a table cell under 60 px whose text takes more than
+   * one line. */
+  function lines(range) {
+    var tops = {};
+    Array.prototype.forEach.call(range.getClientRects(), function (r) {
+      if (r.width > 0) tops[Math.round(r.top)] = 1;
+    });
+    return Object.keys(tops).length;
+  }
+  var broken = 0, narrow = 0;
+  Array.prototype.forEach.call(document.querySelectorAll("main td, main th, main li, main p"), function (e) {
+    var walk = document.createTreeWalker(e, NodeFilter.SHOW_TEXT), t, m;
+    while ((t = walk.nextNode())) {
+      if (t.parentElement.closest("code, pre, svg") || t.parentElement.closest("td, th, li, p") !== e) continue;
+      var re = /[^\s\/-]+/g; /* a line may break after - or / */
+      while ((m = re.exec(t.data)) && broken < 20) {
+        var rg = document.createRange();
+        rg.setStart(t, m.index);
+        rg.setEnd(t, m.index + m[0].length);
+        if (m[0].length >= 2 && m[0].length <= 24 && lines(rg) > 1) {
+          broken++;
+          out.push("BROKEN \"" + m[0] + "\" in " + name(e));
+        }
+      }
+    }
+    if (e.tagName === "TD" && getComputedStyle(e).display === "table-cell" &&
+        e.getBoundingClientRect().width < 60 && narrow < 20) {
+      var all = document.createRange();
+      all.selectNodeContents(e);
+      if (lines(all) > 1) {
+        narrow++;
+        out.push("NARROW " + name(e) + " " + Math.round(e.getBoundingClientRect().width) +
+                 " px: " + e.textContent.trim().slice(0, 30));
+      }
+    }
+  });
   var dec = document.querySelector("main > blockquote");
   if (dec) out.push((dec.scrollWidth <= dec.clientWidth + 1 ? "FITS " : "SCROLLS ") + "decision");
   if (window.location.hash === "#zoom") {
