@@ -5,7 +5,7 @@
 #   report-layout.sh OVERHEAD ARTIFACTS chromium   open the report and the index in
 #       headless Chromium at 1280 and 390 px: fail if an element is wider than
 #       the viewport (outside a scrolling container), a chart is missing or its
-#       text is under ~11 px, the summary or the decision needs sideways
+#       text is under ~11 px or cut off, the summary or the decision needs sideways
 #       scrolling, a table needs it at 1280 px, a short word is broken across
 #       lines or a table cell under 60 px wraps, or the flame graph does not
 #       zoom, search or show its negated view. Screenshots stay in
@@ -84,6 +84,10 @@ print(html.unescape(m.group(1)) if m else "NORESULT")' >"$art/$name-$w.txt" || t
         fi
         awk '/^FONT/ && $3 != "none" && $3 < 10.5 {exit 1}' "$res" \
             || bad "$name at $w px: chart text under 11 px: $(grep '^FONT' "$res" | tr '\n' ' ')"
+        if grep -q '^CLIPPED' "$res"; then
+            bad "$name at $w px: chart text cut off:"
+            grep '^CLIPPED' "$res" | head -5 >&2
+        fi
         if grep -qE '^(BROKEN|NARROW)' "$res"; then
             bad "$name at $w px: squeezed text:"
             grep -E '^(BROKEN|NARROW)' "$res" | head -5 >&2

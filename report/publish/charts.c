@@ -278,15 +278,19 @@ int chart_breakdown(buf *b, json_t *c, error *err) {
         if (isnan(v))
             continue;
         double y = top + row * (double)i, x = v >= 0 ? zero : zero + v * sc;
-        char label[256];
+        char label[256], ci[96] = "";
         if (!isnan(l) && !isnan(u))
-            snprintf(label, sizeof label, "%s: %+.3g %s (95%% CI %.3g to %.3g)",
-                     chart_str(it, "label"), v, unit, l, u);
-        else
-            snprintf(label, sizeof label, "%s: %+.3g %s", chart_str(it, "label"), v,
-                     unit);
+            snprintf(ci, sizeof ci, " (95%% CI %.3g to %.3g)", l, u);
+        snprintf(label, sizeof label, "%s: %+.3g %s", chart_str(it, "label"), v, unit);
+        /* the interval in its own tspan: narrow pages hide it (the whisker
+         * and the breakdown table show it) rather than cut the line off */
         buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\">", x0, y + 22);
         chart_esc(b, label);
+        buf_puts(b, "<tspan class=\"ci\">");
+        chart_esc(b, ci);
+        buf_puts(b, "</tspan>");
+        size_t have = strlen(label);
+        snprintf(label + have, sizeof label - have, "%s", ci);
         buf_printf(b,
                    "</text><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"18\" "
                    "fill=\"%s\"><title>",

@@ -38,6 +38,15 @@
       if (!t.textContent || t.getBoundingClientRect().width === 0) return;
       min = Math.min(min, parseFloat(getComputedStyle(t).fontSize) * sc);
     });
+    /* chart text the SVG's own box cuts off (the flame graph's labels are
+     * truncated by its script) */
+    var box = svg.getBoundingClientRect(), cut = 0;
+    if (!svg.classList.contains("flame"))
+      Array.prototype.forEach.call(svg.querySelectorAll("text"), function (t) {
+        var r = t.getBoundingClientRect();
+        if (r.width > 0 && (r.right > box.right + 1 || r.left < box.left - 1) && cut++ < 3)
+          out.push("CLIPPED " + name(svg.parentElement) + ": " + t.textContent.slice(0, 40));
+      });
     out.push("FONT " + name(svg.parentElement) + " " + (min === 1e9 ? "none" : min.toFixed(1)));
   });
   /* Tables scroll in their own container when they must; the first one
