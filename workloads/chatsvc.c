@@ -66,8 +66,9 @@ static void chatsvc_release_held(chatsvc *svc) {
 
 /* After one event: commit the open batch when the subscription's queue is
  * empty, and destroy the held messages once their events are committed and
- * a group is full or the queue is empty. Baseline: destroy 'msg' now (its
- * event was committed by its own INSERT). */
+ * a group is full. A held message costs only memory: its event is committed,
+ * so holding it delays nothing, even when the bus is quiet. Baseline:
+ * destroy 'msg' now (its event was committed by its own INSERT). */
 static void chatsvc_settle(chatsvc *svc, natsMsg *msg, error *err) {
     if (!svc->settle) {
         natsMsg_Destroy(msg);
@@ -76,12 +77,13 @@ static void chatsvc_settle(chatsvc *svc, natsMsg *msg, error *err) {
     if (svc->nheld == svc->held_cap) /* only after a failed commit */
         chatsvc_release_held(svc);
     svc->held[svc->nheld++] = msg;
-    int pending = 0;
-    natsSubscription_GetPending(svc->sub, &pending, NULL);
-    if (pending == 0 && err->kind == ERR_NONE)
-        chatlog_flush(svc->log, err);
-    if (chatlog_pending(svc->log) == 0 &&
-        (pending == 0 || svc->nheld >= svc->cfg.destroy_group))
+    if (chatlog_pending(svc->log) > 0 && err->kind == ERR_NONE) {
+        int pending = 0;
+        natsSubscription_GetPending(svc->sub, &pending, NULL);
+        if (pending == 0)
+            chatlog_flush(svc->log, err);
+    }
+    if (chatlog_pending(svc->log) == 0 && svc->nheld >= svc->cfg.destroy_group)
         chatsvc_release_held(svc);
 }
 

@@ -15,8 +15,8 @@
  * chat log batches commits, the open transaction is also committed as soon
  * as nats.c's queue for the subscription is empty, so a quiet bus never
  * leaves events uncommitted. Received messages are destroyed only after
- * their events are committed, 'destroy_group' at a time (or all of them when
- * the queue is empty): each natsMsg_Destroy hands the message to nats.c's
+ * their events are committed, 'destroy_group' at a time (the rest when the
+ * service is freed): each natsMsg_Destroy hands the message to nats.c's
  * garbage-collector thread and wakes it when it is idle, so a group costs
  * about one wake-up instead of one per event. */
 #ifndef OVERHEAD_CHATSVC_H
