@@ -19,12 +19,13 @@
 
 typedef struct chat_variant {
     const char *name;
-    int batch;              /* events per transaction (1: autocommit each) */
-    int destroy_group;      /* received messages released together, after commit */
-    chat_encoding encoding; /* how the bot encodes and the service decodes */
-    int direct;             /* also applies to chat_direct (no bus) */
-    const char *changes;    /* what it changes, one sentence */
-    const char *gives_up;   /* the semantic cost, one sentence */
+    int batch;               /* events per transaction (1: autocommit each) */
+    int destroy_group;       /* received messages released together, after commit */
+    chat_encoding encoding;  /* how the bot encodes and the service decodes */
+    int direct;              /* also applies to chat_direct (no bus) */
+    const char *changes;     /* what it changes, one sentence */
+    const char *gives_up;    /* the semantic cost, one sentence */
+    const char *code_change; /* the change in the code, one sentence */
 } chat_variant;
 
 /* The variant called 'name', or NULL. */

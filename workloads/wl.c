@@ -220,11 +220,12 @@ chatlog_config wl_chatlog_config(const wl_options *opts, int dedupe, int busy_ms
 
 void wl_result_variant(json_t *result, const wl_options *opts, const chatlog *log) {
     const chat_variant *v = opts->variant;
-    json_object_set_new(result, "variant",
-                        json_pack("{s:s, s:i, s:i, s:i, s:s}", "name", v->name, "batch",
-                                  opts->batch, "batch_ms", opts->batch_ms,
-                                  "destroy_group", v->destroy_group, "encoding",
-                                  chatcodec_name(v->encoding)));
+    json_object_set_new(
+        result, "variant",
+        json_pack("{s:s, s:i, s:i, s:i, s:s, s:s, s:s, s:s}", "name", v->name, "batch",
+                  opts->batch, "batch_ms", opts->batch_ms, "destroy_group",
+                  v->destroy_group, "encoding", chatcodec_name(v->encoding), "changes",
+                  v->changes, "gives_up", v->gives_up, "code_change", v->code_change));
     chatlog_latency lat;
     error err;
     error_clear(&err);
