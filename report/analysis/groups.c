@@ -18,7 +18,8 @@ void an_select_trials(ctx *c, group *g, const char *arch, const char *storage,
     g->n = 0;
     for (size_t i = 0; i < c->nt && g->n < MAX_TRIALS; i++) {
         trial *t = &c->t[i];
-        if (strcmp(t->arch, arch) != 0 || (storage && strcmp(t->storage, storage) != 0))
+        if (t->optimize || strcmp(t->arch, arch) != 0 ||
+            (storage && strcmp(t->storage, storage) != 0))
             continue;
         if ((profiled != ANY && t->profiled != profiled) ||
             (aa != ANY && t->aa_group != aa))
