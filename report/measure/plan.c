@@ -27,11 +27,11 @@
 const plan_step plan_steps[] = {
     /* name          when             arms               rounds   sizing             events (full, quick)            warm-up unprof. -k/-n */
     {"saturated",    PLAN_ALWAYS,     PLAN_ARMS_COMPARE, {5, 3}, PLAN_SIZE_EVENTS,  {PLAN_EVENTS_AUTO, 20000},      1,      1,      1},
+    {"optimize",     PLAN_IF_OPTIMIZE, PLAN_ARMS_OPTIMIZE, {5, 3}, PLAN_SIZE_EVENTS, {20000, 10000},                0,      0,      0},
     {"chat rate",    PLAN_IF_RATE,    PLAN_ARMS_COMPARE, {5, 3}, PLAN_SIZE_AT_RATE, {4, 2} /* seconds */,          0,      0,      0},
     {"A/A control",  PLAN_IF_AA,      PLAN_ARMS_AA,      {3, 2}, PLAN_SIZE_EVENTS,  {PLAN_EVENTS_FIRST, PLAN_EVENTS_FIRST}, 1, 0,  0},
     {NULL,           PLAN_PER_SWEEP,  PLAN_ARMS_COMPARE, {3, 2}, PLAN_SIZE_STORAGE, {0, 0},                         1,      0,      0},
     {"cluster",      PLAN_IF_CLUSTER, PLAN_ARMS_CLUSTER, {3, 2}, PLAN_SIZE_EVENTS,  {PLAN_EVENTS_FIRST, 20000},     1,      0,      0},
-    {"optimize",     PLAN_IF_OPTIMIZE, PLAN_ARMS_OPTIMIZE, {5, 3}, PLAN_SIZE_EVENTS, {20000, 10000},                0,      0,      0},
 };
 /* clang-format on */
 const size_t plan_nsteps = sizeof plan_steps / sizeof plan_steps[0];
