@@ -73,14 +73,14 @@ int an_select(ctx *c) {
     /* The headline comparison: direct against the NATS architecture. */
     c->nats_arch = o->nats_arch;
     for (size_t i = 0; c->nats_arch == NULL && i < c->nt; i++)
-        if (strcmp(c->t[i].arch, "nats-2p") == 0)
+        if (!c->t[i].optimize && strcmp(c->t[i].arch, "nats-2p") == 0)
             c->nats_arch = "nats-2p";
     for (size_t i = 0; c->nats_arch == NULL && i < c->nt; i++)
-        if (strcmp(c->t[i].arch, "nats") == 0)
+        if (!c->t[i].optimize && strcmp(c->t[i].arch, "nats") == 0)
             c->nats_arch = "nats";
     c->storage = o->storage;
     for (size_t i = 0; c->storage == NULL && i < c->nt; i++)
-        if (c->t[i].rate == 0 && c->t[i].aa_group == 0)
+        if (c->t[i].rate == 0 && c->t[i].aa_group == 0 && !c->t[i].optimize)
             c->storage = c->t[i].storage;
     if (c->nats_arch == NULL || c->storage == NULL) {
         error_set(err, ERR_CHECK, "%s: the run has no saturated NATS trials to compare",
