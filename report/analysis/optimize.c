@@ -270,6 +270,8 @@ static void opt_collect(ctx *c, const char *arch, opt_set *bn, opt_set *bd, opt_
 
 void an_optimize(ctx *c) {
     const char *arch = NULL;
+    if (json_object_get(c->a, "optimization") != NULL)
+        return; /* given by the caller (analysis_options.optimization) */
     for (size_t i = 0; arch == NULL && i < c->nt; i++)
         if (c->t[i].optimize && strcmp(c->t[i].arch, "direct") != 0)
             arch = c->t[i].arch;

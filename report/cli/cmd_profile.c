@@ -19,6 +19,7 @@
 #include "profile.h"
 #include "stats.h"
 
+
 /* Options shared by the subcommands. */
 typedef struct opts {
     const char *cmd;
@@ -446,8 +447,7 @@ static int cmd_profile_dispatch(opts *o, const opts_args *args) {
         return cli_failf(o->cmd, ERR_INPUT,
                          "--cum, --lib and --nodecount are options of top");
     if (!is_diff && (o->base_events > 0 || o->new_events > 0))
-        return cli_failf(o->cmd, ERR_INPUT,
-                         "--base-events/--new-events are options of diff");
+        return cli_failf(o->cmd, ERR_INPUT, "--base-events/--new-events are options of diff");
     char **files = args->v;
     int nfiles = args->n;
     if (is_diff) {
@@ -455,8 +455,7 @@ static int cmd_profile_dispatch(opts *o, const opts_args *args) {
         int nb = args->split >= 0 ? args->split : 1;
         int nn = args->split >= 0 ? nfiles - args->split : 1;
         if ((args->split < 0 && nfiles != 2) || nb < 1 || nn < 1)
-            return cli_failf(o->cmd, ERR_INPUT,
-                             "need BASE and NEW profiles (see --help)");
+            return cli_failf(o->cmd, ERR_INPUT, "need BASE and NEW profiles (see --help)");
         aggregate *b = NULL, *w = NULL;
         rc = cmd_profile_load(&b, files, nb, o);
         if (rc == 0)

@@ -15,33 +15,29 @@
 #endif
 
 static void render_usage(FILE *out) {
-    fprintf(
-        out,
-        "usage: overhead render [options] ANALYSIS.json\n\n"
-        "Render an analysis (schema overhead.analysis/1, from 'overhead analyze') into\n"
-        "CPU_OVERHEAD_ANALYSIS.md, .html and .json in the output directory, then\n"
-        "rebuild the docs index when --docs is given. Files are written atomically.\n\n"
-        "options:\n"
-        "  -o, --out-dir DIR     where to write the three files (required)\n"
-        "  -t, --templates DIR   templates folder (default: $OVERHEAD_TEMPLATES or\n"
-        "                        %s)\n"
-        "  -d, --docs DIR        docs site root whose index.html to rebuild\n"
-        "      --index-href URL  link from the page to the index (default: computed\n"
-        "                        from --docs, else ../../../index.html)\n"
-        "  -h, --help            this help\n",
-        OVERHEAD_TEMPLATES_DIR);
+    fprintf(out,
+            "usage: overhead render [options] ANALYSIS.json\n\n"
+            "Render an analysis (schema overhead.analysis/1, from 'overhead analyze') into\n"
+            "CPU_OVERHEAD_ANALYSIS.md, .html and .json in the output directory, then\n"
+            "rebuild the docs index when --docs is given. Files are written atomically.\n\n"
+            "options:\n"
+            "  -o, --out-dir DIR     where to write the three files (required)\n"
+            "  -t, --templates DIR   templates folder (default: $OVERHEAD_TEMPLATES or\n"
+            "                        %s)\n"
+            "  -d, --docs DIR        docs site root whose index.html to rebuild\n"
+            "      --index-href URL  link from the page to the index (default: computed\n"
+            "                        from --docs, else ../../../index.html)\n"
+            "  -h, --help            this help\n",
+            OVERHEAD_TEMPLATES_DIR);
 }
 
 int cmd_render(int argc, char **argv) {
     const char *outdir = NULL, *tdir = cli_templates_dir(), *docs = NULL;
     const char *href = "../../../index.html";
     const opt_spec specs[] = {
-        OPT_STRING("out-dir", 'o', &outdir),
-        OPT_STRING("templates", 't', &tdir),
-        OPT_STRING("docs", 'd', &docs),
-        OPT_STRING("index-href", 0, &href),
-        OPT_HELP,
-        OPT_END,
+        OPT_STRING("out-dir", 'o', &outdir), OPT_STRING("templates", 't', &tdir),
+        OPT_STRING("docs", 'd', &docs),      OPT_STRING("index-href", 0, &href),
+        OPT_HELP,                            OPT_END,
     };
     opts_args args = {0};
     error err;
@@ -60,13 +56,12 @@ int cmd_render(int argc, char **argv) {
     json_error_t jerr;
     json_t *analysis = json_load_file(path, 0, &jerr);
     if (analysis == NULL)
-        return cli_failf("render", ERR_INPUT, "%s:%d:%d: %s", path, jerr.line,
-                         jerr.column, jerr.text);
+        return cli_failf("render", ERR_INPUT, "%s:%d:%d: %s", path, jerr.line, jerr.column,
+                         jerr.text);
     const char *schema = json_string_value(json_object_get(analysis, "schema"));
     if (schema == NULL || strcmp(schema, "overhead.analysis/1") != 0) {
-        rc = cli_failf("render", ERR_INPUT,
-                       "%s: schema is '%s', expected 'overhead.analysis/1'", path,
-                       schema ? schema : "(missing)");
+        rc = cli_failf("render", ERR_INPUT, "%s: schema is '%s', expected 'overhead.analysis/1'",
+                       path, schema ? schema : "(missing)");
         json_decref(analysis);
         return rc;
     }

@@ -15,10 +15,8 @@ typedef struct command {
 static const command commands[] = {
     {"report", cmd_report, "measure, analyse and publish the report (make report)"},
     {"run", cmd_run, "run interleaved direct/NATS trials and write run records"},
-    {"analyze", cmd_analyze,
-     "analyse a run: overhead with CI, breakdown, hotspots (JSON)"},
-    {"render", cmd_render,
-     "render an analysis into CPU_OVERHEAD_ANALYSIS.{md,html,json}"},
+    {"analyze", cmd_analyze, "analyse a run: overhead with CI, breakdown, hotspots (JSON)"},
+    {"render", cmd_render, "render an analysis into CPU_OVERHEAD_ANALYSIS.{md,html,json}"},
     {"index", cmd_index, "rebuild the docs index of published reports"},
     {"top", cmd_top, "functions by CPU samples, like pprof -top"},
     {"json", cmd_json, "a profile as JSON (overhead.profile/1)"},
