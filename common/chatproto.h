@@ -15,6 +15,11 @@
 #define CHATPROTO_DURABLE "chatsvc"
 /* Seconds before JetStream redelivers an unacknowledged event. */
 #define CHATPROTO_ACK_WAIT_S 2.0
+/* The workloads' what-if variants (--variant NAME; workloads/chatvariant.c
+ * says what each changes and gives up), space-separated: every one applies
+ * to chat_nats, those of CHATPROTO_DIRECT_VARIANTS to chat_direct too. */
+#define CHATPROTO_VARIANTS        "baseline gc64 compact batch10 batch100 batch100-compact"
+#define CHATPROTO_DIRECT_VARIANTS "baseline batch10 batch100"
 /* JetStream services share one database and wait this long for its lock. */
 #define CHATPROTO_JS_BUSY_TIMEOUT_MS 5000
 

@@ -27,8 +27,9 @@ static void test_defaults(void) {
     size_t n = 0;
     plan_defaults(&o);
     CHECK_EQ_INT(plan_build(ph, &n, &o, NULL), 0);
-    /* saturated, chat rate, A/A, then the sweep without the main storage */
-    CHECK_EQ_INT(n, 3 + o.nsweep);
+    /* saturated, optimize, chat rate, A/A, then the sweep without the main
+     * storage */
+    CHECK_EQ_INT(n, 4 + o.nsweep);
     CHECK_EQ_STR(ph[0].name, "saturated");
     const runner_config *c = &ph[0].cfg;
     CHECK_EQ_STR(c->archs[0], "direct");
@@ -52,6 +53,21 @@ static void test_defaults(void) {
         }
     }
     CHECK(find(ph, n, "cluster") == NULL);
+    /* the optimization phase: every variant beside direct and NATS, unprofiled */
+    const plan_phase *opt = find(ph, n, "optimize");
+    CHECK(opt != NULL);
+    if (opt != NULL) {
+        CHECK_EQ_STR(opt->cfg.archs[0], "direct");
+        CHECK_EQ_STR(opt->cfg.archs[1], o.nats_arch);
+        CHECK_EQ_INT(opt->cfg.nvariants, (int)plan_nvariants);
+        CHECK_EQ_STR(opt->cfg.variants[0], "baseline");
+        CHECK_EQ_INT(opt->cfg.no_profiled, 1);
+        CHECK_EQ_STR(opt->cfg.storages[0], o.storage);
+        CHECK_EQ_INT(opt->cfg.trials, step(PLAN_IF_OPTIMIZE)->trials.full);
+    }
+    o.optimize = 0; /* --no-optimize */
+    CHECK_EQ_INT(plan_build(ph, &n, &o, NULL), 0);
+    CHECK(find(ph, n, "optimize") == NULL);
 }
 
 static void test_quick_and_overrides(void) {
@@ -93,6 +109,7 @@ static void test_switches(void) {
     o.rate = 0;
     o.aa = 0;
     o.nsweep = 0;
+    o.optimize = 0;
     CHECK_EQ_INT(plan_build(ph, &n, &o, NULL), 0);
     CHECK_EQ_INT(n, 1);
     /* the main storage in the sweep is not measured twice */

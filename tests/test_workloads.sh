@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # End-to-end test of the workloads against the fixture's real nats-server
 # (NATS_URL): every architecture stores exactly N rows for N=1000 and
-# N=100000, and injected malformed events are counted, not fatal.
+# N=100000, and injected malformed events are counted, not fatal. Every
+# variant (--variant) stores each event exactly once (rows and distinct ids
+# equal published); a service killed mid-batch loses its open batch, and
+# only that (the stored ids are the committed prefix); the publish-to-commit
+# latency shows a known injected delay.
 #   test_workloads.sh WORKLOAD_DIR
 set -euo pipefail
 wd=${1:?usage: test_workloads.sh WORKLOAD_DIR}
 : "${NATS_URL:?run under tests/nats-fixture.sh exec}"
 tmp=$(mktemp -d)
 svc_pid=
+bot_pid=
 cleanup() {
     [ -n "$svc_pid" ] && kill "$svc_pid" 2>/dev/null
+    [ -n "$bot_pid" ] && kill "$bot_pid" 2>/dev/null
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -63,6 +69,112 @@ for n in 1000 100000; do
     rm -f "$tmp"/s.db*
 done
 
+# sql DB QUERY: one value from the database file (sqlite3 CLI).
+sql() { sqlite3 -batch -noheader "$1" "$2"; }
+
+# json_num NAME FILE: a number anywhere in the (indented) result file.
+json_num() { tr -d ' \n' <"$2" | sed -n "s/.*\"$1\":\([-0-9.e+]*\).*/\1/p" | head -1; }
+
+# start_service ARGS...: the service in the background on $tmp/s.db, waits
+# until it has subscribed. Sets $svc_pid.
+start_service() {
+    rm -f "$tmp/ready" "$tmp/svc.json" "$tmp"/s.db*
+    "$wd/chat_nats" --mode service --subject "$subject" --db "$tmp/s.db" \
+        --journal wal --sync normal --result "$tmp/svc.json" --ready-fd 3 "$@" \
+        3>"$tmp/ready" 2>"$tmp/svc.err" &
+    svc_pid=$!
+    for _ in $(seq 100); do [ -s "$tmp/ready" ] && break; sleep 0.05; done
+    expect_eq "service ready ($*)" "$(cat "$tmp/ready")" ready
+}
+
+# Every variant, two processes: each event stored exactly once.
+n=20000
+for v in baseline gc64 compact batch10 batch100 batch100-compact; do
+    start_service --events "$n" --variant "$v"
+    bot=$("$wd/chat_nats" --mode bot --subject "$subject" --events "$n" --variant "$v")
+    svc_rc=0
+    wait "$svc_pid" || svc_rc=$?
+    svc_pid=
+    expect_eq "$v: service exit" "$svc_rc" 0
+    expect_eq "$v: published" "$(field published "$bot")" "$n"
+    svc=$(tr -d ' \n' <"$tmp/svc.json")
+    check_store "$v 2-process" "$n" "$svc"
+    expect_eq "$v: rows in the file" "$(sql "$tmp/s.db" 'select count(*) from chat_log')" "$n"
+    expect_eq "$v: distinct ids" \
+        "$(sql "$tmp/s.db" 'select count(distinct event_id) from chat_log')" "$n"
+    expect_eq "$v: latency of every event" "$(json_num events "$tmp/svc.json")" "$n"
+    grep -q "\"name\": \"$v\"" "$tmp/svc.json" && echo "ok: $v named in the result" ||
+        { echo "FAIL: $v not in the result" >&2; fail=1; }
+    out=$("$wd/chat_nats" --mode inproc --subject "$subject" --events 2000 --variant "$v")
+    check_store "$v inproc" 2000 "$out"
+done
+for v in batch10 batch100; do
+    out=$("$wd/chat_direct" --events 5000 --db "$tmp/d.db" --journal wal --sync normal \
+        --variant "$v")
+    check_store "direct $v" 5000 "$out"
+    expect_eq "direct $v distinct ids" \
+        "$(sql "$tmp/d.db" 'select count(distinct event_id) from chat_log')" 5000
+    rm -f "$tmp"/d.db*
+    # At a low rate a batch never waits for more events: the loop commits
+    # whenever the next event is not due yet, so every event is stored.
+    out=$("$wd/chat_direct" --events 30 --rate 200 --variant "$v")
+    check_store "direct $v at 200/s" 30 "$out"
+done
+
+# The service killed (SIGKILL) in the middle of a batch: a batch100 service
+# whose every commit first sleeps 300 ms (--delay-ms) is nearly always inside
+# an open transaction. What it had not committed is lost; what it had is a
+# prefix of the ids, each once: the loss is visible as rows < published.
+start_service --events 20000 --variant batch100 --delay-ms 300
+"$wd/chat_nats" --mode bot --subject "$subject" --events 20000 --variant batch100 \
+    >/dev/null &
+bot_pid=$!
+sleep 1.5
+kill -KILL "$svc_pid"
+svc_rc=0
+{ wait "$svc_pid" || svc_rc=$?; } 2>/dev/null
+svc_pid=
+wait "$bot_pid" || true
+bot_pid=
+expect_eq "killed service exit" "$svc_rc" 137
+rows=$(sql "$tmp/s.db" 'select count(*) from chat_log')
+if [ "$rows" -gt 0 ] && [ "$rows" -lt 20000 ]; then
+    echo "ok: killed mid-batch: $rows of 20000 stored, $((20000 - rows)) lost"
+else
+    echo "FAIL: killed mid-batch: $rows rows (want 0 < rows < 20000)" >&2
+    fail=1
+fi
+expect_eq "killed: distinct ids" \
+    "$(sql "$tmp/s.db" 'select count(distinct event_id) from chat_log')" "$rows"
+expect_eq "killed: committed prefix" \
+    "$(sql "$tmp/s.db" 'select max(event_id) + 1 from chat_log')" "$rows"
+[ -s "$tmp/svc.json" ] && { echo "FAIL: a killed service wrote a result" >&2; fail=1; }
+
+# Latency from the events' own timestamps: with a known delay of 40 ms
+# before every commit, at 10 events/s (nothing queues), every event's
+# publish-to-commit latency is at least 40 ms (and not absurdly more: a unit
+# error would be off by 1000x).
+for v in baseline batch10; do
+    out=$("$wd/chat_nats" --mode inproc --subject "$subject" --events 20 --rate 10 \
+        --delay-ms 40 --variant "$v" --result "$tmp/lat.json")
+    p50=$(json_num p50_us "$tmp/lat.json")
+    p99=$(json_num p99_us "$tmp/lat.json")
+    if awk -v a="$p50" -v b="$p99" 'BEGIN { exit !(a >= 40000 && b >= a && b < 2040000) }'
+    then
+        echo "ok: $v latency with a 40 ms delay: p50 $p50 us, p99 $p99 us"
+    else
+        echo "FAIL: $v latency with a 40 ms delay: p50 $p50 us, p99 $p99 us" >&2
+        fail=1
+    fi
+    expect_eq "$v latency events" "$(json_num events "$tmp/lat.json")" 20
+done
+out=$("$wd/chat_direct" --events 20 --rate 10 --delay-ms 40 --variant batch10 \
+    --result "$tmp/lat.json")
+p50=$(json_num p50_us "$tmp/lat.json")
+awk -v a="$p50" 'BEGIN { exit !(a >= 40000 && a < 2040000) }' &&
+    echo "ok: direct batch10 latency with a 40 ms delay: p50 $p50 us" ||
+    { echo "FAIL: direct batch10 latency with a 40 ms delay: p50 $p50 us" >&2; fail=1; }
+
 # Malformed events: counted and logged, the valid ones all stored.
 out=$("$wd/chat_nats" --mode inproc --subject "$subject" --events 1000 --malformed 50 \
     2>"$tmp/err")
@@ -76,4 +188,18 @@ rc=0; "$wd/chat_direct" --events -5 2>/dev/null || rc=$?
 expect_eq "negative N exit" "$rc" 2
 rc=0; "$wd/chat_nats" --mode sideways --events 5 2>/dev/null || rc=$?
 expect_eq "bad mode exit" "$rc" 2
+rc=0; "$wd/chat_nats" --mode bot --events 5 --variant nope 2>/dev/null || rc=$?
+expect_eq "unknown variant exit" "$rc" 2
+rc=0; "$wd/chat_direct" --events 5 --variant gc64 2>/dev/null || rc=$?
+expect_eq "NATS-only variant on direct exit" "$rc" 2
+rc=0; "$wd/chat_nats" --mode bot --events 5 --variant batch100 --batch 10 2>/dev/null || rc=$?
+expect_eq "variant and --batch disagree exit" "$rc" 2
+# The runner knows the variants by the names in common/chatproto.h.
+proto=$(dirname "$0")/../common/chatproto.h
+help_names() { "$wd/$1" --help | sed -n '/^variants:/,$p' | sed -n 's/^  \([a-z0-9-]*\)$/\1/p' | tr '\n' ' '; }
+list() { sed -n "s/#define $1 *\"\(.*\)\"/\1 /p" "$proto"; }
+expect_eq "chat_nats variants = CHATPROTO_VARIANTS" "$(help_names chat_nats)" \
+    "$(list CHATPROTO_VARIANTS)"
+expect_eq "chat_direct variants = CHATPROTO_DIRECT_VARIANTS" "$(help_names chat_direct)" \
+    "$(list CHATPROTO_DIRECT_VARIANTS)"
 exit $fail

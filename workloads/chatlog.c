@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -12,7 +13,14 @@ struct chatlog {
     sqlite3 *db;
     sqlite3_stmt *insert;
     int batch;
-    int in_batch; /* events in the open transaction */
+    int batch_ms;
+    int delay_ms;
+    int in_batch;       /* events in the open transaction */
+    double batch_start; /* monotonic seconds when it began */
+    double *open_ts;    /* the open transaction's event timestamps [batch] */
+    double *lat_us;     /* latency of every committed event */
+    size_t nlat, lat_cap;
+    int64_t committed;
     int64_t duplicates;
     char journal[32];
     char synchronous[16];
@@ -65,6 +73,15 @@ int chatlog_open(chatlog **out, const chatlog_config *cfg, error *err) {
     if (log == NULL)
         return error_set(err, ERR_NOMEM, "chatlog: out of memory");
     log->batch = cfg->batch;
+    log->batch_ms = cfg->batch_ms;
+    log->delay_ms = cfg->delay_ms;
+    log->open_ts = malloc((size_t)cfg->batch * sizeof *log->open_ts);
+    log->lat_cap = cfg->expect > 0 ? (size_t)cfg->expect : 1024;
+    log->lat_us = malloc(log->lat_cap * sizeof *log->lat_us);
+    if (log->open_ts == NULL || log->lat_us == NULL) {
+        error_set(err, ERR_NOMEM, "chatlog: out of memory");
+        goto fail;
+    }
     if (sqlite3_open(cfg->path, &log->db) != SQLITE_OK) {
         error_set(err, ERR_SYSTEM, "sqlite: cannot open %s: %s", cfg->path,
                   log->db ? sqlite3_errmsg(log->db) : "out of memory");
@@ -124,15 +141,60 @@ fail:
     return -1;
 }
 
+static double chatlog_clock(clockid_t id) {
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Record the latency of 'n' events just committed, published at ts[0..n). A
+ * record that cannot grow stops growing: n < committed shows it. */
+static void chatlog_committed_now(chatlog *log, const double *ts, int n) {
+    double now = chatlog_clock(CLOCK_REALTIME);
+    log->committed += n;
+    if (log->nlat + (size_t)n > log->lat_cap) {
+        size_t cap = log->lat_cap * 2 + (size_t)n;
+        double *p = realloc(log->lat_us, cap * sizeof *p);
+        if (p == NULL)
+            return;
+        log->lat_us = p;
+        log->lat_cap = cap;
+    }
+    for (int i = 0; i < n; i++)
+        log->lat_us[log->nlat++] = (now - ts[i]) * 1e6;
+}
+
+/* The test hook: a known delay before a commit. */
+static void chatlog_delay(const chatlog *log) {
+    if (log->delay_ms <= 0)
+        return;
+    struct timespec d = {log->delay_ms / 1000, (long)(log->delay_ms % 1000) * 1000000L};
+    while (nanosleep(&d, &d) != 0)
+        ;
+}
+
 int chatlog_log(chatlog *log, int64_t event_id, const char *username, const char *message,
                 double timestamp, error *err) {
-    if (log->batch > 1 && log->in_batch == 0 && chatlog_exec(log, "BEGIN", err) != 0)
-        return -1;
-    sqlite3_bind_text(log->insert, 1, username, -1, SQLITE_STATIC);
-    sqlite3_bind_text(log->insert, 2, message, -1, SQLITE_STATIC);
+    return chatlog_log_n(log, event_id, username, strlen(username), message,
+                         strlen(message), timestamp, err);
+}
+
+int chatlog_log_n(chatlog *log, int64_t event_id, const char *username,
+                  size_t username_len, const char *message, size_t message_len,
+                  double timestamp, error *err) {
+    if (log->batch > 1 && log->in_batch == 0) {
+        if (chatlog_exec(log, "BEGIN", err) != 0)
+            return -1;
+        if (log->batch_ms > 0)
+            log->batch_start = chatlog_clock(CLOCK_MONOTONIC);
+    }
+    sqlite3_bind_text(log->insert, 1, username, (int)username_len, SQLITE_STATIC);
+    sqlite3_bind_text(log->insert, 2, message, (int)message_len, SQLITE_STATIC);
     sqlite3_bind_double(log->insert, 3, timestamp);
     if (event_id >= 0)
         sqlite3_bind_int64(log->insert, 4, event_id);
+    if (log->batch == 1)
+        chatlog_delay(log);
     int rc = sqlite3_step(log->insert);
     if (rc == SQLITE_DONE && sqlite3_changes(log->db) == 0)
         log->duplicates++;
@@ -140,7 +202,14 @@ int chatlog_log(chatlog *log, int64_t event_id, const char *username, const char
     sqlite3_clear_bindings(log->insert);
     if (rc != SQLITE_DONE)
         return error_set(err, ERR_SYSTEM, "sqlite: INSERT: %s", sqlite3_errmsg(log->db));
-    if (log->batch > 1 && ++log->in_batch >= log->batch)
+    if (log->batch == 1) {
+        chatlog_committed_now(log, &timestamp, 1);
+        return 0;
+    }
+    log->open_ts[log->in_batch++] = timestamp;
+    if (log->in_batch >= log->batch ||
+        (log->batch_ms > 0 &&
+         chatlog_clock(CLOCK_MONOTONIC) - log->batch_start >= log->batch_ms / 1e3))
         return chatlog_flush(log, err);
     return 0;
 }
@@ -148,8 +217,57 @@ int chatlog_log(chatlog *log, int64_t event_id, const char *username, const char
 int chatlog_flush(chatlog *log, error *err) {
     if (log->in_batch == 0)
         return 0;
+    int n = log->in_batch;
     log->in_batch = 0;
-    return chatlog_exec(log, "COMMIT", err);
+    chatlog_delay(log);
+    if (chatlog_exec(log, "COMMIT", err) != 0)
+        return -1;
+    chatlog_committed_now(log, log->open_ts, n);
+    return 0;
+}
+
+int chatlog_batch(const chatlog *log) {
+    return log->batch;
+}
+
+int chatlog_pending(const chatlog *log) {
+    return log->in_batch;
+}
+
+int64_t chatlog_committed(const chatlog *log) {
+    return log->committed;
+}
+
+static int chatlog_cmp(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The nearest-rank percentile of sorted v[0..n), n > 0. */
+static double chatlog_rank(const double *v, size_t n, double p) {
+    size_t k = (size_t)(p * (double)n + 0.999999);
+    return v[k == 0 ? 0 : k > n ? n - 1 : k - 1];
+}
+
+int chatlog_latency_get(const chatlog *log, chatlog_latency *out, error *err) {
+    memset(out, 0, sizeof *out);
+    out->n = (int64_t)log->nlat;
+    if (log->nlat == 0)
+        return 0;
+    double *v = malloc(log->nlat * sizeof *v);
+    if (v == NULL)
+        return error_set(err, ERR_NOMEM, "chatlog: out of memory");
+    memcpy(v, log->lat_us, log->nlat * sizeof *v);
+    qsort(v, log->nlat, sizeof *v, chatlog_cmp);
+    double sum = 0;
+    for (size_t i = 0; i < log->nlat; i++)
+        sum += v[i];
+    out->p50_us = chatlog_rank(v, log->nlat, 0.50);
+    out->p99_us = chatlog_rank(v, log->nlat, 0.99);
+    out->max_us = v[log->nlat - 1];
+    out->mean_us = sum / (double)log->nlat;
+    free(v);
+    return 0;
 }
 
 int chatlog_count(int64_t *out, chatlog *log, error *err) {
@@ -187,5 +305,7 @@ void chatlog_free(chatlog *log) {
         return;
     sqlite3_finalize(log->insert);
     sqlite3_close(log->db);
+    free(log->open_ts);
+    free(log->lat_us);
     free(log);
 }

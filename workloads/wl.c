@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,24 +14,87 @@
 
 #include "chatproto.h"
 
-/* Parse a non-negative integer option value. */
-static int wl_int(int64_t *out, const char *name, const char *v, int64_t min,
-                  error *err) {
+/* The options, as data: name, chat_nats only, kind, field, range. */
+typedef enum wl_kind { WL_I64, WL_INT, WL_BOOL, WL_STR, WL_RATE } wl_kind;
+
+typedef struct wl_opt {
+    const char *name;
+    int nats;
+    wl_kind kind;
+    size_t off;
+    int64_t min, max;
+} wl_opt;
+
+#define WL_FIELD(f) offsetof(wl_options, f)
+
+static const wl_opt wl_opts[] = {
+    {"--events", 0, WL_I64, WL_FIELD(events), 0, INT64_MAX},
+    {"--db", 0, WL_STR, WL_FIELD(db), 0, 0},
+    {"--journal", 0, WL_STR, WL_FIELD(journal), 0, 0},
+    {"--sync", 0, WL_STR, WL_FIELD(sync), 0, 0},
+    {"--batch", 0, WL_INT, WL_FIELD(batch), 1, INT_MAX},
+    {"--batch-ms", 0, WL_INT, WL_FIELD(batch_ms), 0, 3600000},
+    {"--delay-ms", 0, WL_INT, WL_FIELD(delay_ms), 0, 60000},
+    {"--variant", 0, WL_STR, WL_FIELD(variant_name), 0, 0},
+    {"--profile", 0, WL_STR, WL_FIELD(profile), 0, 0},
+    {"--freq", 0, WL_INT, WL_FIELD(freq), 1, 4000},
+    {"--rate", 0, WL_RATE, WL_FIELD(rate), 0, 0},
+    {"--result", 0, WL_STR, WL_FIELD(result), 0, 0},
+    {"--mode", 1, WL_STR, WL_FIELD(mode), 0, 0},
+    {"--subject", 1, WL_STR, WL_FIELD(subject), 0, 0},
+    {"--url", 1, WL_STR, WL_FIELD(url), 0, 0},
+    {"--expect", 1, WL_I64, WL_FIELD(expect), 0, INT64_MAX},
+    {"--ready-fd", 1, WL_INT, WL_FIELD(ready_fd), 0, INT_MAX},
+    {"--window-fd", 1, WL_INT, WL_FIELD(window_fd), 0, INT_MAX},
+    {"--malformed", 1, WL_I64, WL_FIELD(malformed), 0, INT64_MAX},
+    {"--queue", 1, WL_STR, WL_FIELD(queue), 0, 0},
+    {"--end-marker", 1, WL_BOOL, WL_FIELD(end_marker), 0, 1},
+    {"--js", 1, WL_BOOL, WL_FIELD(js), 0, 1},
+    {"--js-admin", 1, WL_BOOL, WL_FIELD(js_admin), 0, 1},
+    {"--shared-db", 1, WL_BOOL, WL_FIELD(shared_db), 0, 1},
+    {"--js-replicas", 1, WL_INT, WL_FIELD(js_replicas), 1, 5},
+    {"--js-storage", 1, WL_STR, WL_FIELD(js_storage), 0, 0},
+    {"--stall-ms", 1, WL_INT, WL_FIELD(stall_ms), 1, INT_MAX},
+};
+
+/* Store one option's value 'v' into its field. */
+static int wl_set(wl_options *opts, const wl_opt *o, const char *v, error *err) {
+    char *field = (char *)opts + o->off;
     char *end = NULL;
+    if (o->kind == WL_STR) {
+        memcpy(field, &v, sizeof v);
+        return 0;
+    }
+    if (o->kind == WL_RATE) {
+        double r = strtod(v, &end);
+        if (end == v || *end != '\0' || !(r >= 0))
+            return error_set(err, ERR_INPUT, "%s: bad rate '%s'", o->name, v);
+        memcpy(field, &r, sizeof r);
+        return 0;
+    }
     errno = 0;
     long long x = strtoll(v, &end, 10);
-    if (errno != 0 || end == v || *end != '\0' || x < min)
-        return error_set(err, ERR_INPUT, "%s: expected an integer >= %lld, got '%s'",
-                         name, (long long)min, v);
-    *out = x;
+    if (errno != 0 || end == v || *end != '\0' || x < o->min || x > o->max)
+        return error_set(err, ERR_INPUT,
+                         "%s: expected an integer in %lld..%lld, got '%s'", o->name,
+                         (long long)o->min, (long long)o->max, v);
+    if (o->kind == WL_I64) {
+        int64_t i = x;
+        memcpy(field, &i, sizeof i);
+    } else {
+        int i = (int)x;
+        memcpy(field, &i, sizeof i);
+    }
     return 0;
 }
 
-int wl_parse(wl_options *opts, int argc, char **argv, int nats, error *err) {
+static void wl_defaults(wl_options *opts) {
     memset(opts, 0, sizeof *opts);
     opts->events = -1;
     opts->db = ":memory:";
     opts->batch = 1;
+    opts->batch_ms = CHATVARIANT_BATCH_MS;
+    opts->variant_name = "baseline";
     opts->freq = 250;
     opts->expect = -1;
     opts->ready_fd = -1;
@@ -40,96 +104,140 @@ int wl_parse(wl_options *opts, int argc, char **argv, int nats, error *err) {
     opts->js_replicas = 1;
     opts->js_storage = "file";
     opts->url = getenv("NATS_URL");
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (i + 1 >= argc)
-            return error_set(err, ERR_INPUT, "%s: missing value (or unknown option)", a);
-        const char *v = argv[++i];
-        int64_t x = 0;
-        if (strcmp(a, "--events") == 0) {
-            if (wl_int(&opts->events, a, v, 0, err) != 0)
-                return -1;
-        } else if (strcmp(a, "--db") == 0) {
-            opts->db = v;
-        } else if (strcmp(a, "--journal") == 0) {
-            opts->journal = v;
-        } else if (strcmp(a, "--sync") == 0) {
-            opts->sync = v;
-        } else if (strcmp(a, "--batch") == 0) {
-            if (wl_int(&x, a, v, 1, err) != 0 || x > INT_MAX)
-                return error_set(err, ERR_INPUT, "%s: bad batch size '%s'", a, v);
-            opts->batch = (int)x;
-        } else if (strcmp(a, "--profile") == 0) {
-            opts->profile = v;
-        } else if (strcmp(a, "--freq") == 0) {
-            if (wl_int(&x, a, v, 1, err) != 0 || x > 4000)
-                return error_set(err, ERR_INPUT, "%s: bad frequency '%s'", a, v);
-            opts->freq = (int)x;
-        } else if (strcmp(a, "--rate") == 0) {
-            char *end = NULL;
-            opts->rate = strtod(v, &end);
-            if (end == v || *end != '\0' || !(opts->rate >= 0))
-                return error_set(err, ERR_INPUT, "%s: bad rate '%s'", a, v);
-        } else if (strcmp(a, "--result") == 0) {
-            opts->result = v;
-        } else if (nats && strcmp(a, "--mode") == 0) {
-            opts->mode = v;
-        } else if (nats && strcmp(a, "--subject") == 0) {
-            opts->subject = v;
-        } else if (nats && strcmp(a, "--url") == 0) {
-            opts->url = v;
-        } else if (nats && strcmp(a, "--expect") == 0) {
-            if (wl_int(&opts->expect, a, v, 0, err) != 0)
-                return -1;
-        } else if (nats &&
-                   (strcmp(a, "--ready-fd") == 0 || strcmp(a, "--window-fd") == 0)) {
-            if (wl_int(&x, a, v, 0, err) != 0 || x > INT_MAX)
-                return -1;
-            *(a[2] == 'r' ? &opts->ready_fd : &opts->window_fd) = (int)x;
-        } else if (nats && strcmp(a, "--malformed") == 0) {
-            if (wl_int(&opts->malformed, a, v, 0, err) != 0)
-                return -1;
-        } else if (nats && strcmp(a, "--queue") == 0) {
-            opts->queue = v;
-        } else if (nats &&
-                   (strcmp(a, "--end-marker") == 0 || strcmp(a, "--js") == 0 ||
-                    strcmp(a, "--js-admin") == 0 || strcmp(a, "--shared-db") == 0)) {
-            if (wl_int(&x, a, v, 0, err) != 0 || x > 1)
-                return error_set(err, ERR_INPUT, "%s: expected 0 or 1, got '%s'", a, v);
-            *(a[2] == 'e'    ? &opts->end_marker
-              : a[2] == 's'  ? &opts->shared_db
-              : a[4] == '\0' ? &opts->js
-                             : &opts->js_admin) = (int)x;
-        } else if (nats && strcmp(a, "--js-replicas") == 0) {
-            if (wl_int(&x, a, v, 1, err) != 0 || x > 5)
-                return error_set(err, ERR_INPUT, "%s: expected 1..5, got '%s'", a, v);
-            opts->js_replicas = (int)x;
-        } else if (nats && strcmp(a, "--js-storage") == 0) {
-            if (strcmp(v, "file") != 0 && strcmp(v, "memory") != 0)
-                return error_set(err, ERR_INPUT, "%s: file or memory, not '%s'", a, v);
-            opts->js_storage = v;
-        } else if (nats && strcmp(a, "--stall-ms") == 0) {
-            if (wl_int(&x, a, v, 1, err) != 0 || x > INT_MAX)
-                return -1;
-            opts->stall_ms = (int)x;
-        } else {
-            return error_set(err, ERR_INPUT, "unknown option '%s'", a);
-        }
-    }
+}
+
+/* The variant named in the options, its batch, and the values that only
+ * make sense together. */
+static int wl_check(wl_options *opts, int nats, error *err) {
     if (opts->events < 0)
         return error_set(err, ERR_INPUT, "--events N is required");
     if (opts->expect < 0)
         opts->expect = opts->events;
-    if (nats) {
-        if (opts->mode == NULL ||
-            (strcmp(opts->mode, "inproc") != 0 && strcmp(opts->mode, "bot") != 0 &&
-             strcmp(opts->mode, "service") != 0 && strcmp(opts->mode, "js-clean") != 0))
+    opts->variant = chatvariant_find(opts->variant_name);
+    if (opts->variant == NULL || (!nats && !opts->variant->direct))
+        return error_set(err, ERR_INPUT,
+                         "--variant: '%s' is not a variant of %s (see --help)",
+                         opts->variant_name, nats ? "chat_nats" : "chat_direct");
+    if (opts->variant->batch > 1) {
+        if (opts->batch != 1 && opts->batch != opts->variant->batch)
             return error_set(err, ERR_INPUT,
-                             "--mode must be inproc, bot, service or js-clean");
-        if (opts->url == NULL || *opts->url == '\0')
-            return error_set(err, ERR_INPUT, "no NATS URL: give --url or set NATS_URL");
+                             "--batch %d conflicts with --variant %s (%d per commit)",
+                             opts->batch, opts->variant->name, opts->variant->batch);
+        opts->batch = opts->variant->batch;
     }
+    if (!nats)
+        return 0;
+    if (opts->mode == NULL ||
+        (strcmp(opts->mode, "inproc") != 0 && strcmp(opts->mode, "bot") != 0 &&
+         strcmp(opts->mode, "service") != 0 && strcmp(opts->mode, "js-clean") != 0))
+        return error_set(err, ERR_INPUT,
+                         "--mode must be inproc, bot, service or js-clean");
+    if (strcmp(opts->js_storage, "file") != 0 && strcmp(opts->js_storage, "memory") != 0)
+        return error_set(err, ERR_INPUT, "--js-storage: file or memory, not '%s'",
+                         opts->js_storage);
+    if (opts->url == NULL || *opts->url == '\0')
+        return error_set(err, ERR_INPUT, "no NATS URL: give --url or set NATS_URL");
     return 0;
+}
+
+int wl_parse(wl_options *opts, int argc, char **argv, int nats, error *err) {
+    wl_defaults(opts);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            opts->help = 1;
+            return 0;
+        }
+        const wl_opt *o = NULL;
+        for (size_t k = 0; o == NULL && k < sizeof wl_opts / sizeof wl_opts[0]; k++)
+            if (strcmp(a, wl_opts[k].name) == 0 && (nats || !wl_opts[k].nats))
+                o = &wl_opts[k];
+        if (o == NULL)
+            return error_set(err, ERR_INPUT, "unknown option '%s' (see --help)", a);
+        if (i + 1 >= argc)
+            return error_set(err, ERR_INPUT, "%s: missing value", a);
+        if (wl_set(opts, o, argv[++i], err) != 0)
+            return -1;
+    }
+    return wl_check(opts, nats, err);
+}
+
+static const char wl_usage_common[] =
+    "  --events N        events to log/publish (required)\n"
+    "  --db PATH         \":memory:\" (default) or a file name\n"
+    "  --journal MODE    PRAGMA journal_mode (default: SQLite's)\n"
+    "  --sync LEVEL      PRAGMA synchronous (default: SQLite's)\n"
+    "  --batch B         events per commit (default 1); a batch is also committed when\n"
+    "                    no event is waiting, or once its oldest event waited "
+    "--batch-ms\n"
+    "  --batch-ms T      age limit of an open batch in ms (default 50)\n"
+    "  --variant NAME    a what-if variant, below (default baseline)\n"
+    "  --profile FILE    profile the measured work into FILE\n"
+    "  --freq HZ         sampling frequency (default 250)\n"
+    "  --rate R          events per second (default: as fast as possible)\n"
+    "  --result FILE     the result JSON (default: stdout); it includes the\n"
+    "                    publish-to-commit latency p50/p99 of the stored events\n"
+    "  --delay-ms D      test hook: sleep D ms before every commit\n";
+
+static const char wl_usage_nats[] =
+    "  --mode inproc|bot|service|js-clean   (required)\n"
+    "  --url URL         nats-server (default $NATS_URL)\n"
+    "  --expect N        service: events to wait for (default --events)\n"
+    "  --ready-fd FD     service: write \"ready\\n\" there once subscribed\n"
+    "  --window-fd FD    write start/stop there as the measured window opens/closes\n"
+    "  --malformed K     bot: also publish K malformed events\n"
+    "  --stall-ms MS     fail when no event arrives for MS ms (default 5000)\n"
+    "  --subject S       default rosey.events.chat\n"
+    "  --queue GROUP     service: join a queue group, complete on the end marker\n"
+    "  --end-marker 0|1  bot: publish SUBJECT.end after the last event\n"
+    "  --js 0|1, --js-admin 0|1, --js-replicas R, --js-storage file|memory\n"
+    "  --shared-db 0|1   service: other services write the same database file\n";
+
+void wl_usage(FILE *out, int nats) {
+    fprintf(out, "usage: %s --events N [options]\n\n%s%s\nvariants:\n",
+            nats ? "chat_nats --mode MODE" : "chat_direct", wl_usage_common,
+            nats ? wl_usage_nats : "");
+    size_t n = 0;
+    const chat_variant *v = chatvariant_all(&n);
+    for (size_t i = 0; i < n; i++)
+        if (nats || v[i].direct)
+            fprintf(out, "  %s\n    changes: %s.\n    gives up: %s.\n", v[i].name,
+                    v[i].changes, v[i].gives_up);
+}
+
+chatlog_config wl_chatlog_config(const wl_options *opts, int dedupe, int busy_ms) {
+    chatlog_config cfg = {.path = opts->db,
+                          .journal = opts->journal,
+                          .synchronous = opts->sync,
+                          .batch = opts->batch,
+                          .dedupe = dedupe,
+                          .busy_ms = busy_ms,
+                          .batch_ms = opts->batch_ms,
+                          .delay_ms = opts->delay_ms,
+                          .expect = opts->expect > 0 ? opts->expect : opts->events};
+    return cfg;
+}
+
+void wl_result_variant(json_t *result, const wl_options *opts, const chatlog *log) {
+    const chat_variant *v = opts->variant;
+    json_object_set_new(
+        result, "variant",
+        json_pack("{s:s, s:i, s:i, s:i, s:s, s:s, s:s, s:s}", "name", v->name, "batch",
+                  opts->batch, "batch_ms", opts->batch_ms, "destroy_group",
+                  v->destroy_group, "encoding", chatcodec_name(v->encoding), "changes",
+                  v->changes, "gives_up", v->gives_up, "code_change", v->code_change));
+    chatlog_latency lat;
+    error err;
+    error_clear(&err);
+    if (log == NULL || chatlog_latency_get(log, &lat, &err) != 0) {
+        json_object_set_new(result, "latency", json_null());
+        return;
+    }
+    json_object_set_new(result, "latency",
+                        json_pack("{s:I, s:f, s:f, s:f, s:f, s:i}", "events",
+                                  (json_int_t)lat.n, "p50_us", lat.p50_us, "p99_us",
+                                  lat.p99_us, "max_us", lat.max_us, "mean_us",
+                                  lat.mean_us, "injected_delay_ms", opts->delay_ms));
 }
 
 int wl_ensure_frequency(const wl_options *opts, char **argv, error *err) {
@@ -197,6 +305,10 @@ void wl_window_stop(wl_window *w) {
         ProfilerStop();
         w->profiling = 0;
     }
+}
+
+int wl_early(const wl_options *opts, double start, int64_t i) {
+    return opts->rate > 0 && wl_mono() < start + (double)i / opts->rate;
 }
 
 void wl_pace(const wl_options *opts, double start, int64_t i) {

@@ -7,7 +7,15 @@
  *   --db PATH         ":memory:" (default) or a file name
  *   --journal MODE    PRAGMA journal_mode (default: SQLite's)
  *   --sync LEVEL      PRAGMA synchronous (default: SQLite's)
- *   --batch B         events per commit (default 1: autocommit each, as the bot)
+ *   --batch B         events per commit (default 1: autocommit each, as the bot);
+ *                     a batch is also committed when no event is waiting
+ *                     (the service's queue is empty, or the direct loop is
+ *                     ahead of --rate) or once its oldest event waited
+ *                     --batch-ms
+ *   --batch-ms T      the age limit of an open batch (default 50)
+ *   --variant NAME    a what-if variant (chatvariant.h; default baseline); the
+ *                     bot and the service of one trial must use the same
+ *   --delay-ms D      test hook: sleep D ms before every commit (default 0)
  *   --profile FILE    profile the measured work into FILE (default: unprofiled)
  *   --freq HZ         sampling frequency; sets CPUPROFILE_FREQUENCY and
  *                     re-executes itself so gperftools sees it (default 250)
@@ -37,14 +45,20 @@
  *                    its row count is not this process's alone)
  * Every event the bot publishes carries its id ("id": 0..N-1), stored in
  * chat_log.event_id; with --js the service ignores an id already stored.
+ * Every event also carries its publish time, from which the storing process
+ * reports the publish-to-commit latency ("latency" in the result).
+ * --help prints this, and the variants, on stdout.
  */
 #ifndef OVERHEAD_WL_H
 #define OVERHEAD_WL_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
+#include "chatlog.h"
+#include "chatvariant.h"
 #include "error.h"
 
 typedef struct wl_options {
@@ -53,6 +67,11 @@ typedef struct wl_options {
     const char *journal;
     const char *sync;
     int batch;
+    int batch_ms;
+    int delay_ms;
+    const char *variant_name;
+    const chat_variant *variant;
+    int help;
     const char *profile;
     int freq;
     double rate;
@@ -75,8 +94,21 @@ typedef struct wl_options {
 } wl_options;
 
 /* Parse the options above into *opts (defaults filled first). 'nats' allows
- * the chat_nats-only options. Returns 0, or -1 with ERR_INPUT in 'err'. */
+ * the chat_nats-only options and variants. --help sets opts->help and stops.
+ * A variant's batch becomes opts->batch (an explicit different --batch is an
+ * error). Returns 0, or -1 with ERR_INPUT in 'err'. */
 int wl_parse(wl_options *opts, int argc, char **argv, int nats, error *err);
+
+/* Print the usage of chat_nats ('nats') or chat_direct, with the variants. */
+void wl_usage(FILE *out, int nats);
+
+/* The chat log's settings from the options ('dedupe' and 'busy_ms' as the
+ * caller needs them). */
+chatlog_config wl_chatlog_config(const wl_options *opts, int dedupe, int busy_ms);
+
+/* Add to 'result' the variant, the batching settings and the
+ * publish-to-commit latency of 'log' (NULL: no latency). */
+void wl_result_variant(json_t *result, const wl_options *opts, const chatlog *log);
 
 /* When --freq differs from CPUPROFILE_FREQUENCY in the environment, set it and
  * re-execute /proc/self/exe (gperftools reads it once, at load time). Returns
@@ -104,6 +136,9 @@ double wl_realtime(void);
 /* Sleep until event 'i' is due at opts->rate events/s after 'start' (monotonic
  * seconds); no-op when rate is 0. */
 void wl_pace(const wl_options *opts, double start, int64_t i);
+
+/* 1 when event 'i' is not due yet (wl_pace would sleep), 0 otherwise. */
+int wl_early(const wl_options *opts, double start, int64_t i);
 
 /* The result skeleton: {"role", "events":{}, "measured":{}, "db":{}, "profile"}.
  * New reference, or NULL when out of memory. */

@@ -50,6 +50,12 @@ typedef struct trial {
     double broker_s, wall_s, window_s, per_event_us, util_pp;
     int outlier;
     int samples_exceed; /* a process reports more samples than its CPU allows */
+    /* The optimization phase: a run measuring the workloads' what-if variants
+     * (its run.json lists them). Its trials, baselines included, are compared
+     * only with each other (optimize.c), never pooled into other sections. */
+    int optimize;
+    const char *variant;           /* the workload variant ("baseline" when none) */
+    double lat_p50_us, lat_p99_us; /* publish-to-commit latency, NAN unknown */
 } trial;
 
 /* A selection of trials and their per-event CPU (or utilisation). */
@@ -238,6 +244,13 @@ int an_breakdown_rows(ctx *c, json_t *hot);
 
 void an_architectures(ctx *c);
 void an_sensitivity(ctx *c);
+
+/* ---- optimize.c --------------------------------------------------------- */
+
+/* "Priority 2: Optimize": every variant of the optimization phase against
+ * its baseline NATS and direct trials (c->a "optimization"); nothing when the
+ * runs have no such phase. */
+void an_optimize(ctx *c);
 
 /* ---- recommend.c -------------------------------------------------------- */
 

@@ -100,6 +100,7 @@ int analysis_run(json_t **out, const char *const *rundirs, size_t ndirs,
     if (o->optimization != NULL)
         json_object_set_new(c->a, "optimization", json_deep_copy(o->optimization));
     an_avoidable(c);
+    an_optimize(c);
     an_trials(c);
     an_recommend(c);
     an_conclusion(c);

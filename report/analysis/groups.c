@@ -18,7 +18,8 @@ void an_select_trials(ctx *c, group *g, const char *arch, const char *storage,
     g->n = 0;
     for (size_t i = 0; i < c->nt && g->n < MAX_TRIALS; i++) {
         trial *t = &c->t[i];
-        if (strcmp(t->arch, arch) != 0 || (storage && strcmp(t->storage, storage) != 0))
+        if (t->optimize || strcmp(t->arch, arch) != 0 ||
+            (storage && strcmp(t->storage, storage) != 0))
             continue;
         if ((profiled != ANY && t->profiled != profiled) ||
             (aa != ANY && t->aa_group != aa))
@@ -72,14 +73,14 @@ int an_select(ctx *c) {
     /* The headline comparison: direct against the NATS architecture. */
     c->nats_arch = o->nats_arch;
     for (size_t i = 0; c->nats_arch == NULL && i < c->nt; i++)
-        if (strcmp(c->t[i].arch, "nats-2p") == 0)
+        if (!c->t[i].optimize && strcmp(c->t[i].arch, "nats-2p") == 0)
             c->nats_arch = "nats-2p";
     for (size_t i = 0; c->nats_arch == NULL && i < c->nt; i++)
-        if (strcmp(c->t[i].arch, "nats") == 0)
+        if (!c->t[i].optimize && strcmp(c->t[i].arch, "nats") == 0)
             c->nats_arch = "nats";
     c->storage = o->storage;
     for (size_t i = 0; c->storage == NULL && i < c->nt; i++)
-        if (c->t[i].rate == 0 && c->t[i].aa_group == 0)
+        if (c->t[i].rate == 0 && c->t[i].aa_group == 0 && !c->t[i].optimize)
             c->storage = c->t[i].storage;
     if (c->nats_arch == NULL || c->storage == NULL) {
         error_set(err, ERR_CHECK, "%s: the run has no saturated NATS trials to compare",

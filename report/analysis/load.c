@@ -111,8 +111,9 @@ static int trial_read(ctx *c, trial *t, json_t *rec, const runrecord *rr, const 
     return 0;
 }
 
-/* Read, validate and append the record 'name' of 'dir' as trial c->nt. */
-static int load_record(ctx *c, const char *dir, const char *name) {
+/* Read, validate and append the record 'name' of 'dir' as trial c->nt;
+ * 'optimize': the run measured workload variants. */
+static int load_record(ctx *c, const char *dir, const char *name, int optimize) {
     char path[4096];
     json_error_t jerr;
     runrecord *rr = NULL;
@@ -128,6 +129,12 @@ static int load_record(ctx *c, const char *dir, const char *name) {
     trial *t = &c->t[c->nt];
     /* Numbered before it is read, so that its messages name it. */
     t->index = (int)c->nt + 1;
+    t->optimize = optimize;
+    t->variant = an_jstr(rec, "variant.name");
+    if (t->variant == NULL)
+        t->variant = "baseline";
+    t->lat_p50_us = rr->latency.p50_us;
+    t->lat_p99_us = rr->latency.p99_us;
     int rc = trial_read(c, t, rec, rr, dir, an_jstr(rec, "_file"));
     runrecord_free(rr);
     if (rc == 0)
@@ -147,6 +154,7 @@ static int load_dir(ctx *c, const char *dir) {
         return -1;
     if (c->runj == NULL)
         c->runj = json_incref(run->json);
+    int optimize = json_array_size(an_jget(run->json, "config.variants")) > 0;
     runrecord_run_free(run);
     DIR *d = opendir(dir);
     if (d == NULL)
@@ -175,7 +183,7 @@ static int load_dir(ctx *c, const char *dir) {
     }
     qsort(names, nnames, sizeof *names, cmp_names);
     for (size_t i = 0; i < nnames; i++)
-        if (load_record(c, dir, names[i]) != 0)
+        if (load_record(c, dir, names[i], optimize) != 0)
             goto done;
     rc = 0;
 done:

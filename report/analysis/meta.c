@@ -58,8 +58,9 @@ void an_meta(ctx *c) {
              storage_label, c->storage,
              an_jnum(r0, "db.batch") > 0 ? an_jnum(r0, "db.batch") : 1);
     for (size_t i = 0, n = 0; i < c->nt && n < sizeof order - 4; i++)
-        if (strcmp(c->t[i].storage, c->storage) == 0 && c->t[i].rate == 0 &&
-            !c->t[i].aa_group && c->t[i].profiled == c->gd->t[0]->profiled &&
+        if (!c->t[i].optimize && strcmp(c->t[i].storage, c->storage) == 0 &&
+            c->t[i].rate == 0 && !c->t[i].aa_group &&
+            c->t[i].profiled == c->gd->t[0]->profiled &&
             (strcmp(c->t[i].arch, "direct") == 0 ||
              strcmp(c->t[i].arch, c->nats_arch) == 0))
             n += (size_t)snprintf(order + n, sizeof order - n, "%s%c", n ? " " : "",

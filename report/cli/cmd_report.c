@@ -99,7 +99,10 @@ static void report_usage(FILE *out) {
         "  4. storage sweep: the comparison again with other storage settings, one run\n"
         "     each (%s events in memory, %s where every commit is fsynced);\n"
         "  5. with --cluster N: NATS on an N-node cluster with K services, and "
-        "JetStream.\n"
+        "JetStream;\n"
+        "  6. optimize: the workloads' what-if variants (grouped message release,\n"
+        "     compact encoding, batched commits; `overhead run --help`) interleaved\n"
+        "     with their own direct and NATS baselines, unprofiled, same storage.\n"
         "Then writes DOCS/sprints/active/SPRINT/CPU_OVERHEAD_ANALYSIS.{md,html,json},\n"
         "rebuilds DOCS/index.html and prints the verdict. About 3-5 minutes on 2 "
         "cores.\n\n"
@@ -119,6 +122,7 @@ static void report_usage(FILE *out) {
         "                     'none' to skip)\n"
         "  --rate R           chat rate in events/s (default %g; 0 to skip the phase)\n"
         "  --no-aa            skip the A/A control\n"
+        "  --no-optimize      skip the optimization phase (about a minute)\n"
         "  --no-unprofiled    skip the unprofiled trials\n"
         "  --nats-arch ARCH   nats-2p (default) or nats (one process, the seed's "
         "set-up)\n"
@@ -174,6 +178,7 @@ static void report_specs(report_state *st) {
         OPT_LIST("sweep", 0, &st->sweep, 0, PLAN_MAX_SWEEP),
         OPT_DOUBLE("rate", 0, &p->rate, 0, 1e6),
         OPT_FLAG("no-aa", 0, &p->aa, 0),
+        OPT_FLAG("no-optimize", 0, &p->optimize, 0),
         OPT_FLAG("no-unprofiled", 0, &p->unprofiled, 0),
         OPT_CHOICE("nats-arch", 0, &p->nats_arch, "nats|nats-2p"),
         OPT_INT("cluster", 0, &p->cluster, 0, 9),

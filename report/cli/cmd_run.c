@@ -58,6 +58,17 @@ static void run_usage(FILE *out) {
 "                         wal-full  file, journal_mode=WAL, synchronous=FULL\n"
 "                         delete    file, journal_mode=DELETE, synchronous=FULL\n"
 "  --batch B            events per commit (default 1: one commit per event, as the bot)\n"
+"  --variant LIST       workload what-if variants, comma-separated: every\n"
+"                       architecture runs with each that applies to it, tagged\n"
+"                       ARCH+VARIANT (baseline keeps the bare tag); the\n"
+"                       workloads' --help says what each changes and gives up:\n"
+"                         baseline  the bot as deployed\n"
+"                         gc64      NATS: messages destroyed 64 at a time, after\n"
+"                                   their commits (fewer collector wake-ups)\n"
+"                         compact   NATS: fixed binary layout instead of JSON\n"
+"                         batch10, batch100  one transaction per 10/100 events\n"
+"                                   (also direct): a crash loses the open batch\n"
+"                         batch100-compact   NATS: both\n"
 "  --freq HZ            profiler sampling frequency (default 250; the kernel tick caps\n"
 "                       the real rate at ~250 Hz, so more only misstates the period)\n"
 "  --rate R             fixed-rate mode: the publisher paces R events/s (default:\n"
@@ -66,6 +77,7 @@ static void run_usage(FILE *out) {
 "                       comparison, to measure the noise floor (replaces --arch)\n"
 "  --unprofiled         add an unprofiled copy of every variant, interleaved, to\n"
 "                       measure the profiler's own cost\n"
+"  --unprofiled-only    no profiled trials at all (CPU comparisons only)\n"
 "  --no-warmup          skip the warm-up trial of each variant\n"
 "  --min-samples S      samples wanted per architecture when -n is not given\n"
 "                       (default 2000)\n"
@@ -100,7 +112,7 @@ static void run_progress(void *ctx, const char *line) {
 /* What the command line sets besides the runner configuration. */
 typedef struct run_args {
     runner_config cfg;
-    opt_list archs, storages;
+    opt_list archs, storages, variants;
     int progress;
 } run_args;
 
@@ -113,10 +125,12 @@ static int run_parse(run_args *r, int argc, char **argv, error *err) {
         OPT_LIST("arch", 0, &r->archs, 1, RUNNER_MAX_LIST),
         OPT_LIST("storage", 0, &r->storages, 1, RUNNER_MAX_LIST),
         OPT_INT("batch", 0, &c->batch, 1, 1000000),
+        OPT_LIST("variant", 0, &r->variants, 1, RUNNER_MAX_LIST),
         OPT_INT("freq", 0, &c->freq, 1, 4000),
         OPT_DOUBLE("rate", 0, &c->rate, 0, 1e9),
         OPT_FLAG("aa", 0, &c->aa, 1),
         OPT_FLAG("unprofiled", 0, &c->unprofiled, 1),
+        OPT_FLAG("unprofiled-only", 0, &c->no_profiled, 1),
         OPT_FLAG("no-warmup", 0, &c->warmup, 0),
         OPT_INT("min-samples", 0, &c->min_samples, 1, 100000000),
         OPT_STRING("out", 'o', &c->out_dir),
@@ -141,6 +155,9 @@ static int run_parse(run_args *r, int argc, char **argv, error *err) {
         c->archs[i] = r->archs.items[i];
     if (r->archs.n > 0)
         c->narchs = r->archs.n;
+    for (int i = 0; i < r->variants.n; i++)
+        c->variants[i] = r->variants.items[i];
+    c->nvariants = r->variants.n;
     for (int i = 0; i < r->storages.n; i++)
         c->storages[i] = r->storages.items[i];
     if (r->storages.n > 0)

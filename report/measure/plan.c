@@ -19,11 +19,15 @@
  *   sweep       the comparison again at each other storage setting;
  *   cluster     NATS on a cluster (queue group) and JetStream, with as many
  *               events as the saturated phase, so that its baselines are
- *               that phase's trials. */
+ *               that phase's trials;
+ *   optimize    the what-if variants of the workloads (plan_variants)
+ *               interleaved with their own baseline direct and NATS trials,
+ *               same storage, unprofiled, as many rounds as the headline. */
 /* clang-format off */
 const plan_step plan_steps[] = {
     /* name          when             arms               rounds   sizing             events (full, quick)            warm-up unprof. -k/-n */
     {"saturated",    PLAN_ALWAYS,     PLAN_ARMS_COMPARE, {5, 3}, PLAN_SIZE_EVENTS,  {PLAN_EVENTS_AUTO, 20000},      1,      1,      1},
+    {"optimize",     PLAN_IF_OPTIMIZE, PLAN_ARMS_OPTIMIZE, {5, 3}, PLAN_SIZE_EVENTS, {20000, 10000},                0,      0,      0},
     {"chat rate",    PLAN_IF_RATE,    PLAN_ARMS_COMPARE, {5, 3}, PLAN_SIZE_AT_RATE, {4, 2} /* seconds */,          0,      0,      0},
     {"A/A control",  PLAN_IF_AA,      PLAN_ARMS_AA,      {3, 2}, PLAN_SIZE_EVENTS,  {PLAN_EVENTS_FIRST, PLAN_EVENTS_FIRST}, 1, 0,  0},
     {NULL,           PLAN_PER_SWEEP,  PLAN_ARMS_COMPARE, {3, 2}, PLAN_SIZE_STORAGE, {0, 0},                         1,      0,      0},
@@ -31,6 +35,12 @@ const plan_step plan_steps[] = {
 };
 /* clang-format on */
 const size_t plan_nsteps = sizeof plan_steps / sizeof plan_steps[0];
+
+/* Every variant of the workloads (common/chatproto.h): each removes one
+ * measured cost of the NATS path, or two together. */
+const char *const plan_variants[] = {"baseline", "gc64",     "compact",
+                                     "batch10",  "batch100", "batch100-compact"};
+const size_t plan_nvariants = sizeof plan_variants / sizeof plan_variants[0];
 
 /* Events per trial of a sweep phase: an in-memory trial is fast and needs
  * many events to be more than start-up noise; with an fsync per commit a
@@ -65,6 +75,7 @@ void plan_defaults(plan_options *o) {
     o->sweep[1] = "wal-full";
     o->nsweep = 2;
     o->services = 3;
+    o->optimize = 1;
 }
 
 /* One phase of step 's' at 'storage'. */
@@ -95,6 +106,14 @@ static void plan_phase_of(plan_phase *p, const plan_step *s, const char *name,
             /* nats-cluster and jetstream need a file database. */
             if (strcmp(storage, "memory") == 0)
                 c->storages[0] = "wal";
+            break;
+        case PLAN_ARMS_OPTIMIZE:
+            c->archs[0] = "direct";
+            c->archs[1] = o->nats_arch;
+            c->narchs = 2;
+            for (size_t i = 0; i < plan_nvariants && i < RUNNER_MAX_LIST; i++)
+                c->variants[c->nvariants++] = plan_variants[i];
+            c->no_profiled = 1;
             break;
     }
     c->trials = (int)(o->quick ? s->trials.quick : s->trials.full);
@@ -127,6 +146,8 @@ static int plan_applies(const plan_step *s, const plan_options *o) {
             return o->nsweep > 0;
         case PLAN_IF_CLUSTER:
             return o->cluster >= 1;
+        case PLAN_IF_OPTIMIZE:
+            return o->optimize;
     }
     return 0;
 }

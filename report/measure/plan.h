@@ -25,16 +25,20 @@
 
 typedef enum plan_when {
     PLAN_ALWAYS,
-    PLAN_IF_RATE,   /* the chat rate is > 0 */
-    PLAN_IF_AA,     /* the A/A control is wanted */
-    PLAN_PER_SWEEP, /* once per swept storage other than the main one */
-    PLAN_IF_CLUSTER /* a cluster of >= 1 node is asked for */
+    PLAN_IF_RATE,    /* the chat rate is > 0 */
+    PLAN_IF_AA,      /* the A/A control is wanted */
+    PLAN_PER_SWEEP,  /* once per swept storage other than the main one */
+    PLAN_IF_CLUSTER, /* a cluster of >= 1 node is asked for */
+    PLAN_IF_OPTIMIZE /* the optimization variants are wanted */
 } plan_when;
 
 typedef enum plan_arms {
     PLAN_ARMS_COMPARE, /* direct against the report's NATS architecture */
     PLAN_ARMS_AA,      /* direct against direct */
-    PLAN_ARMS_CLUSTER  /* nats-cluster against jetstream, on a file database */
+    PLAN_ARMS_CLUSTER, /* nats-cluster against jetstream, on a file database */
+    PLAN_ARMS_OPTIMIZE /* direct and the NATS architecture, each with every
+                          workload variant of plan_variants that applies,
+                          unprofiled only */
 } plan_arms;
 
 typedef enum plan_sizing {
@@ -64,6 +68,10 @@ typedef struct plan_step {
 extern const plan_step plan_steps[];
 extern const size_t plan_nsteps;
 
+/* The workload variants of the optimization phase, baseline first. */
+extern const char *const plan_variants[];
+extern const size_t plan_nvariants;
+
 /* Events per trial of a sweep phase at 'storage'. */
 int64_t plan_storage_events(const char *storage, int quick);
 
@@ -81,6 +89,7 @@ typedef struct plan_options {
     int nsweep;
     int cluster;  /* nodes of the cluster phase; 0: no such phase */
     int services; /* its DatabaseService processes */
+    int optimize; /* run the optimization phase (what-if variants) */
 } plan_options;
 
 /* The defaults of `overhead report`. */

@@ -1,4 +1,5 @@
 #include "runner_int.h"
+#include "chatproto.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -94,6 +95,21 @@ static int runner_known_arch(const char *a) {
            strcmp(a, "jetstream") == 0;
 }
 
+/* Is 'name' a word of the space-separated 'list'? */
+static int runner_in_list(const char *list, const char *name) {
+    size_t n = strlen(name);
+    for (const char *p = list; n > 0 && (p = strstr(p, name)) != NULL; p += n)
+        if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+            return 1;
+    return 0;
+}
+
+int runner_variant_applies(const char *name, const char *arch) {
+    return runner_in_list(strcmp(arch, "direct") == 0 ? CHATPROTO_DIRECT_VARIANTS
+                                                      : CHATPROTO_VARIANTS,
+                          name);
+}
+
 int runner_multi(const char *a) {
     return strcmp(a, "nats-cluster") == 0 || strcmp(a, "jetstream") == 0;
 }
@@ -175,6 +191,13 @@ int runner_validate(const runner_config *cfg, error *err) {
                              "--arch: unknown architecture '%s' (direct, nats, nats-2p, "
                              "nats-cluster, jetstream)",
                              cfg->archs[i]);
+    for (int i = 0; i < cfg->nvariants; i++)
+        if (!runner_variant_applies(cfg->variants[i], "nats"))
+            return error_set(err, ERR_INPUT, "--variant: unknown variant '%s' (%s)",
+                             cfg->variants[i], CHATPROTO_VARIANTS);
+    if (cfg->narchs * (cfg->nvariants > 0 ? cfg->nvariants : 1) * cfg->nstorages >
+        RUNNER_MAX_LIST * RUNNER_MAX_LIST)
+        return error_set(err, ERR_INPUT, "too many architectures x variants x storages");
     if (cfg->cluster < 0 || cfg->cluster > NATSCLUSTER_MAX)
         return error_set(err, ERR_INPUT, "--cluster must be 1..%d nodes, not %d",
                          NATSCLUSTER_MAX, cfg->cluster);
@@ -296,26 +319,41 @@ static json_t *runner_environment(const runner_config *cfg, const char *server_v
     return env;
 }
 
-/* The variants of one round, in forward order. */
+/* Append the variant of architecture 'a' (workload variant 'wv' or NULL). */
+static void runner_variant_add(variant *v, const runner_config *cfg, int a,
+                               const char *wv, int s, int profiled) {
+    memset(v, 0, sizeof *v);
+    v->arch = cfg->aa ? "direct" : cfg->archs[a];
+    v->aa_group = cfg->aa ? (a == 0 ? "A" : "B") : NULL;
+    v->storage = cfg->storages[s];
+    v->profiled = profiled;
+    v->wvariant = wv;
+    int bare = wv == NULL || strcmp(wv, "baseline") == 0;
+    snprintf(v->tag, sizeof v->tag, "%s%s%s%s%s%s%s", v->arch, bare ? "" : "+",
+             bare ? "" : wv, v->aa_group ? "-" : "", v->aa_group ? v->aa_group : "",
+             cfg->nstorages > 1 ? "-" : "", cfg->nstorages > 1 ? v->storage : "");
+    if (!v->profiled)
+        strncat(v->tag, "-unprof", sizeof v->tag - strlen(v->tag) - 1);
+}
+
+/* The variants of one round, in forward order: storages, then profiled
+ * before unprofiled, then architectures, each with the workload variants
+ * that apply to it. */
 static int runner_variants(variant *out, int max, const runner_config *cfg) {
     int k = 0;
+    int nw = cfg->nvariants > 0 ? cfg->nvariants : 1;
     for (int s = 0; s < cfg->nstorages; s++)
-        for (int p = 0; p < (cfg->unprofiled ? 2 : 1); p++) {
+        for (int p = cfg->no_profiled ? 1 : 0;
+             p < (cfg->unprofiled || cfg->no_profiled ? 2 : 1); p++) {
             int na = cfg->aa ? 2 : cfg->narchs;
-            for (int a = 0; a < na && k < max; a++) {
-                variant *v = &out[k++];
-                memset(v, 0, sizeof *v);
-                v->arch = cfg->aa ? "direct" : cfg->archs[a];
-                v->aa_group = cfg->aa ? (a == 0 ? "A" : "B") : NULL;
-                v->storage = cfg->storages[s];
-                v->profiled = p == 0;
-                snprintf(v->tag, sizeof v->tag, "%s%s%s%s%s", v->arch,
-                         v->aa_group ? "-" : "", v->aa_group ? v->aa_group : "",
-                         cfg->nstorages > 1 ? "-" : "",
-                         cfg->nstorages > 1 ? v->storage : "");
-                if (!v->profiled)
-                    strncat(v->tag, "-unprof", sizeof v->tag - strlen(v->tag) - 1);
-            }
+            for (int a = 0; a < na; a++)
+                for (int w = 0; w < nw && k < max; w++) {
+                    const char *wv = cfg->nvariants > 0 ? cfg->variants[w] : NULL;
+                    const char *arch = cfg->aa ? "direct" : cfg->archs[a];
+                    if (wv != NULL && !runner_variant_applies(wv, arch))
+                        continue;
+                    runner_variant_add(&out[k++], cfg, a, wv, s, p == 0);
+                }
         }
     return k;
 }
@@ -621,10 +659,15 @@ static int run_finish(run *u, error *err) {
         "{s:I, s:i, s:i, s:i, s:o, s:b, s:b, s:b, s:f, s:b, s:i, s:i, s:s}", "events",
         (json_int_t)u->n, "trials", cfg->trials, "batch", cfg->batch, "freq_hz",
         cfg->freq, "rate", cfg->rate > 0 ? json_real(cfg->rate) : json_null(), "aa",
-        cfg->aa, "unprofiled", cfg->unprofiled, "warmup", cfg->warmup, "trial_timeout_s",
-        cfg->trial_timeout, "accept_loss", cfg->accept_loss, "cluster",
+        cfg->aa, "unprofiled", cfg->unprofiled || cfg->no_profiled, "warmup", cfg->warmup,
+        "trial_timeout_s", cfg->trial_timeout, "accept_loss", cfg->accept_loss, "cluster",
         cfg->cluster > 1 ? cfg->cluster : 1, "services", cfg->services, "js_storage",
         cfg->js_storage);
+    json_t *wvs = json_array();
+    for (int i = 0; i < cfg->nvariants; i++)
+        json_array_append_new(wvs, json_string(cfg->variants[i]));
+    json_object_set_new(conf, "variants", wvs);
+    json_object_set_new(conf, "profiled", json_boolean(!cfg->no_profiled));
     json_object_set_new(j, "config", conf);
     runrecord_status st = runner_stop_flag ? RUNRECORD_INTERRUPTED
                           : u->failed      ? RUNRECORD_FAILED

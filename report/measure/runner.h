@@ -47,11 +47,18 @@ typedef struct runner_config {
     int narchs;
     const char *storages[RUNNER_MAX_LIST]; /* "memory", "wal", "wal-full", "delete" */
     int nstorages;
-    int batch;                /* events per commit */
-    int freq;                 /* requested sampling frequency, Hz */
-    double rate;              /* events/s; 0 = saturated */
-    int aa;                   /* A/A control: direct against direct */
-    int unprofiled;           /* add an unprofiled copy of every variant */
+    int batch;       /* events per commit */
+    int freq;        /* requested sampling frequency, Hz */
+    double rate;     /* events/s; 0 = saturated */
+    int aa;          /* A/A control: direct against direct */
+    int unprofiled;  /* add an unprofiled copy of every variant */
+    int no_profiled; /* only unprofiled trials (no profiled ones) */
+    /* Workload variants (CHATPROTO_VARIANTS): each architecture is measured
+     * with every variant that applies to it (direct: CHATPROTO_DIRECT_VARIANTS),
+     * tagged <arch>+<variant> ("baseline" keeps the bare tag). None: the
+     * workloads' default, baseline, as before. */
+    const char *variants[RUNNER_MAX_LIST];
+    int nvariants;
     int warmup;               /* run a warm-up trial of each variant first */
     int64_t min_samples;      /* wanted per architecture when events == -1 */
     const char *out_dir;      /* parent of the run directory */

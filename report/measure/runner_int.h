@@ -23,7 +23,7 @@
 #define RUNNER_URL_MAX     256
 #define RUNNER_BASE_MAX    200 /* trial-NN-<tag> / warmup-<tag> */
 /* A workload's command line: at most this many arguments (runner_args uses
- * at most 35; the last four slots are --window-fd and --ready-fd). */
+ * at most 37; the last four slots are --window-fd and --ready-fd). */
 #define RUNNER_MAX_ARGS 44
 
 /* Timing of a trial (seconds unless named otherwise). */
@@ -50,6 +50,10 @@ typedef struct storage_preset {
 /* The preset called 'name', or NULL. */
 const storage_preset *runner_storage(const char *name);
 
+/* Does workload variant 'name' exist (CHATPROTO_VARIANTS), and apply to
+ * 'arch' (direct: CHATPROTO_DIRECT_VARIANTS)? */
+int runner_variant_applies(const char *name, const char *arch);
+
 /* Architectures with a bot and K services, each service its own process. */
 int runner_multi(const char *arch);
 
@@ -59,6 +63,7 @@ typedef struct variant {
     const char *storage;
     int profiled;
     const char *aa_group; /* "A"/"B" for the A/A control, else NULL */
+    const char *wvariant; /* the workloads' --variant, or NULL (their default) */
     char tag[96];
 } variant;
 
@@ -130,6 +135,18 @@ void runner_js_clean(const runner *r, const char *base, char *fail, size_t size)
  * the file system's free space): into 'out'. */
 void runner_child_failure(const runner *r, const child *c, int multi, char *out,
                           size_t size);
+
+/* ---- results.c ---- */
+
+/* Rows and distinct event ids over the databases 'dbs[0..n)' (opened
+ * read-only after the workloads exited). Returns 0 or -1 with 'err'. */
+int runner_count_ids(int64_t *rows, int64_t *unique, const char *const *dbs, int n,
+                     error *err);
+
+/* The variant and (with 'latency': one storing process) the
+ * publish-to-commit latency the storing workload reported in its result
+ * 'res' (NULL: none), into the record. Returns 0 or -1 (out of memory). */
+int runner_result_variant(runrecord *rec, json_t *res, int latency);
 
 /* ---- trial.c ---- */
 

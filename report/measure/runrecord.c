@@ -37,10 +37,15 @@ runrecord *runrecord_new(void) {
                       &r->cpu.bot_s,
                       &r->cpu.broker_share,
                       &r->wall_s,
-                      &r->sampling.effective_hz};
+                      &r->sampling.effective_hz,
+                      &r->latency.p50_us,
+                      &r->latency.p99_us,
+                      &r->latency.max_us,
+                      &r->latency.mean_us};
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
         *nums[i] = NAN;
     r->sampling.period_us = RUNRECORD_UNKNOWN;
+    r->latency.events = RUNRECORD_UNKNOWN;
     return r;
 }
 
@@ -55,20 +60,16 @@ static void proc_clear(runrecord_proc *p) {
 void runrecord_free(runrecord *r) {
     if (r == NULL)
         return;
-    char *strs[] = {r->run_id,   r->arch,       r->tag,           r->storage,
-                    r->aa_group, r->failure,    r->db.storage,    r->db.path_kind,
-                    r->db.path,  r->db.journal, r->db.synchronous};
+    char *strs[] = {r->run_id,     r->arch,           r->tag,
+                    r->storage,    r->aa_group,       r->failure,
+                    r->db.storage, r->db.path_kind,   r->db.path,
+                    r->db.journal, r->db.synchronous, r->variant};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(strs[i]);
     for (int i = 0; i < r->nprocs; i++)
         proc_clear(&r->procs[i]);
-    json_t *js[] = {r->events.per_service,
-                    r->cluster,
-                    r->jetstream,
-                    r->versions,
-                    r->host,
-                    r->git,
-                    r->command};
+    json_t *js[] = {r->events.per_service, r->variant_info, r->cluster, r->jetstream,
+                    r->versions,           r->host,         r->git,     r->command};
     for (size_t i = 0; i < sizeof js / sizeof js[0]; i++)
         json_decref(js[i]);
     free(r);
@@ -230,6 +231,16 @@ json_t *runrecord_to_json(const runrecord *r) {
         return NULL;
     if (r->loss_accepted)
         json_object_set_new(j, "loss_accepted", json_true());
+    json_object_set_new(j, "variant",
+                        r->variant_info ? json_incref(r->variant_info) : json_null());
+    json_object_set_new(
+        j, "latency",
+        r->latency.events == RUNRECORD_UNKNOWN
+            ? json_null()
+            : json_pack("{s:I, s:o, s:o, s:o, s:o}", "events",
+                        (json_int_t)r->latency.events, "p50_us", num(r->latency.p50_us),
+                        "p99_us", num(r->latency.p99_us), "max_us",
+                        num(r->latency.max_us), "mean_us", num(r->latency.mean_us)));
     if (procs_json(r, j) != 0) {
         json_decref(j);
         return NULL;

@@ -103,6 +103,17 @@ typedef struct runrecord {
         int64_t period_us; /* RUNRECORD_UNKNOWN: null */
         double effective_hz;
     } sampling;
+    /* The workloads' what-if variant (--variant): its name (NULL: absent, the
+     * baseline) and the storing workload's description of it (owned JSON:
+     * name, batch, batch_ms, destroy_group, encoding, changes, gives_up,
+     * code_change), and the publish-to-commit latency of the stored events
+     * from their own timestamps (events RUNRECORD_UNKNOWN: not reported). */
+    char *variant;
+    json_t *variant_info;
+    struct {
+        int64_t events;
+        double p50_us, p99_us, max_us, mean_us;
+    } latency;
     /* Descriptive parts, owned references (NULL: absent / null). */
     json_t *cluster, *jetstream, *versions, *host, *git, *command;
     /* Set by runrecord_read: some process's samples exceed its CPU at the

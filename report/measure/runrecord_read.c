@@ -379,6 +379,35 @@ static int read_top(rd *d, json_t *rec, runrecord *r) {
                : 0;
 }
 
+/* The workload variant (its description, whose name must be a string) and
+ * the latency of the stored events; both absent or null in older records. */
+static int read_variant(rd *d, json_t *rec, runrecord *r) {
+    if (get_json(d, rec, "variant", 0, &r->variant_info) != 0 ||
+        get_str(d, r->variant_info, "name", "variant.name",
+                r->variant_info ? 0 : OPTIONAL, &r->variant) != 0)
+        return -1;
+    json_t *lat = json_object_get(rec, "latency");
+    if (lat == NULL || json_is_null(lat))
+        return 0;
+    if (!json_is_object(lat))
+        return error_set(d->err, ERR_INPUT, "%s: field latency must be an object",
+                         d->name);
+    r->latency.events = 0;
+    /* A latency may be a little negative only if the clock was stepped. */
+    return get_int(d, lat, "events", "latency.events", 0, 0, RUNRECORD_MAX_EVENTS,
+                   &r->latency.events) != 0 ||
+                   get_num(d, lat, "p50_us", "latency.p50_us", NULLABLE, -1e12, 1e12,
+                           &r->latency.p50_us) != 0 ||
+                   get_num(d, lat, "p99_us", "latency.p99_us", NULLABLE, -1e12, 1e12,
+                           &r->latency.p99_us) != 0 ||
+                   get_num(d, lat, "max_us", "latency.max_us", NULLABLE, -1e12, 1e12,
+                           &r->latency.max_us) != 0 ||
+                   get_num(d, lat, "mean_us", "latency.mean_us", NULLABLE, -1e12, 1e12,
+                           &r->latency.mean_us) != 0
+               ? -1
+               : 0;
+}
+
 /* Flag processes whose samples exceed their CPU at the sampling rate (see
  * RUNRECORD_SAMPLE_MARGIN in the header for why this is a flag, not a
  * refusal). */
@@ -407,7 +436,7 @@ int runrecord_from_json(runrecord **out, json_t *j, const char *name, error *err
         goto fail;
     }
     if (read_top(&d, j, r) != 0 || read_events(&d, j, r) != 0 ||
-        read_cpu(&d, j, r) != 0 || read_db(&d, j, r) != 0)
+        read_cpu(&d, j, r) != 0 || read_db(&d, j, r) != 0 || read_variant(&d, j, r) != 0)
         goto fail;
     json_t *procs = json_object_get(j, "processes"), *p;
     size_t k;

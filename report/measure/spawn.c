@@ -94,6 +94,10 @@ void runner_args(const runner *r, const variant *v, const child *c, int64_t n,
     }
     ARG("--batch");
     ARG("%d", cfg->batch);
+    if (v->wvariant != NULL) {
+        ARG("--variant");
+        ARG("%s", v->wvariant);
+    }
     ARG("--freq");
     ARG("%d", cfg->freq);
     if (cfg->rate > 0) {

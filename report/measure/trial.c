@@ -14,8 +14,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
 #include "chatproto.h"
 #include "procstat.h"
 #include "profile.h"
@@ -346,48 +344,6 @@ static json_t *count_json(int64_t v) {
     return v == RUNRECORD_UNKNOWN ? json_null() : json_integer((json_int_t)v);
 }
 
-/* Rows and distinct event ids over the services' databases 'dbs' (opened
- * read-only after the services exited). Returns 0 or -1 with 'err'. */
-static int count_ids(int64_t *rows, int64_t *unique, const char *const *dbs, int n,
-                     error *err) {
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    char sql[2048] = "SELECT count(*), count(DISTINCT event_id) FROM (";
-    int rc = -1;
-    *rows = *unique = RUNRECORD_UNKNOWN;
-    if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, NULL) !=
-        SQLITE_OK)
-        return error_set(err, ERR_NOMEM, "sqlite: out of memory");
-    for (int i = 0; i < n; i++) {
-        char att[RUNNER_PATH_MAX + 64];
-        snprintf(att, sizeof att, "ATTACH 'file:%s?mode=ro' AS s%d", dbs[i], i);
-        sqlite3_stmt *a = NULL;
-        if (sqlite3_prepare_v2(db, att, -1, &a, NULL) != SQLITE_OK ||
-            sqlite3_step(a) != SQLITE_DONE) {
-            error_set(err, ERR_SYSTEM, "sqlite: %s: %s", dbs[i], sqlite3_errmsg(db));
-            sqlite3_finalize(a);
-            goto done;
-        }
-        sqlite3_finalize(a);
-        size_t len = strlen(sql);
-        snprintf(sql + len, sizeof sql - len, "%sSELECT event_id FROM s%d.chat_log",
-                 i ? " UNION ALL " : "", i);
-    }
-    strncat(sql, ")", sizeof sql - strlen(sql) - 1);
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_step(st) != SQLITE_ROW) {
-        error_set(err, ERR_SYSTEM, "sqlite: counting event ids: %s", sqlite3_errmsg(db));
-        goto done;
-    }
-    *rows = sqlite3_column_int64(st, 0);
-    *unique = sqlite3_column_int64(st, 1);
-    rc = 0;
-done:
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return rc;
-}
-
 /* Several services: sum their counts, list each, and count rows and distinct
  * event ids in their databases (read here, after they exited). */
 static void collect_services(trial *t) {
@@ -423,8 +379,20 @@ static void collect_services(trial *t) {
         dbs[i] = t->shared_db ? t->db : t->ch[i].db;
     error cerr;
     error_clear(&cerr);
-    if (count_ids(&rec->events.rows, &rec->events.unique_ids, dbs,
-                  t->shared_db ? 1 : t->nch - 1, &cerr) != 0)
+    if (runner_count_ids(&rec->events.rows, &rec->events.unique_ids, dbs,
+                         t->shared_db ? 1 : t->nch - 1, &cerr) != 0)
+        set_fail(t, "%s", cerr.text);
+}
+
+/* The storing process wrote no result (killed, or it crashed): what it had
+ * committed is in its database file, so the loss is counted from there, not
+ * taken as everything. */
+static void count_file(trial *t) {
+    const char *dbs[1] = {t->db};
+    int64_t unique = RUNRECORD_UNKNOWN;
+    error cerr;
+    error_clear(&cerr);
+    if (runner_count_ids(&t->rec->events.rows, &unique, dbs, 1, &cerr) != 0)
         set_fail(t, "%s", cerr.text);
 }
 
@@ -459,6 +427,10 @@ static void trial_collect(trial *t) {
     rec->events.per_service = json_array();
     if (t->multi)
         collect_services(t);
+    else if (sres == NULL && !t->sp->memory)
+        count_file(t);
+    if (runner_result_variant(rec, sres, !t->multi) != 0)
+        set_fail(t, "out of memory");
     const runrecord *e = rec;
     rec->events.verified =
         e->events.published == n && e->events.stored == n && e->events.rows == n &&
@@ -680,7 +652,9 @@ static int trial_fill(trial *t, int index, int round) {
     rec->rate.achieved = pub_wall > 0 && known(rec->events.published) > 0
                              ? (double)rec->events.published / pub_wall
                              : NAN;
-    rec->db.batch = t->cfg->batch;
+    json_t *batch = json_object_get(sdb, "batch"); /* a variant's, when it has one */
+    rec->db.batch =
+        json_is_integer(batch) ? (int)json_integer_value(batch) : t->cfg->batch;
     rec->db.per_service_files = t->multi && !t->shared_db;
     rec->db.shared_file = t->multi && t->shared_db;
     rec->db.busy_timeout_ms = t->multi && t->shared_db ? CHATPROTO_JS_BUSY_TIMEOUT_MS : 0;

@@ -1,0 +1,325 @@
+/* analysis: "Priority 2: Optimize". The optimization phase runs the
+ * workloads' what-if variants (workloads/chatvariant.c) interleaved with
+ * their own baseline direct and NATS trials, unprofiled, at one storage
+ * setting. Each NATS variant is compared with that baseline: CPU per event,
+ * the saving in us and as a share of the measured overhead (with a
+ * bootstrap interval), the overhead left against direct and against direct
+ * batched alike, the publish-to-commit latency, and what it gives up. The
+ * actions are the variants whose saving is significant, ranked by it.
+ *
+ * The result is c->a "optimization"; its variants[] (name, what, saving_us,
+ * ci_lo_us, ci_hi_us) is the hook the recommendation reads. */
+
+#include "an_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stats.h"
+
+#define OPT_MAX_VARIANTS 16
+
+/* The trials of one (architecture, variant) of the optimization phase. */
+typedef struct opt_set {
+    const char *arch, *variant;
+    double v[MAX_TRIALS];
+    const trial *t[MAX_TRIALS];
+    size_t n;
+    double med, lo, hi; /* median and range of CPU per event */
+    double p50, p99;    /* medians over trials of each trial's latency */
+} opt_set;
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Median of the finite values of v[0..n) (NAN when none). */
+static double opt_median(const double *v, size_t n) {
+    double *w = malloc((n ? n : 1) * sizeof *w);
+    size_t k = 0;
+    for (size_t i = 0; w != NULL && i < n; i++)
+        if (isfinite(v[i]))
+            w[k++] = v[i];
+    double m = w != NULL && k ? stats_median(w, k) : NAN;
+    free(w);
+    return m;
+}
+
+/* Select the saturated optimization-phase trials of 'arch' with 'variant'. */
+static void opt_select(ctx *c, opt_set *s, const char *arch, const char *variant) {
+    double p50[MAX_TRIALS], p99[MAX_TRIALS];
+    s->arch = arch;
+    s->variant = variant;
+    s->n = 0;
+    for (size_t i = 0; i < c->nt; i++) {
+        const trial *t = &c->t[i];
+        if (!t->optimize || t->rate > 0 || strcmp(t->arch, arch) != 0 ||
+            strcmp(t->variant, variant) != 0 || isnan(t->per_event_us))
+            continue;
+        p50[s->n] = t->lat_p50_us;
+        p99[s->n] = t->lat_p99_us;
+        s->t[s->n] = t;
+        s->v[s->n++] = t->per_event_us;
+    }
+    s->med = s->n ? stats_median(s->v, s->n) : NAN;
+    double sorted[MAX_TRIALS];
+    memcpy(sorted, s->v, s->n * sizeof *sorted);
+    qsort(sorted, s->n, sizeof *sorted, cmp_double);
+    s->lo = s->n ? sorted[0] : NAN;
+    s->hi = s->n ? sorted[s->n - 1] : NAN;
+    s->p50 = opt_median(p50, s->n);
+    s->p99 = opt_median(p99, s->n);
+}
+
+/* The variants of the phase's NATS trials, in order of first appearance. */
+static size_t opt_variants(ctx *c, const char *arch, const char **out) {
+    size_t n = 0;
+    for (size_t i = 0; i < c->nt && n < OPT_MAX_VARIANTS; i++) {
+        const trial *t = &c->t[i];
+        if (!t->optimize || strcmp(t->arch, arch) != 0 ||
+            strcmp(t->variant, "baseline") == 0)
+            continue;
+        size_t k = 0;
+        while (k < n && strcmp(out[k], t->variant) != 0)
+            k++;
+        if (k == n)
+            out[n++] = t->variant;
+    }
+    return n;
+}
+
+/* A string of the variant's description in its first record ("" if none). */
+static const char *opt_text(const opt_set *s, const char *field) {
+    char path[64];
+    snprintf(path, sizeof path, "variant.%s", field);
+    const char *v = s->n ? an_jstr(s->t[0]->rec, path) : NULL;
+    return v ? v : "";
+}
+
+/* Percent of 'a' over 'b' (a / b - 1), NAN when unknown. */
+static double opt_pct(double a, double b) {
+    return b > 0 && isfinite(a) ? (a / b - 1) * 100 : NAN;
+}
+
+/* One NATS variant against the baselines: the hook's numbers and the
+ * table's formatted row. 'bd_batch' is direct with the variant's batch
+ * (NULL when the variant does not batch). */
+static json_t *opt_row(ctx *c, const opt_set *v, const opt_set *bn, const opt_set *bd,
+                       const opt_set *bd_batch, double overhead) {
+    double lo = NAN, hi = NAN;
+    double saving = bn->med - v->med;
+    int ok = v->n >= 2 && bn->n >= 2 &&
+             stats_bootstrap_diff(v->v, v->n, bn->v, bn->n, c->o->bootstrap_iters,
+                                  c->o->seed, CONFIDENCE, &lo, &hi) == 0;
+    if (!ok)
+        lo = hi = NAN;
+    double share = overhead > 0 ? saving / overhead * 100 : NAN;
+    double vs_direct = opt_pct(v->med, bd->med);
+    double vs_batched = bd_batch ? opt_pct(v->med, bd_batch->med) : NAN;
+    int significant = ok && lo > 0;
+    json_t *row = json_pack(
+        "{s:s, s:s, s:s, s:s, s:I, s:f, s:f, s:f, s:o, s:o, s:o, s:o, s:o, s:o, s:b}",
+        "name", v->variant, "what", opt_text(v, "changes"), "gives_up",
+        opt_text(v, "gives_up"), "code_change", opt_text(v, "code_change"), "trials",
+        (json_int_t)v->n, "cpu_us", v->med, "saving_us", saving, "saving_pct", share,
+        "ci_lo_us", ok ? json_real(lo) : json_null(), "ci_hi_us",
+        ok ? json_real(hi) : json_null(), "overhead_vs_direct_pct",
+        isfinite(vs_direct) ? json_real(vs_direct) : json_null(),
+        "overhead_vs_batched_direct_pct",
+        isfinite(vs_batched) ? json_real(vs_batched) : json_null(), "latency_p50_us",
+        isfinite(v->p50) ? json_real(v->p50) : json_null(), "latency_p99_us",
+        isfinite(v->p99) ? json_real(v->p99) : json_null(), "significant", significant);
+    if (row == NULL)
+        return NULL;
+    /* The same, formatted for the template (which computes nothing). */
+    char range[96], batched[96], b1[32], b2[32];
+    snprintf(range, sizeof range, "%s to %s", an_fmt(v->lo, b1, sizeof b1),
+             an_fmt(v->hi, b2, sizeof b2));
+    snprintf(batched, sizeof batched, "n/a (no batch)");
+    if (bd_batch != NULL && isfinite(vs_batched))
+        snprintf(batched, sizeof batched, "%s%s%% (direct %s)",
+                 vs_batched >= 0 ? "+" : "", an_fmt(vs_batched, b1, sizeof b1),
+                 bd_batch->variant);
+    json_object_set_new(
+        row, "text",
+        json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o}", "cpu_us",
+                  an_fnum(v->med), "cpu_range_us", range, "saving_us", an_fsigned(saving),
+                  "ci_lo_us", an_fsigned(lo), "ci_hi_us", an_fsigned(hi), "saving_pct",
+                  an_fnum(share), "vs_direct_pct", an_fsigned(vs_direct),
+                  "vs_batched_direct", batched, "latency_p50_ms", an_fnum(v->p50 / 1000),
+                  "latency_p99_ms", an_fnum(v->p99 / 1000)));
+    return row;
+}
+
+/* Direct with the batch of NATS variant 'v' ("batch10" for "batch10",
+ * "batch100-compact" -> "batch100"), or NULL. */
+static const opt_set *opt_batched_direct(const opt_set *v, const opt_set *dv,
+                                         size_t ndv) {
+    int batch = (int)json_integer_value(
+        json_object_get(json_object_get(v->n ? v->t[0]->rec : NULL, "variant"), "batch"));
+    for (size_t i = 0; batch > 1 && i < ndv; i++) {
+        json_t *d = json_object_get(dv[i].t[0]->rec, "variant");
+        if (json_integer_value(json_object_get(d, "batch")) == batch)
+            return &dv[i];
+    }
+    return NULL;
+}
+
+static int cmp_saving(const void *a, const void *b) {
+    double x = json_real_value(json_object_get(*(json_t *const *)a, "saving_us"));
+    double y = json_real_value(json_object_get(*(json_t *const *)b, "saving_us"));
+    return x > y ? -1 : x < y;
+}
+
+/* The significant savings, largest first, each a sentence. */
+static json_t *opt_actions(json_t *rows) {
+    json_t *sig[OPT_MAX_VARIANTS], *out = json_array();
+    size_t n = 0, i;
+    json_t *r;
+    json_array_foreach(rows, i, r) {
+        if (json_is_true(json_object_get(r, "significant")) && n < OPT_MAX_VARIANTS)
+            sig[n++] = r;
+    }
+    qsort(sig, n, sizeof *sig, cmp_saving);
+    for (i = 0; i < n; i++) {
+        json_t *t = json_object_get(sig[i], "text");
+        char line[1400], b[3][32];
+        snprintf(
+            line, sizeof line,
+            "%s: %s. Saves %s us/event (95%% interval %s to %s), %s%% of the "
+            "overhead, leaving NATS at %s%% against direct; gives up %s.",
+            json_string_value(json_object_get(sig[i], "name")),
+            json_string_value(json_object_get(sig[i], "code_change")),
+            an_fmt(json_number_value(json_object_get(sig[i], "saving_us")), b[0], 32),
+            an_fmt(json_number_value(json_object_get(sig[i], "ci_lo_us")), b[1], 32),
+            an_fmt(json_number_value(json_object_get(sig[i], "ci_hi_us")), b[2], 32),
+            json_string_value(json_object_get(t, "saving_pct")),
+            json_string_value(json_object_get(t, "vs_direct_pct")),
+            json_string_value(json_object_get(sig[i], "gives_up")));
+        json_array_append_new(out, json_string(line));
+    }
+    return out;
+}
+
+/* The direct variants (batched commits without the bus), formatted. */
+static json_t *opt_direct_rows(const opt_set *bd, const opt_set *dv, size_t ndv) {
+    json_t *rows = json_array();
+    for (size_t i = 0; i < ndv; i++)
+        json_array_append_new(
+            rows, json_pack("{s:s, s:I, s:o, s:o, s:o, s:o}", "name", dv[i].variant,
+                            "trials", (json_int_t)dv[i].n, "cpu_us", an_fnum(dv[i].med),
+                            "vs_direct_pct", an_fsigned(opt_pct(dv[i].med, bd->med)),
+                            "latency_p50_ms", an_fnum(dv[i].p50 / 1000), "latency_p99_ms",
+                            an_fnum(dv[i].p99 / 1000)));
+    return rows;
+}
+
+/* The summary sentence: the phase, its baselines and the best variant. */
+static json_t *opt_summary(const opt_set *bn, const opt_set *bd, double overhead,
+                           json_t *rows, size_t nsig) {
+    char b[6][32], text[1400];
+    json_t *best = NULL, *r;
+    size_t i;
+    json_array_foreach(rows, i, r) {
+        if (best == NULL || cmp_saving(&r, &best) < 0)
+            best = r;
+    }
+    json_t *bt = json_object_get(best, "text");
+    snprintf(text, sizeof text,
+             "%zu variant(s) measured against their own baseline (%zu NATS and %zu "
+             "direct trials, unprofiled, interleaved): NATS %s us/event, direct %s "
+             "us/event, overhead %s us/event. %zu save CPU significantly (95%% "
+             "interval above 0); the largest saving is %s (%s us/event, %s%% of the "
+             "overhead, leaving %s%% against direct). A batching variant is also "
+             "compared with direct batched alike, which it does not beat. Latency is "
+             "publish to commit at saturation, where the bot outruns the service: it is "
+             "mostly the backlog, so a variant that drains faster also waits less.",
+             json_array_size(rows), bn->n, bd->n, an_fmt(bn->med, b[0], 32),
+             an_fmt(bd->med, b[1], 32), an_fmt(overhead, b[2], 32), nsig,
+             best ? json_string_value(json_object_get(best, "name")) : "none",
+             bt ? json_string_value(json_object_get(bt, "saving_us")) : "n/a",
+             bt ? json_string_value(json_object_get(bt, "saving_pct")) : "n/a",
+             bt ? json_string_value(json_object_get(bt, "vs_direct_pct")) : "n/a");
+    (void)b[3];
+    return json_string(text);
+}
+
+/* Select every set of the phase: baselines, NATS variants, direct variants.
+ * Returns the NATS variants' count (in *nv) and direct variants' (in *ndv). */
+static void opt_collect(ctx *c, const char *arch, opt_set *bn, opt_set *bd, opt_set *nv,
+                        size_t *nnv, opt_set *dv, size_t *ndv) {
+    const char *names[OPT_MAX_VARIANTS];
+    opt_select(c, bn, arch, "baseline");
+    opt_select(c, bd, "direct", "baseline");
+    size_t n = opt_variants(c, arch, names);
+    *nnv = 0;
+    for (size_t i = 0; i < n; i++) {
+        opt_select(c, &nv[*nnv], arch, names[i]);
+        *nnv += nv[*nnv].n > 0;
+    }
+    n = opt_variants(c, "direct", names);
+    *ndv = 0;
+    for (size_t i = 0; i < n; i++) {
+        opt_select(c, &dv[*ndv], "direct", names[i]);
+        *ndv += dv[*ndv].n > 0;
+    }
+}
+
+void an_optimize(ctx *c) {
+    const char *arch = NULL;
+    if (json_object_get(c->a, "optimization") != NULL)
+        return; /* given by the caller (analysis_options.optimization) */
+    for (size_t i = 0; arch == NULL && i < c->nt; i++)
+        if (c->t[i].optimize && strcmp(c->t[i].arch, "direct") != 0)
+            arch = c->t[i].arch;
+    if (arch == NULL)
+        return; /* no optimization phase */
+    opt_set *s = calloc(2 + 2 * OPT_MAX_VARIANTS, sizeof *s);
+    if (s == NULL) {
+        an_warn(c, "optimization: out of memory");
+        return;
+    }
+    opt_set *bn = &s[0], *bd = &s[1], *nv = &s[2], *dv = &s[2 + OPT_MAX_VARIANTS];
+    size_t nnv = 0, ndv = 0, nsig = 0;
+    opt_collect(c, arch, bn, bd, nv, &nnv, dv, &ndv);
+    if (bn->n < 2 || bd->n < 2) {
+        an_warn(c,
+                "optimization phase: %zu baseline %s and %zu direct trials; at least 2 "
+                "of each are needed to compare the variants",
+                bn->n, arch, bd->n);
+        free(s);
+        return;
+    }
+    double overhead = bn->med - bd->med;
+    json_t *rows = json_array();
+    for (size_t i = 0; i < nnv; i++) {
+        json_t *row =
+            opt_row(c, &nv[i], bn, bd, opt_batched_direct(&nv[i], dv, ndv), overhead);
+        if (row != NULL) {
+            nsig += json_is_true(json_object_get(row, "significant"));
+            json_array_append_new(rows, row);
+        }
+    }
+    char b[32];
+    json_t *o = json_pack(
+        "{s:s, s:s, s:I, s:{s:f, s:f, s:f, s:f, s:o, s:o, s:o, s:o}, s:o, s:o, s:I}",
+        "arch", arch, "storage", bn->t[0]->storage, "events_per_trial",
+        (json_int_t)bn->t[0]->requested, "baseline", "nats_us", bn->med, "direct_us",
+        bd->med, "overhead_us", overhead, "overhead_pct", opt_pct(bn->med, bd->med),
+        "nats_text", an_fnum(bn->med), "direct_text", an_fnum(bd->med), "overhead_text",
+        an_fnum(overhead), "overhead_pct_text",
+        json_string(an_fmt(opt_pct(bn->med, bd->med), b, sizeof b)), "direct_variants",
+        opt_direct_rows(bd, dv, ndv), "text", opt_summary(bn, bd, overhead, rows, nsig),
+        "significant", (json_int_t)nsig);
+    if (o != NULL) {
+        json_object_set_new(o, "actions", opt_actions(rows));
+        json_object_set_new(o, "variants", rows);
+        json_object_set_new(c->a, "optimization", o);
+    } else {
+        json_decref(rows);
+    }
+    free(s);
+}
