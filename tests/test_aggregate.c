@@ -150,7 +150,13 @@ static void test_counts(void) {
     CHECK_EQ_STR(a->categories[0].name, "JSON serialization");
     CHECK_EQ_INT(a->categories[0].flat, 14); /* fb 4 + fc 10 (fa went to SQLite) */
     CHECK_EQ_INT(a->categories[4].flat, 6);  /* SQLite: fa */
-    CHECK_EQ_INT(a->categories[7].flat, 2);  /* other: [unknown] */
+    CHECK_EQ_INT(a->categories[7].flat, 0);  /* other */
+    /* no symbol names [unknown] and no rule places it: unattributed, last */
+    CHECK_EQ_INT(a->ncategories, categories_count + 1);
+    CHECK_EQ_STR(a->categories[8].name, "unattributed");
+    CHECK_EQ_INT(a->categories[8].flat, 2);
+    CHECK_EQ_STR(a->fns[fn_index(a, "[unknown]")].charged, "unattributed");
+    CHECK_EQ_STR(a->fns[fa_ix].charged, "SQLite");
     categories_free(c);
     aggregate_free(a);
     profile_free(p);

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MAXF 32
@@ -32,7 +33,8 @@ static const char *module_of(const char *name) {
     if (strncmp(name, "nats", 4) == 0)
         return "libnats.so.3.4";
     if (strncmp(name, "libc.so.6+", 10) == 0 || strncmp(name, "pthread", 7) == 0 ||
-        strncmp(name, "__", 2) == 0 || strcmp(name, "malloc") == 0)
+        strncmp(name, "__", 2) == 0 || strcmp(name, "malloc") == 0 ||
+        strcmp(name, "memmove") == 0)
         return "libc.so.6";
     return "chat_nats";
 }
@@ -76,9 +78,16 @@ static void synth_init(synth *s) {
     s->a.frames = s->frames;
 }
 
+/* Categorize as the analysis does (aggregate_categorize: each function's
+ * category, caller_cost and charged); the per-category totals it also makes
+ * are not needed here and are freed at once. */
 static void synth_done(synth *s) {
-    for (size_t i = 0; i < s->a.nfns; i++)
-        s->fns[i].category = categories_match(cats, s->fns[i].module, s->fns[i].name);
+    error err;
+    error_clear(&err);
+    CHECK_MSG(aggregate_categorize(&s->a, cats, &err) == 0, "%s", err.text);
+    free(s->a.categories);
+    s->a.categories = NULL;
+    s->a.ncategories = 0;
 }
 
 static long cat(const char *name) {
@@ -186,6 +195,66 @@ static void test_unattributed(void) {
     CHECK_EQ_INT(attrib_samples_exceed(27, 0.108, 250), 0);
     CHECK_EQ_INT(attrib_samples_exceed(31, 0.108, 250), 0);   /* within 10% + 2 */
     CHECK_EQ_INT(attrib_samples_exceed(517, 2.0607, 250), 0); /* a 0.4% excess */
+}
+
+/* Microseconds per event of category 'name' in the one-process trial of 's'
+ * (1 s of CPU over 1000 events: 1 sample = 1000 us / samples). */
+static double cat_us(synth *s, const char *name) {
+    attrib_trial t = {.index = 1, .events = 1000, .nprocs = 1};
+    t.procs[0] = (attrib_proc){"bot", 1.0, &s->a, -1};
+    double us[ATTRIB_MAX_CATS];
+    attrib_trial_us(&t, us);
+    return us[cat(name)];
+}
+
+/* The category of function 'name' as its hotspot row shows it. */
+static const char *hot_cat(synth *s, const char *name) {
+    return attrib_fn_category(&s->fns[synth_fn(s, name)]);
+}
+
+/* A hotspot and its breakdown row agree on category: both come from
+ * aggregate_stack_category. */
+static void test_hotspot_agrees(void) {
+    synth s;
+    /* libc's memmove ("(caller)" rule) called by jansson is JSON */
+    synth_init(&s);
+    synth_stack(&s, 60, "memmove", "json_dumpb", "publish_event", "main", NULL);
+    synth_stack(&s, 40, "json_dumpb", "publish_event", "main", NULL);
+    synth_done(&s);
+    CHECK_EQ_STR(hot_cat(&s, "memmove"), "JSON serialization");
+    CHECK_NEAR_US(cat_us(&s, "JSON serialization"), 1000, 1e-9);
+    CHECK_NEAR_US(cat_us(&s, "other"), 0, 1e-9);
+    /* an unnamed frame of the application is unattributed on both sides,
+     * though jansson called it */
+    synth_init(&s);
+    synth_stack(&s, 30, "chat_nats+0x1a40", "json_dumpb", "main", NULL);
+    synth_stack(&s, 70, "json_dumpb", "main", NULL);
+    synth_done(&s);
+    CHECK_EQ_STR(hot_cat(&s, "chat_nats+0x1a40"), "unattributed");
+    CHECK_NEAR_US(cat_us(&s, "unattributed"), 300, 1e-9);
+    CHECK_NEAR_US(cat_us(&s, "JSON serialization"), 700, 1e-9);
+    /* memmove called by the application's own code is the application's
+     * ("other"): the caller rule does not walk past it to the NATS client */
+    synth_init(&s);
+    synth_stack(&s, 50, "memmove", "on_msg", "natsSub_deliverMsgs", NULL);
+    synth_stack(&s, 50, "natsSub_deliverMsgs", NULL);
+    synth_done(&s);
+    CHECK_EQ_STR(hot_cat(&s, "memmove"), "other");
+    CHECK_NEAR_US(cat_us(&s, "other"), 500, 1e-9);
+    CHECK_NEAR_US(cat_us(&s, "NATS client"), 500, 1e-9);
+    /* called from both, a hotspot shows where most of its samples go; the
+     * breakdown splits them: memmove under an anonymous application frame is
+     * unattributed, not JSON */
+    synth_init(&s);
+    synth_stack(&s, 60, "memmove", "json_dumpb", "main", NULL);
+    synth_stack(&s, 20, "memmove", "__memcpy_chk", "chat_nats+0x1a40", "json_dumpb",
+                NULL);
+    synth_stack(&s, 20, "malloc", "main", NULL);
+    synth_done(&s);
+    CHECK_EQ_STR(hot_cat(&s, "memmove"), "JSON serialization");
+    CHECK_NEAR_US(cat_us(&s, "JSON serialization"), 600, 1e-9);
+    CHECK_NEAR_US(cat_us(&s, "unattributed"), 200, 1e-9);
+    CHECK_NEAR_US(cat_us(&s, "memory allocation"), 200, 1e-9);
 }
 
 /* ---- recommendation rules: each fires on its pattern and not without --- */
@@ -371,6 +440,7 @@ int main(void) {
     test_sampling_rates();
     test_residual();
     test_unattributed();
+    test_hotspot_agrees();
     test_rules();
     test_sizing();
     test_variants_hook();

@@ -6,14 +6,12 @@
 
 #include "categories.h"
 
-#define UNATTRIBUTED "unattributed"
-
 size_t attrib_ncats(void) {
     return categories_count + 1;
 }
 
 const char *attrib_cat_name(size_t k) {
-    return k < categories_count ? categories_names[k] : UNATTRIBUTED;
+    return k < categories_count ? categories_names[k] : categories_unattributed;
 }
 
 long attrib_cat_index(const char *name) {
@@ -24,11 +22,7 @@ long attrib_cat_index(const char *name) {
 }
 
 const char *attrib_fn_category(const aggregate_fn *fn) {
-    const char *other = categories_match(NULL, "", "");
-    const char *cat = fn->category ? fn->category : other;
-    if (!fn->named && strcmp(cat, other) == 0)
-        return UNATTRIBUTED;
-    return cat;
+    return fn->charged != NULL ? fn->charged : categories_unattributed;
 }
 
 double attrib_weight(const attrib_trial *t, size_t p) {
@@ -57,12 +51,12 @@ void attrib_trial_us(const attrib_trial *t, double *out) {
             out[unattr] += cpu_us;
             continue;
         }
+        /* per stack, as the hotspots' categories are (aggregate_categorize):
+         * a "(caller)" leaf's samples go where its caller's do */
         const aggregate *a = pr->agg;
-        for (size_t i = 0; i < a->nfns; i++) {
-            if (a->fns[i].flat == 0)
-                continue;
-            long k = attrib_cat_index(attrib_fn_category(&a->fns[i]));
-            out[k < 0 ? unattr : k] += (double)a->fns[i].flat * w;
+        for (size_t i = 0; i < a->nstacks; i++) {
+            long k = attrib_cat_index(aggregate_stack_category(a, &a->stacks[i]));
+            out[k < 0 ? unattr : k] += (double)a->stacks[i].count * w;
         }
     }
 }

@@ -7,8 +7,10 @@
  * and the residual between them is reported, never forced to zero.
  *
  * Categories are the rules' categories (categories_names) followed by
- * "unattributed": samples whose leaf no symbol names and no rule places.
- * They are not given their caller's category. */
+ * "unattributed" (categories_unattributed), each sample's decided by
+ * aggregate_stack_category, the same function that decides the hotspots'
+ * categories: samples whose leaf no symbol names and no rule places are
+ * unattributed, not given their caller's category. */
 #ifndef OVERHEAD_ATTRIB_H
 #define OVERHEAD_ATTRIB_H
 
@@ -26,8 +28,9 @@ const char *attrib_cat_name(size_t k);
 /* Index of a category name; -1 when unknown. */
 long attrib_cat_index(const char *name);
 
-/* The category of a leaf function after aggregate_categorize: its rule's
- * category, or "unattributed" when no symbol names it and no rule places it. */
+/* The category of a function as a hotspot, after aggregate_categorize: the
+ * one most of its flat samples are charged to (its 'charged'), so that a
+ * hotspot and its breakdown row agree; "unattributed" before categorizing. */
 const char *attrib_fn_category(const aggregate_fn *fn);
 
 /* One process of one trial. */

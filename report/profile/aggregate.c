@@ -630,38 +630,74 @@ double aggregate_seconds_per_sample(const aggregate *a) {
     return a->samples > 0 ? a->header_seconds / (double)a->samples : 0;
 }
 
-int aggregate_categorize(aggregate *a, const categories *c, error *err) {
-    free(a->categories);
-    a->categories = calloc(categories_count, sizeof *a->categories);
-    if (a->categories == NULL)
-        return error_set(err, ERR_NOMEM, "out of memory");
-    a->ncategories = categories_count;
-    for (size_t i = 0; i < categories_count; i++)
-        a->categories[i].name = categories_names[i];
+/* A frame's own category, without looking at its callers: its rule's (not
+ * a "(caller)" rule's), else "other" when a symbol names it, else
+ * "unattributed". */
+static const char *aggregate_frame_category(const aggregate_fn *f) {
     const char *other = categories_match(NULL, "", "");
+    if (f->category != NULL && !f->caller_cost && strcmp(f->category, other) != 0)
+        return f->category;
+    return f->named ? other : categories_unattributed;
+}
+
+const char *aggregate_stack_category(const aggregate *a, const aggregate_stack *st) {
+    const aggregate_fn *leaf = &a->fns[a->frames[st->first]];
+    if (!leaf->caller_cost || !leaf->named)
+        return aggregate_frame_category(leaf);
+    /* libc's memmove is the cost of whoever called it: jansson's memmove is
+     * JSON. The walk skips only other "(caller)" functions (memmove inside
+     * vfprintf) and stops at the first frame that is not one, so it never
+     * goes past the application's own frames to a category further up. */
+    for (uint32_t d = 1; d < st->depth; d++) {
+        const aggregate_fn *up = &a->fns[a->frames[st->first + d]];
+        if (!up->caller_cost)
+            return aggregate_frame_category(up);
+    }
+    return categories_match(NULL, "", "");
+}
+
+/* Index of category 'name' in a->categories. */
+static size_t aggregate_category_index(const aggregate *a, const char *name) {
+    for (size_t k = 0; k + 1 < a->ncategories; k++)
+        if (strcmp(a->categories[k].name, name) == 0)
+            return k;
+    return a->ncategories - 1; /* unattributed */
+}
+
+int aggregate_categorize(aggregate *a, const categories *c, error *err) {
+    size_t nc = categories_count + 1;
+    free(a->categories);
+    a->ncategories = 0;
+    a->categories = calloc(nc, sizeof *a->categories);
+    /* flat samples per function and category, for 'charged' */
+    uint64_t *per = calloc(a->nfns * nc + 1, sizeof *per);
+    if (a->categories == NULL || per == NULL) {
+        free(per);
+        return error_set(err, ERR_NOMEM, "out of memory");
+    }
+    a->ncategories = nc;
+    for (size_t k = 0; k < categories_count; k++)
+        a->categories[k].name = categories_names[k];
+    a->categories[nc - 1].name = categories_unattributed;
     for (size_t i = 0; i < a->nfns; i++)
         a->fns[i].category = categories_lookup(c, a->fns[i].module, a->fns[i].name,
                                                &a->fns[i].caller_cost);
-    /* Samples go to their leaf's category, except that a leaf no symbol
-     * names (a library's static, "libc.so.6+0x...") and no rule places
-     * takes the category of its nearest caller that has one: an anonymous
-     * helper of __libc_fcntl64 called by SQLite is SQLite's cost, not
-     * "other". Names alone cannot say that; the stack can. So do leaves a
-     * "(caller)" rule names (libc's memcpy variants called by jansson). */
     for (size_t i = 0; i < a->nstacks; i++) {
         const aggregate_stack *st = &a->stacks[i];
-        const aggregate_fn *leaf = &a->fns[a->frames[st->first]];
-        const char *cat = leaf->category;
-        int anonymous =
-            leaf->caller_cost || (!leaf->named && strcmp(leaf->name, "[unknown]") != 0);
-        for (uint32_t d = 1; strcmp(cat, other) == 0 && anonymous && d < st->depth; d++) {
-            const aggregate_fn *up = &a->fns[a->frames[st->first + d]];
-            cat = up->caller_cost ? other : up->category;
-        }
-        for (size_t k = 0; k < categories_count; k++)
-            if (strcmp(a->categories[k].name, cat) == 0)
-                a->categories[k].flat += st->count;
+        size_t k = aggregate_category_index(a, aggregate_stack_category(a, st));
+        a->categories[k].flat += st->count;
+        per[(size_t)a->frames[st->first] * nc + k] += st->count;
     }
+    for (size_t i = 0; i < a->nfns; i++) {
+        const uint64_t *v = per + i * nc;
+        size_t best = 0;
+        for (size_t k = 1; k < nc; k++)
+            if (v[k] > v[best])
+                best = k;
+        a->fns[i].charged =
+            v[best] > 0 ? a->categories[best].name : aggregate_frame_category(&a->fns[i]);
+    }
+    free(per);
     return 0;
 }
 

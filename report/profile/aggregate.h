@@ -26,6 +26,9 @@ typedef struct aggregate_fn {
     int named;            /* 1 when a symbol contained the address */
     const char *category; /* set by aggregate_categorize, else NULL */
     int caller_cost;      /* set by aggregate_categorize: a "(caller)" rule matched */
+    const char *charged;  /* set by aggregate_categorize: the category most of its
+                             flat samples are charged to (aggregate_stack_category);
+                             with none, what one would be as a leaf of its own */
     uint64_t flat, cum;
 } aggregate_fn;
 
@@ -89,12 +92,22 @@ void aggregate_set_rate(aggregate *a, double rate_hz);
 /* CPU seconds one sample stands for (0 when there are no samples). */
 double aggregate_seconds_per_sample(const aggregate *a);
 
-/* Assign every function its category (first matching rule) and fill
- * a->categories with flat samples per category, in the rules' order. A
- * sample whose leaf has no symbol name and matches no rule, or matches a
- * "(caller)" rule, counts for the category of its nearest categorised
- * caller. */
+/* Assign every function its category (first matching rule) and caller_cost,
+ * fill a->categories with flat samples per category (categories_names, then
+ * categories_unattributed) and each function's 'charged', all from
+ * aggregate_stack_category. */
 int aggregate_categorize(aggregate *a, const categories *c, error *err);
+
+/* The category the samples of stack 'st' are charged to: the one place that
+ * decides it, for the breakdown and the hotspots alike. Needs the functions'
+ * category and caller_cost (aggregate_categorize). The leaf's rule category;
+ * for a named leaf a "(caller)" rule matches (libc's memmove), that of its
+ * nearest caller that is not a "(caller)" function, whose rule category it
+ * takes, or "other" when it is a named function no rule places (the
+ * application's own frames: never walked past), or "unattributed" when no
+ * symbol names it either. A leaf no symbol names and no rule places is
+ * "unattributed", never its caller's. The string is static. */
+const char *aggregate_stack_category(const aggregate *a, const aggregate_stack *st);
 
 /* Is a count of 'k' out of 'n' too small to mean much? True when the 95%
  * Wilson interval's half-width exceeds half the share (about k < 16). */

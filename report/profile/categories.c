@@ -19,6 +19,7 @@ const char *const categories_names[] = {
     "other",
 };
 const size_t categories_count = sizeof categories_names / sizeof categories_names[0];
+const char *const categories_unattributed = "unattributed";
 
 typedef struct rule {
     const char *category; /* one of categories_names */

@@ -14,9 +14,9 @@
  * the workloads link SQLite and jansson statically.
  *
  * The category "(caller)" says a function is its caller's cost (libc's
- * memcpy and strlen variants, its locking internals): as a leaf, its samples
- * count for the category of its nearest categorised caller; as a function,
- * it is "other". */
+ * memcpy and strlen variants, its locking internals): as a function it is
+ * "other", and aggregate_stack_category charges its samples as a leaf to its
+ * nearest caller that is not itself a "(caller)" function. */
 #ifndef OVERHEAD_CATEGORIES_H
 #define OVERHEAD_CATEGORIES_H
 
@@ -27,6 +27,11 @@
 /* The categories, in report order. */
 extern const char *const categories_names[];
 extern const size_t categories_count;
+
+/* "unattributed": the category of samples whose leaf no symbol names and no
+ * rule places (see aggregate_stack_category). Not a rule's category: rules
+ * cannot name it, and it is not one of categories_names. */
+extern const char *const categories_unattributed;
 
 typedef struct categories categories;
 
