@@ -10,6 +10,8 @@
 #include "error.h"
 
 #define CHART_W  720
+/* No axis draws more ticks than this, whatever its step (issue 14, item 1). */
+#define CHART_MAX_TICKS 40
 #define C_DIRECT "#4c78a8"
 #define C_NATS   "#f58518"
 #define C_TARGET "#d62728"

@@ -31,7 +31,9 @@ double chart_tick_step(double span, int n) {
     if (!(span > 0) || !isfinite(span))
         return 1;
     double raw = span / n, mag = pow(10, floor(log10(raw))), f = raw / mag;
-    return mag * (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10);
+    double step = mag * (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10);
+    /* denormal spans make mag 0, spans near DBL_MAX make it overflow */
+    return step > 0 && isfinite(step) ? step : span;
 }
 
 const char *chart_series_color(size_t i) {
@@ -65,14 +67,18 @@ void chart_legend(buf *b, double x, double y, const char *color, const char *lab
 static double axis_top(double hi, double *step) {
     *step = chart_tick_step(hi, 5);
     double top = ceil(hi / *step) * *step;
-    return top < hi * 1.02 ? top + *step : top;
+    top = top < hi * 1.02 ? top + *step : top;
+    return isfinite(top) ? top : hi; /* no headroom left near DBL_MAX */
 }
 
 /* Horizontal grid lines and labels for a plot from y0 (bottom) up 'h'
  * pixels showing [0, top], and the rotated axis title. */
 static void y_axis(buf *b, double x0, double x1, double y0, double h, double top,
                    double step, const char *title) {
-    for (double v = 0; v <= top * 1.0001; v += step) {
+    for (int tick = 0; tick <= CHART_MAX_TICKS; tick++) {
+        double v = tick * step; /* counted: a step of 0 or inf ends */
+        if (!(v <= top * 1.0001) || !isfinite(v))
+            break;
         double y = y0 - v / top * h;
         buf_printf(
             b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>",
@@ -223,6 +229,7 @@ int chart_trials(buf *b, json_t *c, error *err) {
         char label[160];
         snprintf(label, sizeof label, "%s (median %.3g %s)", chart_str(s, "label"), med,
                  unit);
+        label[utf8_prefix(label, strlen(label))] = '\0'; /* never cut inside a character */
         chart_legend(b, x0, y0 + 94 + 32 * (double)i, color, label);
     }
     double ly = y0 + 94 + 32 * (double)ns;
@@ -264,7 +271,10 @@ int chart_breakdown(buf *b, json_t *c, error *err) {
     double sc = (x1 - x0) / (hi - lo), zero = x0 - lo * sc, ybot = top + row * (double)n;
     const char *unit = chart_str(c, "unit");
     chart_open(b, W, H, "chart", "Where the overhead goes, by category");
-    for (double v = lo; v <= hi + step / 1000; v += step) {
+    for (int tick = 0; tick <= CHART_MAX_TICKS; tick++) {
+        double v = lo + tick * step; /* counted: a step of 0 or inf ends */
+        if (!(v <= hi + step / 1000) || !isfinite(v))
+            break;
         double x = x0 + (v - lo) * sc;
         buf_printf(b,
                    "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>"
@@ -282,6 +292,7 @@ int chart_breakdown(buf *b, json_t *c, error *err) {
         if (!isnan(l) && !isnan(u))
             snprintf(ci, sizeof ci, " (95%% CI %.3g to %.3g)", l, u);
         snprintf(label, sizeof label, "%s: %+.3g %s", chart_str(it, "label"), v, unit);
+        label[utf8_prefix(label, strlen(label))] = '\0'; /* never cut inside a character */
         /* the interval in its own tspan: narrow pages hide it (the whisker
          * and the breakdown table show it) rather than cut the line off */
         buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\">", x0, y + 22);
@@ -408,7 +419,10 @@ int render_trend_svg(buf *b, json_t *rows) {
     const double x0 = 90, x1 = W - 20, y0 = 240, h = 220;
     double dx = (x1 - x0) / (double)m, sc = h / (hi - lo);
     chart_open(b, W, H, "chart trend", "Per-event overhead of every published report");
-    for (double v = lo; v <= hi + step / 1000; v += step) {
+    for (int tick = 0; tick <= CHART_MAX_TICKS; tick++) {
+        double v = lo + tick * step; /* counted: a step of 0 or inf ends */
+        if (!(v <= hi + step / 1000) || !isfinite(v))
+            break;
         double y = y0 - (v - lo) * sc;
         buf_printf(b,
                    "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>"

@@ -143,7 +143,10 @@ static void flame_frame(flame *f, json_t *n, double x, int depth) {
 static void flame_axis(flame *f, double total, double x0, double x1) {
     double step = chart_tick_step(total, 6), y = f->bottom + 2;
     buf_printf(f->b, "<g class=\"axis\" font-size=\"12\">");
-    for (double v = 0; v <= total * 1.0001; v += step) {
+    for (int tick = 0; tick <= CHART_MAX_TICKS; tick++) {
+        double v = tick * step; /* counted: a step of 0 or inf ends */
+        if (!(v <= total * 1.0001) || !isfinite(v))
+            break;
         double x = x0 + v * f->scale;
         buf_printf(
             f->b,

@@ -67,6 +67,68 @@ void buf_html_escaped(buf *b, const char *s, size_t n) {
     buf_append(b, s + start, n - start);
 }
 
+size_t utf8_seq_len(const char *s, size_t n) {
+    const unsigned char *u = (const unsigned char *)s;
+    if (n == 0)
+        return 0;
+    if (u[0] < 0x80)
+        return 1;
+    size_t len = u[0] >= 0xc2 && u[0] <= 0xdf   ? 2
+                 : u[0] >= 0xe0 && u[0] <= 0xef ? 3
+                 : u[0] >= 0xf0 && u[0] <= 0xf4 ? 4
+                                                : 0;
+    if (len == 0 || len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((u[i] & 0xc0) != 0x80)
+            return 0;
+    /* overlong 3- and 4-byte forms, surrogates, above U+10FFFF */
+    if ((u[0] == 0xe0 && u[1] < 0xa0) || (u[0] == 0xed && u[1] >= 0xa0) ||
+        (u[0] == 0xf0 && u[1] < 0x90) || (u[0] == 0xf4 && u[1] >= 0x90))
+        return 0;
+    return len;
+}
+
+size_t utf8_prefix(const char *s, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        size_t k = utf8_seq_len(s + i, n - i);
+        if (k == 0)
+            break;
+        i += k;
+    }
+    return i;
+}
+
+void buf_utf8_valid(buf *b, const char *s, size_t n) {
+    size_t start = 0, i = 0;
+    while (i < n) {
+        size_t k = utf8_seq_len(s + i, n - i);
+        if (k > 0) {
+            i += k;
+            continue;
+        }
+        buf_append(b, s + start, i - start);
+        buf_puts(b, "\xef\xbf\xbd");
+        start = ++i;
+    }
+    buf_append(b, s + start, n - start);
+}
+
+void buf_url_escaped(buf *b, const char *s, size_t n) {
+    static const char hex[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
+            buf_append(b, s + i, 1);
+        } else {
+            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+            buf_append(b, e, 3);
+        }
+    }
+}
+
 char *buf_detach(buf *b, size_t *len) {
     if (b->failed) {
         buf_free(b);

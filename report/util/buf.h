@@ -25,6 +25,23 @@ void buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3
 /* Append 's' with &, <, >, " and ' replaced by HTML entities. */
 void buf_html_escaped(buf *b, const char *s, size_t n);
 
+/* Append 's' as valid UTF-8: each byte that does not start a well-formed
+ * sequence (stray continuation, overlong, surrogate, truncated) becomes
+ * U+FFFD. */
+void buf_utf8_valid(buf *b, const char *s, size_t n);
+
+/* Append 's' percent-encoded for a URL path: every byte but the unreserved
+ * ones (A-Z a-z 0-9 - . _ ~) and '/' becomes %XX. */
+void buf_url_escaped(buf *b, const char *s, size_t n);
+
+/* The length of a UTF-8 sequence starting at s[0] when it is well formed
+ * and fits in 'n' bytes, else 0. */
+size_t utf8_seq_len(const char *s, size_t n);
+
+/* The longest prefix of s[0..n) that ends on a character boundary: cut a
+ * UTF-8 string there, never inside a character. */
+size_t utf8_prefix(const char *s, size_t n);
+
 /* Take ownership of the contents (never NULL unless b->failed: an empty
  * buffer yields ""); the buf is reset to empty. */
 char *buf_detach(buf *b, size_t *len);
