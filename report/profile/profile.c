@@ -276,13 +276,37 @@ done:
     return rc;
 }
 
+/* Check the header in the first 'len' bytes of a file (up to 40): the word
+ * format, version and period, so that a file that is not a profile is
+ * refused before the rest of it is read. */
+static int profile_check_head(const uint8_t *head, size_t len, error *err) {
+    reader r = {.buf = head, .len = len};
+    if (profile_detect(&r, err) != 0)
+        return -1;
+    if (len < 5 * (size_t)r.ws)
+        return 0; /* a short file: the parser says what is missing */
+    if (profile_word(&r, 2 * r.ws) != 0 || profile_word(&r, 3 * r.ws) == 0) {
+        /* Let the parser word the message, on the header alone. */
+        profile tmp = {0};
+        r.p = &tmp;
+        return profile_read(&r, err);
+    }
+    return 0;
+}
+
 int profile_load(profile **out, const char *path, error *err) {
     *out = NULL;
-    uint8_t *buf = NULL;
+    uint8_t *buf = NULL, head[40];
     size_t len = 0;
     error e;
     error_clear(&e);
-    int rc = file_read_all(&buf, &len, path, err);
+    int rc = file_read_head(head, sizeof head, &len, path, err);
+    if (rc == 0 && profile_check_head(head, len, &e) != 0) {
+        rc = error_set(err, e.kind, "%s: %s", path, e.text);
+        return rc;
+    }
+    if (rc == 0)
+        rc = file_read_max(&buf, &len, path, PROFILE_MAX_FILE, err);
     if (rc == 0) {
         rc = profile_parse(out, buf, len, &e);
         if (rc != 0)

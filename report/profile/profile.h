@@ -50,7 +50,14 @@ typedef struct profile {
  * NULL and 'err' (ERR_INPUT) says what is wrong and at which byte offset. */
 int profile_parse(profile **out, const uint8_t *buf, size_t len, error *err);
 
-/* Read and parse the file at 'path'. Errors name the file. */
+/* The largest profile file profile_load reads (bytes). A real one is a few
+ * MiB: records hold unique stacks, not samples. */
+#define PROFILE_MAX_FILE ((size_t)512 << 20)
+
+/* Read and parse the file at 'path'. Only a regular file is read (a FIFO or
+ * device is refused without blocking), its header is checked before the rest
+ * is read, and a file over PROFILE_MAX_FILE is refused. Errors (ERR_INPUT)
+ * name the file. */
 int profile_load(profile **out, const char *path, error *err);
 
 /* Free a profile. NULL is a no-op. */
