@@ -168,6 +168,30 @@ a['charts']['flame']['root']['children'][0]['name'] = '€' * 200"
     valid_utf8 "$tmp/pub/CPU_OVERHEAD_ANALYSIS.html" || bad "the HTML is not valid UTF-8"
 }
 
+case_markdown_injection() { # item 8: data fields cannot open a fence, HTML or a block
+    edit "$tmp/inj.json" "
+a['reproduce'] = 'make report\n\`\`\`\n<script>alert(1)</script>'
+a['run']['dir'] = 'runs/\`</code><script>alert(2)</script>'
+a['headline']['lost_text'] = '<script>alert(3)</script>'
+a['headline']['observer_text'] = '\`\`\`'
+a['reference']['text'] = '<img src=x onerror=alert(4)>\n\n<div>'
+a['conclusion'] = '# heading\n<!-- chart:flame -->'
+a['recommendation']['summary'] = '~~~'"
+    run 20 "$overhead" render -o "$tmp/pub" "$tmp/inj.json"
+    [ "$rc" -eq 0 ] || bad "render: exit $rc: $(head -c 400 "$tmp/err")"
+    local md=$tmp/pub/CPU_OVERHEAD_ANALYSIS.md html=$tmp/pub/CPU_OVERHEAD_ANALYSIS.html
+    # In the Markdown, every '<' of the data outside the reproduce fence is escaped.
+    if sed '/^```$/,/^```$/d' "$md" | grep -nE '(^|[^\\])<(script|img|div|/code)'; then
+        bad "raw HTML from data in the Markdown"
+    fi
+    [ "$(grep -c '^```' "$md")" -eq 2 ] || bad "data opened or closed a code fence"
+    [ "$(grep -c '^<!-- chart:' "$md")" -eq 4 ] || bad "data added a chart marker"
+    grep -q '^\$ make report ```' "$md" || bad "reproduce line not kept on its own fenced line"
+    grep -qiE '<(script|img|div)' "$html" && bad "raw HTML from data in the HTML"
+    [ "$(grep -c '<svg' "$html")" -eq 4 ] || bad "a chart was swallowed: $(grep -c '<svg' "$html") of 4"
+    grep -q '<h1>heading' "$html" && bad "data opened a heading"
+}
+
 case_render_unwritable() { # item 10: render -o into a folder we may not write
     mkdir "$tmp/ro"
     chmod 0555 "$tmp/ro"

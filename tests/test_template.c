@@ -58,7 +58,27 @@ int main(void) {
     expect("{{s}}", "{\"s\":\"a_b*c|d<e>&`x`\\nnext\"}", md,
            "a\\_b\\*c\\|d\\<e\\>\\&\\`x\\` next");
     expect("{{s}}", "{\"s\":\"<script>&\\\"'\"}", html, "&lt;script&gt;&amp;&quot;&#39;");
-    expect("{{{s}}}|{{&s}}", "{\"s\":\"<b>_x_</b>\"}", md, "<b>_x_</b>|<b>_x_</b>");
+    expect("{{{s}}}|{{&s}}", "{\"s\":\"<b>_x_</b>\"}", md, "\\<b\\>_x_\\</b\\>|\\<b\\>_x_\\</b\\>");
+    expect("{{{s}}}|{{&s}}", "{\"s\":\"<b>_x_</b>\"}", html, "<b>_x_</b>|<b>_x_</b>");
+    /* data can open no block, raw HTML or link (issue 14, item 8) */
+    expect("{{{s}}}\n", "{\"s\":\"```\\n<script>x</script>\"}", md,
+           "\\``` \\<script\\>x\\</script\\>\n");
+    expect("{{{s}}}", "{\"s\":\"~~~ a\"}", md, "\\~~~ a");
+    expect("{{{s}}}", "{\"s\":\"  <div>\"}", md, "\\<div\\>");
+    expect("{{{s}}}", "{\"s\":\"**bold** `code` [x](y) a\\\\<b>\"}", md,
+           "**bold** `code` \\[x\\](y) a\\\\\\<b\\>");
+    expect("{{s}}", "{\"s\":\"# h\"}", md, "\\# h");
+    expect("{{s}}", "{\"s\":\"12. x\"}", md, "12\\. x");
+    expect("{{s}}", "{\"s\":\"- x\"}", md, "\\- x");
+    expect("{{{s}}}", "{\"s\":\"* x\"}", md, "\\* x");
+    expect("{{{s}}}", "{\"s\":\"===\"}", md, "\\===");
+    expect("a {{s}}", "{\"s\":\"# -\"}", md, "a # -"); /* mid-line: no block */
+    expect("```\n$ {{{s}}} {{t}}\n```\n", "{\"s\":\"a<b>\\n```\",\"t\":\"*\"}", md,
+           "```\n$ a<b> ``` *\n```\n");
+    expect_error("```\n{{{s}}}\n```\n", "{}",
+                 "t.mustache:2:1: 's' starts a line inside a code fence: put text before it "
+                 "(e.g. '$ ')");
+    expect("````\n```\n````\n{{s}}", "{\"s\":\"<\"}", md, "````\n```\n````\n\\<");
     /* sections over arrays, objects, scalars; the context stack */
     expect("{{#xs}}[{{.}}]{{/xs}}", "{\"xs\":[1,2,3]}", md, "[1][2][3]");
     expect("{{#xs}}{{name}}={{v}};{{/xs}}", "{\"v\":\"outer\",\"xs\":[{\"name\":\"a\",\"v\":1},{\"name\":\"b\"}]}",

@@ -16,6 +16,7 @@ typedef struct node {
     char *s; /* text, or the tag's name */
     size_t n;
     int line, col;
+    int code; /* a variable inside a fenced code block of the template */
     struct node *kids;
     size_t nkids, capkids;
 } node;
@@ -57,7 +58,7 @@ static node *node_add(node *parent, node_kind kind, const char *s, size_t n, int
     memcpy(copy, s, n);
     copy[n] = '\0';
     node *nd = &parent->kids[parent->nkids++];
-    *nd = (node){kind, copy, n, line, col, NULL, 0, 0};
+    *nd = (node){kind, copy, n, line, col, 0, NULL, 0, 0};
     return nd;
 }
 
@@ -95,6 +96,41 @@ static int is_blank(char c) {
     return c == ' ' || c == '\t' || c == '\r';
 }
 
+/* Which lines of the template text are inside a fenced code block
+ * (``` or ~~~, CommonMark's rule: closed by a run of the same character at
+ * least as long). Advanced line by line up to each tag. */
+typedef struct fence_scan {
+    size_t pos;  /* start of the next line to look at */
+    char ch;     /* fence character while inside one, else 0 */
+    size_t len;  /* its run length */
+} fence_scan;
+
+/* Advance over the complete lines before 'upto'; returns 1 when 'upto' is
+ * inside a fence. */
+static int fence_inside(fence_scan *f, const char *text, size_t upto) {
+    for (;;) {
+        const char *nl = memchr(text + f->pos, '\n', upto - f->pos);
+        if (nl == NULL)
+            return f->ch != 0;
+        size_t i = f->pos, end = (size_t)(nl - text), ind = 0;
+        while (i < end && text[i] == ' ' && ind < 4)
+            i++, ind++;
+        size_t run = 0;
+        char c = i < end ? text[i] : 0;
+        while (ind < 4 && (c == '`' || c == '~') && i + run < end && text[i + run] == c)
+            run++;
+        if (run >= 3) {
+            if (f->ch == 0) {
+                f->ch = c;
+                f->len = run;
+            } else if (c == f->ch && run >= f->len) {
+                f->ch = 0;
+            }
+        }
+        f->pos = end + 1;
+    }
+}
+
 int template_parse(template **out, const char *text, size_t len, const char *name,
                    error *err) {
     *out = NULL;
@@ -108,6 +144,7 @@ int template_parse(template **out, const char *text, size_t len, const char *nam
     stack[0] = &t->root;
     size_t pos = 0, text_start = 0;
     int line, col;
+    fence_scan fence = {0};
     while (pos < len) {
         const char *open = memmem(text + pos, len - pos, "{{", 2);
         if (open == NULL)
@@ -199,10 +236,24 @@ int template_parse(template **out, const char *text, size_t len, const char *nam
                 }
                 depth--;
                 break;
-            default:
-                if (node_add(stack[depth], triple || sigil == '&' ? N_RAW : N_VAR, nm, nn,
-                             line, col) == NULL)
+            default: {
+                node *v = node_add(stack[depth], triple || sigil == '&' ? N_RAW : N_VAR, nm,
+                                   nn, line, col);
+                if (v == NULL)
                     goto nomem;
+                v->code = fence_inside(&fence, text, tag_at);
+                size_t ls = tag_at;
+                while (ls > 0 && is_blank(text[ls - 1]))
+                    ls--;
+                if (v->code && (ls == 0 || text[ls - 1] == '\n')) {
+                    /* A value there could close the fence with its first characters. */
+                    error_set(err, ERR_INPUT,
+                              "%s:%d:%d: '%s' starts a line inside a code fence: put text "
+                              "before it (e.g. '$ ')",
+                              name, line, col, v->s);
+                    goto fail;
+                }
+            }
         }
         pos = text_start = end;
     }
@@ -276,15 +327,58 @@ static int truthy(const json_t *v) {
     }
 }
 
-static void put_markdown(buf *b, const char *s, size_t n) {
-    size_t start = 0;
-    for (size_t i = 0; i < n; i++) {
+/* Whether text starting a line with s[0] would open a block: an ATX
+ * heading, a list item, a fence (three backticks or tildes), a thematic
+ * break or setext underline (a line of one of * - _ = and blanks). */
+static int opens_block(const char *s, size_t n) {
+    char c = s[0];
+    if (c == '#')
+        return 1;
+    if (strchr("*-+_=`~", c) == NULL)
+        return 0;
+    if ((c == '*' || c == '-' || c == '+') && (n == 1 || is_blank(s[1])))
+        return 1; /* a bullet */
+    if ((c == '`' || c == '~') && n >= 3 && s[1] == c && s[2] == c)
+        return 1;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != c && !is_blank(s[i]))
+            return 0;
+    return c != '`' && c != '~';
+}
+
+/* Markdown text from data, escaped so that it can never open a block
+ * (heading, list, quote, code, HTML block, table), raw HTML, a link or any
+ * inline markup: one line (newlines become spaces); the characters of inline
+ * markup and tables backslash-escaped; and at the start of a line, the
+ * markers that open a block escaped and leading blanks dropped. 'raw' (the
+ * triple-brace form, for texts the analysis composes) keeps the emphasis
+ * and code span characters * _ ` ~ and escapes the rest. */
+static void put_markdown(buf *b, const char *s, size_t n, int raw) {
+    const char *esc = raw ? "\\<>&|[]" : "\\`*_[]<>|&~";
+    int at_start = b->len == 0 || b->data[b->len - 1] == '\n';
+    size_t i = 0;
+    if (at_start) {
+        while (i < n && (is_blank(s[i]) || s[i] == '\n'))
+            i++;
+        size_t d = i;
+        while (d < n && d - i < 9 && s[d] >= '0' && s[d] <= '9')
+            d++;
+        if (d > i && d < n && (s[d] == '.' || s[d] == ')')) {
+            buf_append(b, s + i, d - i); /* "1." would start an ordered list */
+            buf_append(b, "\\", 1);
+            i = d;
+        } else if (i < n && strchr(esc, s[i]) == NULL && opens_block(s + i, n - i)) {
+            buf_append(b, "\\", 1);
+        }
+    }
+    size_t start = i;
+    for (; i < n; i++) {
         char c = s[i];
         if (c == '\n' || c == '\r') {
             buf_append(b, s + start, i - start);
             buf_puts(b, " ");
             start = i + 1;
-        } else if (strchr("\\`*_[]<>|&~", c) != NULL) {
+        } else if (strchr(esc, c) != NULL) {
             buf_append(b, s + start, i - start);
             buf_append(b, "\\", 1);
             start = i; /* the character itself follows */
@@ -293,8 +387,23 @@ static void put_markdown(buf *b, const char *s, size_t n) {
     buf_append(b, s + start, n - start);
 }
 
-/* Append the scalar 'v' to 'b' escaped for 'lang' (or raw). */
-static int put_value(buf *b, const json_t *v, int raw, template_lang lang) {
+/* Text inside a fenced code block: literal, so only kept on one line (the
+ * template ensures the line does not start with the value). */
+static void put_code(buf *b, const char *s, size_t n) {
+    size_t start = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\n' || s[i] == '\r') {
+            buf_append(b, s + start, i - start);
+            buf_puts(b, " ");
+            start = i + 1;
+        }
+    }
+    buf_append(b, s + start, n - start);
+}
+
+/* Append the scalar 'v' to 'b' escaped for 'lang': in HTML, entities (or
+ * as it is when 'raw'); in Markdown, see put_markdown and put_code. */
+static int put_value(buf *b, const json_t *v, int raw, int code, template_lang lang) {
     char num[64];
     const char *s = num;
     size_t n;
@@ -315,12 +424,14 @@ static int put_value(buf *b, const json_t *v, int raw, template_lang lang) {
         case JSON_NULL: s = ""; n = 0; break;
         default: return -1;
     }
-    if (raw)
+    if (lang == TEMPLATE_HTML && raw)
         buf_append(b, s, n);
     else if (lang == TEMPLATE_HTML)
         buf_html_escaped(b, s, n);
+    else if (code)
+        put_code(b, s, n);
     else
-        put_markdown(b, s, n);
+        put_markdown(b, s, n, raw);
     return 0;
 }
 
@@ -357,7 +468,7 @@ static int render_nodes(render_state *st, const node *parent) {
                 if (v == NULL)
                     return error_set(st->err, ERR_INPUT, "%s:%d:%d: no value for '%s'",
                                      st->t->name, nd->line, nd->col, nd->s);
-                if (put_value(&st->out, v, nd->kind == N_RAW, st->lang) != 0)
+                if (put_value(&st->out, v, nd->kind == N_RAW, nd->code, st->lang) != 0)
                     return error_set(st->err, ERR_INPUT,
                                      "%s:%d:%d: '%s' is %s, not a value to print",
                                      st->t->name, nd->line, nd->col, nd->s,

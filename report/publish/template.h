@@ -8,11 +8,18 @@
  * comment tags alone on their line remove the whole line ("standalone").
  * Partials and delimiter changes are not supported and are errors.
  *
- * Escaping of {{x}} depends on the output language given to template_render:
- * TEMPLATE_MARKDOWN backslash-escapes the characters that would start
- * Markdown inline markup or break a table cell (\ ` * _ [ ] < > | & ~) and
- * turns newlines into spaces, so data can never inject markup;
- * TEMPLATE_HTML writes HTML entities. Raw variables insert the text as is.
+ * Escaping depends on the output language given to template_render.
+ * TEMPLATE_HTML: {{x}} writes HTML entities; raw variables insert the text
+ * as is (only for HTML the program made, e.g. the rendered body).
+ * TEMPLATE_MARKDOWN: data can never open a block, raw HTML or a link.
+ * Values become one line (newlines turn into spaces); at the start of a line
+ * the markers of a heading, list, fence, rule or setext underline are
+ * escaped and leading blanks dropped. {{x}} backslash-escapes every
+ * character of inline markup or tables (\ ` * _ [ ] < > | & ~); a raw
+ * variable, for texts the analysis composes, keeps emphasis and code spans
+ * (* _ ` ~) and escapes \ < > & | [ ]. Inside a fenced code block of the
+ * template a value is written literally (on one line), and a tag there may
+ * not start its line (a parse error), so a value cannot close the fence.
  *
  * A variable whose path resolves to nothing is an error (a typo in a
  * template must not silently print nothing); a section over a missing path
