@@ -346,24 +346,51 @@ static int opens_block(const char *s, size_t n) {
     return c != '`' && c != '~';
 }
 
+/* Whether text appended to 'b' now would start a block: the current line
+ * holds only blanks and container markers ("- ", "1. ", "> "), as where the
+ * template writes "- {{x}}". */
+static int at_block_start(const buf *b) {
+    size_t i = b->len;
+    while (i > 0 && b->data[i - 1] != '\n')
+        i--;
+    while (i < b->len) {
+        const char *s = b->data + i;
+        size_t d = 0;
+        while (i + d < b->len && d < 9 && s[d] >= '0' && s[d] <= '9')
+            d++;
+        if (is_blank(s[0]) || s[0] == '>')
+            i++;
+        else if ((s[0] == '-' || s[0] == '*' || s[0] == '+') && i + 1 < b->len &&
+                 is_blank(s[1]))
+            i += 2;
+        else if (d > 0 && i + d + 1 < b->len && (s[d] == '.' || s[d] == ')') &&
+                 is_blank(s[d + 1]))
+            i += d + 2;
+        else
+            return 0;
+    }
+    return 1;
+}
+
 /* Markdown text from data, escaped so that it can never open a block
  * (heading, list, quote, code, HTML block, table), raw HTML, a link or any
  * inline markup: one line (newlines become spaces); the characters of inline
- * markup and tables backslash-escaped; and at the start of a line, the
- * markers that open a block escaped and leading blanks dropped. 'raw' (the
+ * markup and tables backslash-escaped; and where the value would start a
+ * block (at_block_start), its block markers escaped and leading blanks
+ * dropped. 'raw' (the
  * triple-brace form, for texts the analysis composes) keeps the emphasis
  * and code span characters * _ ` ~ and escapes the rest. */
 static void put_markdown(buf *b, const char *s, size_t n, int raw) {
     const char *esc = raw ? "\\<>&|[]" : "\\`*_[]<>|&~";
-    int at_start = b->len == 0 || b->data[b->len - 1] == '\n';
     size_t i = 0;
-    if (at_start) {
+    if (at_block_start(b)) {
         while (i < n && (is_blank(s[i]) || s[i] == '\n'))
             i++;
         size_t d = i;
         while (d < n && d - i < 9 && s[d] >= '0' && s[d] <= '9')
             d++;
-        if (d > i && d < n && (s[d] == '.' || s[d] == ')')) {
+        if (d > i && d < n && (s[d] == '.' || s[d] == ')') &&
+            (d + 1 == n || is_blank(s[d + 1]))) {
             buf_append(b, s + i, d - i); /* "1." would start an ordered list */
             buf_append(b, "\\", 1);
             i = d;
