@@ -1,7 +1,11 @@
-# Fuzzing the profile parser (included from tests/CMakeLists.txt).
+# Fuzz targets (included from tests/CMakeLists.txt):
+#   fuzz_profile   the profile parser                 corpus: fuzz/corpus
+#   fuzz_render    analysis JSON -> Markdown -> HTML   corpus: fuzz/corpus-render
+#   fuzz_analysis  a run directory -> analysis         corpus: fuzz/corpus-analysis
 #   cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DFUZZ=ON
-#   build-fuzz/fuzz_profile -max_total_time=600 fuzz/corpus   (new inputs go to corpus)
-# Without FUZZ, the corpus (seeds and past crashes) is replayed under ctest.
+#   cmake --build build-fuzz --target fuzz_render
+#   build-fuzz/tests/fuzz_render -timeout=5 -max_total_time=600 fuzz/corpus-render
+# Without FUZZ, each corpus (seeds and past crashes) is replayed under ctest.
 option(FUZZ "Build fuzz_profile with clang's libFuzzer (needs CMAKE_C_COMPILER=clang)" OFF)
 set(OVERHEAD_FUZZ_DIR ${CMAKE_SOURCE_DIR}/fuzz)
 
@@ -20,9 +24,32 @@ if(FUZZ)
     target_link_libraries(fuzz_profile PRIVATE overhead_flags)
     target_compile_options(fuzz_profile PRIVATE -fsanitize=fuzzer,address,undefined)
     target_link_options(fuzz_profile PRIVATE -fsanitize=fuzzer,address,undefined)
+    # The other two drive several layers: instrument every library of the
+    # report (this build is for fuzzing only) and link libFuzzer's main.
+    target_compile_options(overhead_flags INTERFACE
+        -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all)
+    target_link_options(overhead_flags INTERFACE -fsanitize=address,undefined)
+    foreach(t render analysis)
+        add_executable(fuzz_${t} ${OVERHEAD_FUZZ_DIR}/fuzz_${t}.c)
+        target_link_libraries(fuzz_${t} PRIVATE overhead_lib)
+        target_link_options(fuzz_${t} PRIVATE -fsanitize=fuzzer)
+        target_compile_definitions(fuzz_${t} PRIVATE
+            FUZZ_TEMPLATES_DIR="${CMAKE_SOURCE_DIR}/templates"
+            FUZZ_DATA_DIR="${CMAKE_SOURCE_DIR}/report/data")
+    endforeach()
 endif()
 
 overhead_test(fuzz_profile_replay SOURCES ${OVERHEAD_FUZZ_DIR}/fuzz_profile.c
     ${OVERHEAD_FUZZ_DIR}/replay.c LIBS overhead_lib)
 target_compile_definitions(fuzz_profile_replay PRIVATE
     FUZZ_CORPUS_DIR="${OVERHEAD_FUZZ_DIR}/corpus")
+
+# The template + render target and the analysis-input target (issue 14).
+foreach(t render analysis)
+    overhead_test(fuzz_${t}_replay SOURCES ${OVERHEAD_FUZZ_DIR}/fuzz_${t}.c
+        ${OVERHEAD_FUZZ_DIR}/replay.c LIBS overhead_lib)
+    target_compile_definitions(fuzz_${t}_replay PRIVATE
+        FUZZ_CORPUS_DIR="${OVERHEAD_FUZZ_DIR}/corpus-${t}"
+        FUZZ_TEMPLATES_DIR="${CMAKE_SOURCE_DIR}/templates"
+        FUZZ_DATA_DIR="${CMAKE_SOURCE_DIR}/report/data")
+endforeach()
