@@ -2,6 +2,7 @@
 #   fuzz_profile   the profile parser                 corpus: fuzz/corpus
 #   fuzz_render    analysis JSON -> Markdown -> HTML   corpus: fuzz/corpus-render
 #   fuzz_analysis  a run directory -> analysis         corpus: fuzz/corpus-analysis
+#   fuzz_runrecord a trial record -> measure/runrecord  corpus: fuzz/corpus-runrecord
 #   cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DFUZZ=ON
 #   cmake --build build-fuzz --target fuzz_render
 #   build-fuzz/tests/fuzz_render -timeout=5 -max_total_time=600 fuzz/corpus-render
@@ -29,7 +30,7 @@ if(FUZZ)
     target_compile_options(overhead_flags INTERFACE
         -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all)
     target_link_options(overhead_flags INTERFACE -fsanitize=address,undefined)
-    foreach(t render analysis)
+    foreach(t render analysis runrecord)
         add_executable(fuzz_${t} ${OVERHEAD_FUZZ_DIR}/fuzz_${t}.c)
         target_link_libraries(fuzz_${t} PRIVATE overhead_lib)
         target_link_options(fuzz_${t} PRIVATE -fsanitize=fuzzer)
@@ -44,8 +45,8 @@ overhead_test(fuzz_profile_replay SOURCES ${OVERHEAD_FUZZ_DIR}/fuzz_profile.c
 target_compile_definitions(fuzz_profile_replay PRIVATE
     FUZZ_CORPUS_DIR="${OVERHEAD_FUZZ_DIR}/corpus")
 
-# The template + render target and the analysis-input target (issue 14).
-foreach(t render analysis)
+# The template + render target and the analysis-input targets (issue 14).
+foreach(t render analysis runrecord)
     overhead_test(fuzz_${t}_replay SOURCES ${OVERHEAD_FUZZ_DIR}/fuzz_${t}.c
         ${OVERHEAD_FUZZ_DIR}/replay.c LIBS overhead_lib)
     target_compile_definitions(fuzz_${t}_replay PRIVATE
