@@ -37,8 +37,8 @@ static int name_ok(const char *s, size_t n) {
     if (n == 0 || n > 64)
         return 0;
     for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
-              s[i] == '.' || s[i] == '_'))
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+              s[i] == '-' || s[i] == '.' || s[i] == '_'))
             return 0;
     return (n == 8 && memcmp(s, "run.json", 8) == 0) ||
            (n > 6 && memcmp(s, "trial-", 6) == 0 && s[6] != '.');

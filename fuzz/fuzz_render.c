@@ -27,17 +27,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The tags the renderer itself writes (cmark's HTML and our SVG). */
 static const char *const allowed_tags[] = {
-    "p", "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th",
-    "td", "ul", "ol", "li", "strong", "em", "code", "pre", "hr", "br", "a", "del",
-    "blockquote", "figure", "figcaption", "svg", "title", "line", "text", "rect",
-    "circle", "g", "html", "head", "meta", "style", "body", "main", "header", "span",
-    NULL};
+    "p",          "h1",     "h2",         "h3",   "h4",    "h5",    "h6",   "table",
+    "thead",      "tbody",  "tr",         "th",   "td",    "ul",    "ol",   "li",
+    "strong",     "em",     "code",       "pre",  "hr",    "br",    "a",    "del",
+    "blockquote", "figure", "figcaption", "svg",  "title", "line",  "text", "rect",
+    "circle",     "g",      "html",       "head", "meta",  "style", "body", "main",
+    "header",     "span",   NULL};
 
 /* Abort (a finding) saying which check failed. */
 #define fail_if(bad)                                                                     \
     do {                                                                                 \
         if (bad) {                                                                       \
-            fprintf(stderr, "fuzz_render.c:%d: check failed: %s\n", __LINE__, #bad);    \
+            fprintf(stderr, "fuzz_render.c:%d: check failed: %s\n", __LINE__, #bad);     \
             abort();                                                                     \
         }                                                                                \
     } while (0)
@@ -64,7 +65,8 @@ static void check_html(const char *html, int page) {
 static size_t count_lines(const char *text, size_t len, const char *prefix) {
     size_t n = 0, pl = strlen(prefix);
     for (size_t i = 0; i < len; i++)
-        if ((i == 0 || text[i - 1] == '\n') && len - i >= pl && memcmp(text + i, prefix, pl) == 0)
+        if ((i == 0 || text[i - 1] == '\n') && len - i >= pl &&
+            memcmp(text + i, prefix, pl) == 0)
             n++;
     return n;
 }
@@ -74,9 +76,9 @@ static size_t count_lines(const char *text, size_t len, const char *prefix) {
 static void check_markdown(const char *md, size_t len, size_t fences) {
     fail_if(count_lines(md, len, "```") != fences || count_lines(md, len, "~~~") != 0);
     fail_if(count_lines(md, len, "    ") != 0 || count_lines(md, len, "\t") != 0);
-    static const char *const markers[] = {"<!-- chart:trials -->\n", "<!-- chart:breakdown -->\n",
-                                          "<!-- chart:flame -->\n",
-                                          "<!-- chart:sensitivity -->\n"};
+    static const char *const markers[] = {
+        "<!-- chart:trials -->\n", "<!-- chart:breakdown -->\n", "<!-- chart:flame -->\n",
+        "<!-- chart:sensitivity -->\n"};
     size_t ok = 0;
     for (size_t i = 0; i < 4; i++) {
         size_t k = count_lines(md, len, markers[i]);

@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define fail_if(bad)                                                                     \
     do {                                                                                 \
         if (bad) {                                                                       \
-            fprintf(stderr, "fuzz_runrecord.c:%d: check failed: %s\n", __LINE__, #bad); \
+            fprintf(stderr, "fuzz_runrecord.c:%d: check failed: %s\n", __LINE__, #bad);  \
             abort();                                                                     \
         }                                                                                \
     } while (0)
@@ -42,7 +42,8 @@ static void check_record(const runrecord *r) {
             !count_ok(r->events.rows));
     if (r->events.stored != RUNRECORD_UNKNOWN && r->events.published != RUNRECORD_UNKNOWN)
         fail_if(r->events.stored > r->events.published);
-    if (r->events.published != RUNRECORD_UNKNOWN && r->events.requested != RUNRECORD_UNKNOWN)
+    if (r->events.published != RUNRECORD_UNKNOWN &&
+        r->events.requested != RUNRECORD_UNKNOWN)
         fail_if(r->events.published > r->events.requested);
     fail_if(r->nprocs < 0 || r->nprocs > RUNRECORD_MAX_PROCS);
     fail_if(!cpu_ok(r->cpu.total_s) || !cpu_ok(r->cpu.measured_s) ||
