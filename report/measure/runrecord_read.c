@@ -20,7 +20,7 @@ enum { OPTIONAL = 1, NULLABLE = 2 };
 
 /* The member 'key' of 'obj' ('path' names it in messages). Sets *v to NULL
  * when absent or null; refuses absent (unless OPTIONAL) and null (unless
- * NULLABLE). */
+ * NULLABLE or OPTIONAL). */
 static int field(rd *d, json_t *obj, const char *key, const char *path, int flags,
                  json_t **v) {
     *v = json_object_get(obj, key);
@@ -28,7 +28,9 @@ static int field(rd *d, json_t *obj, const char *key, const char *path, int flag
         return error_set(d->err, ERR_INPUT, "%s: field %s is missing", d->name, path);
     if (json_is_null(*v)) {
         *v = NULL;
-        if (!(flags & NULLABLE))
+        /* An optional field may be null: runrecord_to_json writes every
+         * unknown value as null, and what it writes must read back. */
+        if (!(flags & (NULLABLE | OPTIONAL)))
             return error_set(d->err, ERR_INPUT, "%s: field %s is null", d->name, path);
     }
     return 0;
@@ -295,6 +297,7 @@ static int read_cpu(rd *d, json_t *rec, runrecord *r) {
 
 static int read_db(rd *d, json_t *rec, runrecord *r) {
     json_t *o;
+    r->db.batch = 1; /* the runner's default when the record does not say */
     if (field(d, rec, "db", "db", OPTIONAL | NULLABLE, &o) != 0)
         return -1;
     if (o == NULL)
