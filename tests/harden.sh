@@ -187,7 +187,9 @@ a['recommendation']['summary'] = '~~~'"
     [ "$(grep -c '^```' "$md")" -eq 2 ] || bad "data opened or closed a code fence"
     [ "$(grep -c '^<!-- chart:' "$md")" -eq 4 ] || bad "data added a chart marker"
     grep -q '^\$ make report ```' "$md" || bad "reproduce line not kept on its own fenced line"
-    grep -qiE '<(script|img|div)' "$html" && bad "raw HTML from data in the HTML"
+    # (the page has its own <div>s and <script>: look for the data's tags)
+    grep -qiE '<script>alert|<img src=x|<div>|</code><script' "$html" &&
+        bad "raw HTML from data in the HTML"
     [ "$(grep -c '<svg' "$html")" -eq 4 ] || bad "a chart was swallowed: $(grep -c '<svg' "$html") of 4"
     grep -q '<h1>heading' "$html" && bad "data opened a heading"
 }
