@@ -22,5 +22,10 @@
 #define CHATPROTO_DIRECT_VARIANTS "baseline batch10 batch100"
 /* JetStream services share one database and wait this long for its lock. */
 #define CHATPROTO_JS_BUSY_TIMEOUT_MS 5000
+/* How long a JetStream cluster that lost a node may take to elect a new
+ * stream leader and store events again: the bot re-sends for this long, and a
+ * service sees no stall for this long. Elections take 1-9 s on an idle
+ * 2-core machine but were seen to take 21 s at load average 12. */
+#define CHATPROTO_JS_FAILOVER_MS 60000
 
 #endif

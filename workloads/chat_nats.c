@@ -80,7 +80,7 @@ static int publish_all(chatpub *pub, const wl_options *opts, int64_t *published,
         (*published)++;
     }
     /* JetStream: every event acknowledged by the stream (re-sent if need be). */
-    if (chatpub_complete(pub, opts->js ? 60000 : 10000, err) != 0)
+    if (chatpub_complete(pub, opts->js ? CHATPROTO_JS_FAILOVER_MS : 10000, err) != 0)
         return -1;
     if (opts->end_marker) {
         /* Queue group: every member learns that the bot is done. */

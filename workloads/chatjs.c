@@ -97,9 +97,10 @@ typedef struct chatjs_floor {
 } chatjs_floor;
 
 /* Ask the server for the consumer's ack floor. Returns 1 when every event up
- * to 'expect' is acked and none is outstanding, 0 else (or when the server
- * does not answer). */
-static int chatjs_done(chatsvc *svc, int64_t expect, chatjs_floor *f) {
+ * to 'expect' is acked, none is outstanding and the database holds 'expect'
+ * events, 0 else (or when the server does not answer), -1 when the database
+ * cannot be read ('err'). */
+static int chatjs_done(chatsvc *svc, int64_t expect, chatjs_floor *f, error *err) {
     jsConsumerInfo *ci = NULL;
     if (js_GetConsumerInfo(&ci, svc->js, CHATPROTO_STREAM, CHATPROTO_DURABLE, NULL,
                            NULL) != NATS_OK)
@@ -108,7 +109,16 @@ static int chatjs_done(chatsvc *svc, int64_t expect, chatjs_floor *f) {
     f->num_pending = (int64_t)ci->NumPending;
     f->ack_pending = ci->NumAckPending;
     jsConsumerInfo_Destroy(ci);
-    return f->floor >= (uint64_t)expect && f->num_pending == 0 && f->ack_pending == 0;
+    if (f->floor < (uint64_t)expect || f->num_pending != 0 || f->ack_pending != 0)
+        return 0;
+    /* The stream may hold an event twice (its dedupe does not survive a
+     * leader change) while the bot still re-sends another: the floor is not
+     * proof alone. The services share one database with unique event ids:
+     * count them. */
+    int64_t rows = -1;
+    if (chatlog_count(&rows, svc->log, err) != 0)
+        return -1;
+    return rows + svc->malformed >= expect;
 }
 
 static long chatjs_ms_since(const struct timespec *t, const struct timespec *now) {
@@ -134,8 +144,9 @@ int chatjs_wait(chatsvc *svc, int64_t expect, int stall_ms, error *err) {
         }
         natsMsgList_Destroy(&list);
         if (s == NATS_TIMEOUT || s == NATS_OK) {
-            if (chatjs_done(svc, expect, &f))
-                return 0;
+            int done = chatjs_done(svc, expect, &f, err);
+            if (done != 0)
+                return done > 0 ? 0 : -1;
             if (f.ack_pending > 0)
                 last_progress = now; /* someone holds events: not a stall */
         } else {

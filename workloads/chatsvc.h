@@ -44,7 +44,8 @@ typedef struct chatsvc_config {
     /* JetStream: pull from the durable consumer CHATPROTO_DURABLE of stream
      * CHATPROTO_STREAM with explicit acks, each ack sent only after the event's
      * transaction is committed. Completion: the consumer's ack floor reaches
-     * 'expect' (events across the whole group). Reconnects are allowed. */
+     * 'expect' (events across the whole group) and the database, shared by the
+     * group, holds 'expect' events. Reconnects are allowed. */
     int jetstream;
     int js_admin;           /* delete and re-create the stream and consumer first */
     int js_replicas;        /* stream replicas (js_admin) */

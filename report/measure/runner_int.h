@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "chatproto.h"
 #include "error.h"
 #include "natscluster.h"
 #include "runner.h"
@@ -34,7 +35,7 @@
 #define RUNNER_SERVER_DEATH_S 2.0   /* one server died: the workloads may say so */
 #define RUNNER_JS_CLEAN_S     45.0  /* deleting the JetStream stream */
 #define RUNNER_STALL_MS       5000  /* a workload's own stall timeout */
-#define RUNNER_JS_STALL_MS    15000 /* JetStream: leader elections are no stall */
+#define RUNNER_JS_STALL_MS    CHATPROTO_JS_FAILOVER_MS /* leader elections: no stall */
 
 /* Set by runner_request_stop (signal handlers). */
 extern volatile sig_atomic_t runner_stop_flag;
