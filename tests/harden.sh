@@ -120,6 +120,13 @@ case_profile_special() { # item 9: FIFO, devices, a huge sparse file
     truncate -s 2G "$tmp/zeros.prof"
     run 20 "$overhead" top "$tmp/zeros.prof"
     expect 2 "zeros.prof: bad header word 1" "2 GB of zeros"
+    # JSON inputs too: an analysis for render, a run's run.json and a record.
+    run 20 "$overhead" render -o "$tmp/r" "$tmp/fifo"
+    expect 2 "fifo: is a pipe or socket, not a regular file" "render of a FIFO"
+    mkdir -p "$tmp/run"
+    mkfifo "$tmp/run/run.json"
+    run 20 "$overhead" analyze "$tmp/run"
+    expect 2 "run.json: is a pipe or socket, not a regular file" "analyze, run.json a FIFO"
     # The docs index reads every published analysis the same way.
     mkdir -p "$tmp/docs/sprints/active/x"
     mkfifo "$tmp/docs/sprints/active/x/CPU_OVERHEAD_ANALYSIS.json"

@@ -3,6 +3,7 @@
 
 #include "an_internal.h"
 #include "runrecord.h"
+#include "jsonfile.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -115,13 +116,11 @@ static int trial_read(ctx *c, trial *t, json_t *rec, const runrecord *rr, const 
  * 'optimize': the run measured workload variants. */
 static int load_record(ctx *c, const char *dir, const char *name, int optimize) {
     char path[4096];
-    json_error_t jerr;
     runrecord *rr = NULL;
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    json_t *rec = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-    if (rec == NULL)
-        return error_set(c->err, ERR_INPUT, "%s:%d:%d: %s", path, jerr.line, jerr.column,
-                         jerr.text);
+    json_t *rec = NULL;
+    if (jsonfile_load(&rec, path, JSON_REJECT_DUPLICATES, c->err) != 0)
+        return -1;
     json_object_set_new(rec, "_file", json_string(name));
     json_array_append_new(c->records, rec);
     if (runrecord_from_json(&rr, rec, path, c->err) != 0)

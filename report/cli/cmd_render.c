@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "opts.h"
 #include "publish.h"
+#include "jsonfile.h"
 
 #ifndef OVERHEAD_TEMPLATES_DIR
 #define OVERHEAD_TEMPLATES_DIR "templates"
@@ -53,11 +54,9 @@ int cmd_render(int argc, char **argv) {
         render_usage(stdout);
     if (rc != OPTS_OK)
         return rc == OPTS_HELP ? 0 : cli_fail("render", &err);
-    json_error_t jerr;
-    json_t *analysis = json_load_file(path, 0, &jerr);
-    if (analysis == NULL)
-        return cli_failf("render", ERR_INPUT, "%s:%d:%d: %s", path, jerr.line, jerr.column,
-                         jerr.text);
+    json_t *analysis = NULL;
+    if (jsonfile_load(&analysis, path, 0, &err) != 0)
+        return cli_fail("render", &err);
     const char *schema = json_string_value(json_object_get(analysis, "schema"));
     if (schema == NULL || strcmp(schema, "overhead.analysis/1") != 0) {
         rc = cli_failf("render", ERR_INPUT, "%s: schema is '%s', expected 'overhead.analysis/1'",

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "fileio.h"
 #include "profile.h"
+#include "jsonfile.h"
 
 #define TOP_N     50
 #define MAX_ARCHS 16
@@ -244,11 +245,10 @@ static int write_profiles(const char *data, const char *dir, const char *nats_ar
         if (fnmatch("trial-*.json", e->d_name, 0) != 0)
             continue;
         char path[4096];
-        json_error_t jerr;
+        json_t *rec = NULL;
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        json_t *rec = json_load_file(path, 0, &jerr);
-        if (rec == NULL)
-            rc = error_set(err, ERR_INPUT, "%s:%d: %s", path, jerr.line, jerr.text);
+        if (jsonfile_load(&rec, path, 0, err) != 0)
+            rc = -1;
         else
             rc = pool_trial(archs, &narchs, dir, rec, err);
         json_decref(rec);

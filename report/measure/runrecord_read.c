@@ -1,6 +1,7 @@
 /* runrecord_read: reading and validating the run records (see runrecord.h;
  * runrecord.c builds and writes them). */
 #include "runrecord.h"
+#include "jsonfile.h"
 
 #include <limits.h>
 #include <math.h>
@@ -466,12 +467,10 @@ fail:
 }
 
 int runrecord_read(runrecord **out, const char *path, error *err) {
-    json_error_t jerr;
+    json_t *j = NULL;
     *out = NULL;
-    json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-    if (j == NULL)
-        return error_set(err, ERR_INPUT, "%s:%d:%d: %s", path, jerr.line, jerr.column,
-                         jerr.text);
+    if (jsonfile_load(&j, path, JSON_REJECT_DUPLICATES, err) != 0)
+        return -1;
     int rc = runrecord_from_json(out, j, path, err);
     json_decref(j);
     return rc;
@@ -481,7 +480,6 @@ int runrecord_read(runrecord **out, const char *path, error *err) {
 
 int runrecord_run_read(runrecord_run **out, const char *dir, int complete, error *err) {
     char path[4200];
-    json_error_t jerr;
     char *status = NULL, *schema = NULL;
     snprintf(path, sizeof path, "%s/run.json", dir);
     *out = NULL;
@@ -489,10 +487,10 @@ int runrecord_run_read(runrecord_run **out, const char *dir, int complete, error
     if (r == NULL)
         return error_set(err, ERR_NOMEM, "%s: out of memory", path);
     rd d = {path, err};
-    r->json = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-    if (r->json == NULL) {
-        error_set(err, ERR_INPUT, "%s: not a run directory (run.json: %s)", dir,
-                  jerr.text);
+    error jerr;
+    error_clear(&jerr);
+    if (jsonfile_load(&r->json, path, JSON_REJECT_DUPLICATES, &jerr) != 0) {
+        error_set(err, ERR_INPUT, "%s: not a run directory (%s)", dir, jerr.text);
         goto fail;
     }
     if (!json_is_object(r->json)) {
