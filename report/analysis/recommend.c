@@ -86,11 +86,16 @@ static size_t variants_judge(ctx *c, size_t *nsig, double *best, char *names,
             continue;
         (*nsig)++;
         *best = fmax(*best, s);
+        /* the coverage the interval achieves, when the hook gives it */
+        char cov[48] = "";
+        double cp = an_jnum(v, "ci_coverage_pct");
+        if (isfinite(cp))
+            snprintf(cov, sizeof cov, ", coverage %.1f%%", cp);
         snprintf(
             line, sizeof line,
-            "Measured variant %s saves %s us per event (95%% interval %s to %s), %s%% "
+            "Measured variant %s saves %s us per event (interval %s to %s%s), %s%% "
             "of the overhead",
-            name, an_fmt(s, b1, 32), an_fmt(lo, b2, 32), an_fmt(hi, b3, 32),
+            name, an_fmt(s, b1, 32), an_fmt(lo, b2, 32), an_fmt(hi, b3, 32), cov,
             an_fmt(c->overhead_us > 0 ? s / c->overhead_us * 100 : NAN, b4, 32));
         json_array_append_new(c->reasons, json_string(line));
         const char *what = an_jstr(v, "what");
