@@ -63,6 +63,26 @@ static int categories_fields(char *line, char **f, int max) {
     return n;
 }
 
+/* The next line at *pos that is neither blank nor a '#' comment, cut in place
+ * (no '\n', no trailing '\r'); *lineno counts every line passed. NULL at the
+ * end of the text. */
+static char *categories_next_line(char **pos, int *lineno) {
+    while (*pos != NULL) {
+        char *line = *pos;
+        (*lineno)++;
+        char *next = strchr(line, '\n');
+        if (next != NULL)
+            *next++ = '\0';
+        *pos = next;
+        size_t len = strlen(line);
+        if (len > 0 && line[len - 1] == '\r')
+            line[--len] = '\0';
+        if (len > 0 && line[0] != '#')
+            return line;
+    }
+    return NULL;
+}
+
 int categories_parse(categories **out, const char *text, const char *label, error *err) {
     *out = NULL;
     int rc = -1;
@@ -73,16 +93,8 @@ int categories_parse(categories **out, const char *text, const char *label, erro
         goto done;
     }
     int lineno = 0;
-    for (char *line = copy, *next; line != NULL; line = next) {
-        lineno++;
-        next = strchr(line, '\n');
-        if (next != NULL)
-            *next++ = '\0';
-        size_t len = strlen(line);
-        if (len > 0 && line[len - 1] == '\r')
-            line[--len] = '\0';
-        if (len == 0 || line[0] == '#')
-            continue;
+    char *pos = copy;
+    for (char *line; (line = categories_next_line(&pos, &lineno)) != NULL;) {
         char *f[4];
         if (categories_fields(line, f, 4) != 3) {
             error_set(err, ERR_INPUT,
@@ -160,16 +172,8 @@ int categories_parse_archives(categories *c, const char *text, const char *label
         goto done;
     }
     int lineno = 0;
-    for (char *line = copy, *next; line != NULL; line = next) {
-        lineno++;
-        next = strchr(line, '\n');
-        if (next != NULL)
-            *next++ = '\0';
-        size_t len = strlen(line);
-        if (len > 0 && line[len - 1] == '\r')
-            line[--len] = '\0';
-        if (len == 0 || line[0] == '#')
-            continue;
+    char *pos = copy;
+    for (char *line; (line = categories_next_line(&pos, &lineno)) != NULL;) {
         char *f[3];
         if (categories_fields(line, f, 3) != 2 || f[0][0] == '\0' || f[1][0] == '\0') {
             error_set(err, ERR_INPUT,
