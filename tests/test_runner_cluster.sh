@@ -11,18 +11,7 @@
 #   test_runner_cluster.sh OVERHEAD
 set -euo pipefail
 ovh=${1:?usage: test_runner_cluster.sh OVERHEAD}
-tmp=$(mktemp -d)
-runner=
-cleanup() {
-    [ -n "$runner" ] && kill -KILL "$runner" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*" >&2; fail=1; }
-# j FILE EXPR: evaluate a Python expression over the JSON document d.
-j() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+. "$(dirname "$0")/lib.sh"
 
 nodes_gone() { # run-dir label
     local pids

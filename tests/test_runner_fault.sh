@@ -9,16 +9,7 @@
 #   test_runner_fault.sh OVERHEAD
 set -euo pipefail
 ovh=${1:?usage: test_runner_fault.sh OVERHEAD}
-tmp=$(mktemp -d)
-runner=
-cleanup() {
-    [ -n "$runner" ] && kill -KILL "$runner" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*" >&2; fail=1; }
+. "$(dirname "$0")/lib.sh"
 
 # Start a run whose trials take ~3 s each (fixed rate), wait until trial 1 is
 # recorded and trial 2 (two processes) is under way. Sets $runner and $run.

@@ -12,17 +12,7 @@
 #   test_runner_variants.sh OVERHEAD
 set -euo pipefail
 ovh=${1:?usage: test_runner_variants.sh OVERHEAD}
-tmp=$(mktemp -d)
-runner=
-cleanup() {
-    [ -n "$runner" ] && kill -KILL "$runner" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*" >&2; fail=1; }
-j() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+. "$(dirname "$0")/lib.sh"
 
 # 1. Variants beside the baseline (two rounds: the analysis needs two of each).
 env -u NATS_URL "$ovh" run -o "$tmp/v" --arch direct,nats-2p --variant baseline,gc64,batch100 \
