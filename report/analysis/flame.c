@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+
 #define FLAME_DEPTH 48    /* frames of a stack kept in the tree, from the leaf */
 #define FLAME_MIN   0.002 /* frames below this share of the root are pruned */
 
@@ -24,14 +26,8 @@ static fnode *fnode_child(fnode *n, const char *name) {
     for (size_t i = 0; i < n->nkids; i++)
         if (strcmp(n->kids[i].name, name) == 0)
             return &n->kids[i];
-    if (n->nkids == n->cap) {
-        size_t cap = n->cap ? n->cap * 2 : 4;
-        fnode *k = realloc(n->kids, cap * sizeof *k);
-        if (k == NULL)
-            return NULL;
-        n->kids = k;
-        n->cap = cap;
-    }
+    if (buf_reserve_items((void **)&n->kids, &n->cap, n->nkids, sizeof *n->kids, 4) != 0)
+        return NULL;
     fnode *k = &n->kids[n->nkids];
     *k = (fnode){.name = strdup(name)};
     if (k->name == NULL)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "stats.h"
 #include "symbols.h"
 
@@ -54,15 +55,7 @@ static uint64_t aggregate_mix(uint64_t h, uint64_t v) {
 /* Make room for one more element in 'cap'-sized array '*arr' of 'size'-byte
  * items holding 'n'. Returns -1 when out of memory. */
 static int aggregate_reserve(void **arr, size_t *cap, size_t n, size_t size) {
-    if (n < *cap)
-        return 0;
-    size_t c = *cap ? *cap * 2 : 64;
-    void *a = realloc(*arr, c * size);
-    if (a == NULL)
-        return -1;
-    *arr = a;
-    *cap = c;
-    return 0;
+    return buf_reserve_items(arr, cap, n, size, 64);
 }
 
 /* Grow an index holding 'n' elements (hashes[0..n-1]) so that 'want'

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+
 /* One address range of an inlined call. */
 typedef struct range {
     uint64_t lo, hi;
@@ -34,19 +36,6 @@ struct dwarfidx {
 
 dwarfidx *dwarfidx_new(void) {
     return calloc(1, sizeof(dwarfidx));
-}
-
-/* Grow *v (elements of 'size') to hold n + 1. Returns -1 when out of memory. */
-static int dwarfidx_grow(void **v, size_t *cap, size_t n, size_t size) {
-    if (n < *cap)
-        return 0;
-    size_t c = *cap ? *cap * 2 : 64;
-    void *p = realloc(*v, c * size);
-    if (p == NULL)
-        return -1;
-    *v = p;
-    *cap = c;
-    return 0;
 }
 
 /* A name attribute of a DIE, following DW_AT_abstract_origin and
@@ -95,7 +84,8 @@ static int dwarfidx_add(cu_table *t, Dwarf_Die *die, uint32_t parent, uint32_t d
     for (ptrdiff_t off = 0; (off = dwarf_ranges(die, off, &base, &lo, &hi)) > 0;) {
         if (lo >= hi) /* empty (GCC writes some): covers nothing, would hide others */
             continue;
-        if (dwarfidx_grow((void **)&t->dfs, &t->cap_ranges, t->nranges, sizeof *t->dfs))
+        if (buf_reserve_items((void **)&t->dfs, &t->cap_ranges, t->nranges,
+                              sizeof *t->dfs, 64))
             return -1;
         t->dfs[t->nranges++] = (range){lo, hi, id, depth};
     }

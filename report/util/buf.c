@@ -150,3 +150,15 @@ void buf_free(buf *b) {
     free(b->data);
     *b = (buf)BUF_INIT;
 }
+
+int buf_reserve_items(void **items, size_t *cap, size_t n, size_t size, size_t first) {
+    if (n < *cap)
+        return 0;
+    size_t c = *cap ? *cap * 2 : first;
+    void *a = realloc(*items, c * size);
+    if (a == NULL)
+        return -1;
+    *items = a;
+    *cap = c;
+    return 0;
+}

@@ -48,4 +48,9 @@ char *buf_detach(buf *b, size_t *len);
 
 void buf_free(buf *b);
 
+/* For any growable array: make room in '*items' (capacity '*cap' items of
+ * 'size' bytes, 'n' in use) for one more, doubling the capacity ('first' when
+ * it is 0). Returns -1 when out of memory, the array left as it was. */
+int buf_reserve_items(void **items, size_t *cap, size_t n, size_t size, size_t first);
+
 #endif
