@@ -270,17 +270,41 @@ static void test_self(void) {
     symbols_free(s);
 }
 
+/* The ELF file 'path' opened for reading (its descriptor into *fd), or NULL. */
+static Elf *elf_open(const char *path, int *fd) {
+    *fd = open(path, O_RDONLY);
+    elf_version(EV_CURRENT);
+    return *fd >= 0 ? elf_begin(*fd, ELF_C_READ, NULL) : NULL;
+}
+
+static void elf_close(Elf *e, int fd) {
+    if (e)
+        elf_end(e);
+    if (fd >= 0)
+        close(fd);
+}
+
+/* Steps *scn to the next section of 'type' (its header into *sh, its data
+ * into *d, possibly NULL); 0 after the last one. */
+static int elf_next_section(Elf *e, Elf_Scn **scn, Elf64_Word type, GElf_Shdr *sh,
+                            Elf_Data **d) {
+    while (e != NULL && (*scn = elf_nextscn(e, *scn)) != NULL)
+        if (gelf_getshdr(*scn, sh) != NULL && sh->sh_type == type) {
+            *d = elf_getdata(*scn, NULL);
+            return 1;
+        }
+    return 0;
+}
+
 /* The symbol value of 'name' in the ELF file 'path', or 0. */
 static uint64_t elf_symbol(const char *path, const char *name) {
     uint64_t v = 0;
-    int fd = open(path, O_RDONLY);
-    elf_version(EV_CURRENT);
-    Elf *e = fd >= 0 ? elf_begin(fd, ELF_C_READ, NULL) : NULL;
-    for (Elf_Scn *scn = e ? elf_nextscn(e, NULL) : NULL; scn; scn = elf_nextscn(e, scn)) {
-        GElf_Shdr sh;
-        if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type != SHT_SYMTAB)
-            continue;
-        Elf_Data *d = elf_getdata(scn, NULL);
+    int fd;
+    Elf *e = elf_open(path, &fd);
+    Elf_Scn *scn = NULL;
+    GElf_Shdr sh;
+    Elf_Data *d;
+    while (elf_next_section(e, &scn, SHT_SYMTAB, &sh, &d))
         for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
             GElf_Sym es;
             const char *n = gelf_getsym(d, (int)i, &es)
@@ -289,25 +313,19 @@ static uint64_t elf_symbol(const char *path, const char *name) {
             if (n != NULL && strcmp(n, name) == 0)
                 v = es.st_value;
         }
-    }
-    if (e)
-        elf_end(e);
-    if (fd >= 0)
-        close(fd);
+    elf_close(e, fd);
     return v;
 }
 
 /* The GNU build-id of 'path' in hex, into out (empty when none). */
 static void elf_build_id(const char *path, char *out, size_t len) {
     out[0] = '\0';
-    int fd = open(path, O_RDONLY);
-    elf_version(EV_CURRENT);
-    Elf *e = fd >= 0 ? elf_begin(fd, ELF_C_READ, NULL) : NULL;
-    for (Elf_Scn *scn = e ? elf_nextscn(e, NULL) : NULL; scn; scn = elf_nextscn(e, scn)) {
-        GElf_Shdr sh;
-        if (gelf_getshdr(scn, &sh) == NULL || sh.sh_type != SHT_NOTE)
-            continue;
-        Elf_Data *d = elf_getdata(scn, NULL);
+    int fd;
+    Elf *e = elf_open(path, &fd);
+    Elf_Scn *scn = NULL;
+    GElf_Shdr sh;
+    Elf_Data *d;
+    while (elf_next_section(e, &scn, SHT_NOTE, &sh, &d)) {
         GElf_Nhdr nh;
         size_t off = 0, no, dofs;
         while (d && (off = gelf_getnote(d, off, &nh, &no, &dofs)) > 0)
@@ -316,10 +334,7 @@ static void elf_build_id(const char *path, char *out, size_t len) {
                     snprintf(out + 2 * i, 3, "%02x",
                              ((unsigned char *)d->d_buf)[dofs + i]);
     }
-    if (e)
-        elf_end(e);
-    if (fd >= 0)
-        close(fd);
+    elf_close(e, fd);
 }
 
 /* Resolve one pc of this process with debug files under 'dir'; *warned is
