@@ -41,34 +41,6 @@ check_store() { # label N json
     expect_eq "$1 ok" "$(field ok "$3")" true
 }
 
-for n in 1000 100000; do
-    out=$("$wd/chat_direct" --events "$n" --db "$tmp/d.db" --journal wal --sync normal)
-    check_store "direct N=$n" "$n" "$out"
-    rm -f "$tmp"/d.db*
-
-    out=$("$wd/chat_nats" --mode inproc --subject "$subject" --events "$n")
-    check_store "nats inproc N=$n" "$n" "$out"
-    expect_eq "nats inproc N=$n published" "$(field published "$out")" "$n"
-
-    # Two processes: the bot starts only once the service has subscribed.
-    rm -f "$tmp/ready" "$tmp/svc.json"
-    "$wd/chat_nats" --mode service --subject "$subject" --events "$n" \
-        --db "$tmp/s.db" --journal wal --sync normal \
-        --result "$tmp/svc.json" --ready-fd 3 3>"$tmp/ready" &
-    svc_pid=$!
-    for _ in $(seq 100); do [ -s "$tmp/ready" ] && break; sleep 0.05; done
-    expect_eq "service ready" "$(cat "$tmp/ready")" ready
-    bot=$("$wd/chat_nats" --mode bot --subject "$subject" --events "$n")
-    svc_rc=0
-    wait "$svc_pid" || svc_rc=$?
-    svc_pid=
-    expect_eq "service N=$n exit" "$svc_rc" 0
-    expect_eq "bot N=$n published" "$(field published "$bot")" "$n"
-    svc=$(tr -d ' \n' <"$tmp/svc.json")
-    check_store "nats 2-process N=$n" "$n" "$svc"
-    rm -f "$tmp"/s.db*
-done
-
 # sql DB QUERY: one value from the database file (sqlite3 CLI).
 sql() { sqlite3 -batch -noheader "$1" "$2"; }
 
@@ -87,18 +59,38 @@ start_service() {
     expect_eq "service ready ($*)" "$(cat "$tmp/ready")" ready
 }
 
+# two_process LABEL N ARGS...: service and bot (both given ARGS) for N events,
+# the bot started once the service has subscribed: both exit 0, the bot
+# published N, the service stored N. Leaves $tmp/s.db and $tmp/svc.json.
+two_process() {
+    local label=$1 n=$2 bot svc_rc=0
+    shift 2
+    start_service --events "$n" "$@"
+    bot=$("$wd/chat_nats" --mode bot --subject "$subject" --events "$n" "$@")
+    wait "$svc_pid" || svc_rc=$?
+    svc_pid=
+    expect_eq "$label: service exit" "$svc_rc" 0
+    expect_eq "$label: published" "$(field published "$bot")" "$n"
+    check_store "$label 2-process" "$n" "$(tr -d ' \n' <"$tmp/svc.json")"
+}
+
+for n in 1000 100000; do
+    out=$("$wd/chat_direct" --events "$n" --db "$tmp/d.db" --journal wal --sync normal)
+    check_store "direct N=$n" "$n" "$out"
+    rm -f "$tmp"/d.db*
+
+    out=$("$wd/chat_nats" --mode inproc --subject "$subject" --events "$n")
+    check_store "nats inproc N=$n" "$n" "$out"
+    expect_eq "nats inproc N=$n published" "$(field published "$out")" "$n"
+
+    two_process "nats N=$n" "$n"
+    rm -f "$tmp"/s.db*
+done
+
 # Every variant, two processes: each event stored exactly once.
 n=20000
 for v in baseline gc64 compact batch10 batch100 batch100-compact; do
-    start_service --events "$n" --variant "$v"
-    bot=$("$wd/chat_nats" --mode bot --subject "$subject" --events "$n" --variant "$v")
-    svc_rc=0
-    wait "$svc_pid" || svc_rc=$?
-    svc_pid=
-    expect_eq "$v: service exit" "$svc_rc" 0
-    expect_eq "$v: published" "$(field published "$bot")" "$n"
-    svc=$(tr -d ' \n' <"$tmp/svc.json")
-    check_store "$v 2-process" "$n" "$svc"
+    two_process "$v" "$n" --variant "$v"
     expect_eq "$v: rows in the file" "$(sql "$tmp/s.db" 'select count(*) from chat_log')" "$n"
     expect_eq "$v: distinct ids" \
         "$(sql "$tmp/s.db" 'select count(distinct event_id) from chat_log')" "$n"
