@@ -2,10 +2,23 @@
 
 #include <string.h>
 
-#define BATCH_GIVES_UP(n)                                                                \
-    "per-event durability: a crash loses the open batch (up to " n " events received "   \
-    "but not committed, and acknowledged to nobody); each event waits for its batch's "  \
-    "commit (at most 50 ms more while events keep coming)"
+/* batch10, batch100: one transaction per n events. */
+#define BATCH_VARIANT(n)                                                                 \
+    {.name = "batch" #n,                                                                 \
+     .batch = n,                                                                         \
+     .destroy_group = n,                                                                 \
+     .encoding = CHAT_ENC_JSON,                                                          \
+     .direct = 1,                                                                        \
+     .changes = "one transaction per " #n " events, committed sooner when no event is "  \
+                "waiting or the oldest has waited 50 ms; received messages destroyed "   \
+                "together once " #n " are committed",                                    \
+     .gives_up = "per-event durability: a crash loses the open batch (up to " #n         \
+                 " events received but not committed, and acknowledged to nobody); "     \
+                 "each event waits for its batch's commit (at most 50 ms more while "    \
+                 "events keep coming)",                                                  \
+     .code_change = "log_chat() opens a transaction with the first event and commits "   \
+                    "it after " #n ", on an empty queue or after 50 ms, instead of one " \
+                    "autocommit per INSERT"}
 
 static const chat_variant variants[] = {
     {.name = "baseline",
@@ -40,30 +53,8 @@ static const chat_variant variants[] = {
      .code_change = "json_pack/json_dumpb and json_loadb are replaced by a 24-byte "
                     "header (lengths, id, timestamp) and the two strings, bound to the "
                     "INSERT straight from the message buffer"},
-    {.name = "batch10",
-     .batch = 10,
-     .destroy_group = 10,
-     .encoding = CHAT_ENC_JSON,
-     .direct = 1,
-     .changes = "one transaction per 10 events, committed sooner when no event is "
-                "waiting or the oldest has waited 50 ms; received messages destroyed "
-                "together once 10 are committed",
-     .gives_up = BATCH_GIVES_UP("10"),
-     .code_change = "log_chat() opens a transaction with the first event and commits "
-                    "it after 10, on an empty queue or after 50 ms, instead of one "
-                    "autocommit per INSERT"},
-    {.name = "batch100",
-     .batch = 100,
-     .destroy_group = 100,
-     .encoding = CHAT_ENC_JSON,
-     .direct = 1,
-     .changes = "one transaction per 100 events, committed sooner when no event is "
-                "waiting or the oldest has waited 50 ms; received messages destroyed "
-                "together once 100 are committed",
-     .gives_up = BATCH_GIVES_UP("100"),
-     .code_change = "log_chat() opens a transaction with the first event and commits "
-                    "it after 100, on an empty queue or after 50 ms, instead of one "
-                    "autocommit per INSERT"},
+    BATCH_VARIANT(10),
+    BATCH_VARIANT(100),
     {.name = "batch100-compact",
      .batch = 100,
      .destroy_group = 100,
