@@ -18,6 +18,7 @@
 #include "fileio.h"
 #include "profile.h"
 #include "jsonfile.h"
+#include "publish.h"
 
 #define TOP_N     50
 #define MAX_ARCHS 16
@@ -36,24 +37,6 @@ static void data_name(char *out, size_t size, const char *dir) {
         out[--n] = '\0';
 }
 
-static int mkdirs(const char *path, error *err) {
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp)
-        return error_set(err, ERR_INPUT, "%s: path too long", path);
-    for (char *p = tmp + 1;; p++) {
-        if (*p == '/' || *p == '\0') {
-            char c = *p;
-            *p = '\0';
-            if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-                return error_errno(err, ERR_SYSTEM, errno, "%s: cannot create directory",
-                                   tmp);
-            *p = c;
-            if (c == '\0')
-                return 0;
-        }
-    }
-}
-
 static int copy_file(const char *from, const char *to, error *err) {
     uint8_t *data = NULL;
     size_t len = 0;
@@ -69,7 +52,7 @@ static int copy_run(const char *dir, const char *to, error *err) {
     DIR *d = opendir(dir);
     if (d == NULL)
         return error_errno(err, ERR_INPUT, errno, "%s: cannot open run directory", dir);
-    int rc = mkdirs(to, err);
+    int rc = publish_mkdirs(to, err);
     struct dirent *e;
     while (rc == 0 && (e = readdir(d)) != NULL) {
         const char *n = e->d_name;
@@ -234,7 +217,7 @@ static int write_profiles(const char *data, const char *dir, const char *nats_ar
     char sub[4096];
     if (snprintf(sub, sizeof sub, "%s/profiles", data) >= (int)sizeof sub)
         return error_set(err, ERR_INPUT, "%s: path too long", data);
-    int rc = mkdirs(sub, err);
+    int rc = publish_mkdirs(sub, err);
     if (rc != 0)
         return -1;
     DIR *d = opendir(dir);
@@ -355,7 +338,7 @@ int report_data_write(const char *outdir, const char *const *dirs, size_t ndirs,
             (int)sizeof old)
         return error_set(err, ERR_INPUT, "%s: path too long", outdir);
     nftw(fresh, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    int rc = mkdirs(fresh, err);
+    int rc = publish_mkdirs(fresh, err);
     for (size_t i = 0; rc == 0 && i < ndirs; i++) {
         char rel[1024], to[4096];
         data_name(rel, sizeof rel, dirs[i]);
