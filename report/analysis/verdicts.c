@@ -95,14 +95,15 @@ static void profiler_effect(ctx *c) {
     compare ed = an_compare(c, ud, c->pd), en = an_compare(c, un, c->pn);
     snprintf(
         text, sizeof text,
-        "**Profiler effect.** Profiled trials use %s%% more CPU per event than "
-        "unprofiled ones for direct (95%% interval %s%% to %s%%; %s) and %s%% more "
+        "**Profiler effect.** Profiled trials use %s%% %s CPU per event than "
+        "unprofiled ones for direct (interval %s%% to %s%%; %s) and %s%% %s "
         "for NATS (%s%% to %s%%; %s). The headline and the verdict therefore rest on "
         "the %s trials; the profiled ones serve attribution (breakdown, hotspots, "
         "flame graph).",
-        an_fmt(ed.ratio * 100, b1, 32), an_fmt(ed.lo * 100, b2, 32),
-        an_fmt(ed.hi * 100, b3, 32), an_interval_note(&ed, n1, sizeof n1),
-        an_fmt(en.ratio * 100, b4, 32), an_fmt(en.lo * 100, b5, 32),
+        an_fmt(fabs(ed.ratio) * 100, b1, 32), ed.ratio < 0 ? "less" : "more",
+        an_fmt(ed.lo * 100, b2, 32), an_fmt(ed.hi * 100, b3, 32),
+        an_interval_note(&ed, n1, sizeof n1), an_fmt(fabs(en.ratio) * 100, b4, 32),
+        en.ratio < 0 ? "less" : "more", an_fmt(en.lo * 100, b5, 32),
         an_fmt(en.hi * 100, b6, 32), an_interval_note(&en, n2, sizeof n2),
         c->headline_unprofiled ? "unprofiled" : "profiled");
     an_few_trials_warn(c, "profiler effect on direct", &ed);
