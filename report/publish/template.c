@@ -44,14 +44,9 @@ void template_free(template *t) {
 /* Append a child to 'parent'; returns it, or NULL when out of memory. */
 static node *node_add(node *parent, node_kind kind, const char *s, size_t n, int line,
                       int col) {
-    if (parent->nkids == parent->capkids) {
-        size_t cap = parent->capkids ? parent->capkids * 2 : 8;
-        node *k = realloc(parent->kids, cap * sizeof *k);
-        if (k == NULL)
-            return NULL;
-        parent->kids = k;
-        parent->capkids = cap;
-    }
+    if (buf_reserve_items((void **)&parent->kids, &parent->capkids, parent->nkids,
+                          sizeof *parent->kids, 8) != 0)
+        return NULL;
     char *copy = malloc(n + 1);
     if (copy == NULL)
         return NULL;
@@ -131,6 +126,144 @@ static int fence_inside(fence_scan *f, const char *text, size_t upto) {
     }
 }
 
+/* The parser's state: the text, where the pending literal text starts, the
+ * open sections and the fence scanner. */
+typedef struct tparse {
+    const char *text, *name;
+    size_t len, text_start;
+    node *stack[MAX_DEPTH + 1];
+    size_t depth;
+    fence_scan fence;
+    error *err;
+} tparse;
+
+/* One tag as read: where it starts and ends (after the standalone rule,
+ * 'end' may take the rest of the line), its sigil and its trimmed name. */
+typedef struct tag {
+    size_t at, end, text_end;
+    int triple, line, col;
+    char sigil;
+    const char *nm;
+    size_t nn;
+} tag;
+
+/* The start of the blanks before 'at' on its line; *alone is 1 when only
+ * blanks stand between the line's start and 'at'. */
+static size_t line_lead(const char *text, size_t at, int *alone) {
+    size_t ls = at;
+    while (ls > 0 && is_blank(text[ls - 1]))
+        ls--;
+    *alone = ls == 0 || text[ls - 1] == '\n';
+    return ls;
+}
+
+/* Read the tag that opens at 'open': sigil, closer, trimmed and checked name,
+ * and the standalone rule (a section, close or comment tag alone on its line
+ * takes the line with it: leading blanks and the newline). -1 with ps->err. */
+static int tag_read(tparse *ps, tag *tg, const char *open) {
+    const char *text = ps->text;
+    size_t len = ps->len;
+    tg->at = (size_t)(open - text);
+    position(text, tg->at, &tg->line, &tg->col);
+    size_t p = tg->at + 2;
+    tg->triple = p < len && text[p] == '{';
+    tg->sigil = 0;
+    if (tg->triple)
+        p++;
+    else if (p < len && strchr("#^/!&>=", text[p]) != NULL)
+        tg->sigil = text[p++];
+    const char *closer = tg->triple ? "}}}" : "}}";
+    const char *close = memmem(text + p, len - p, closer, strlen(closer));
+    if (close == NULL)
+        return error_set(ps->err, ERR_INPUT, "%s:%d:%d: tag is never closed with '%s'",
+                         ps->name, tg->line, tg->col, closer);
+    tg->end = (size_t)(close - text) + strlen(closer);
+    if (tg->sigil == '>' || tg->sigil == '=')
+        return error_set(ps->err, ERR_INPUT, "%s:%d:%d: %s are not supported", ps->name,
+                         tg->line, tg->col,
+                         tg->sigil == '>' ? "partials ({{>...}})"
+                                          : "delimiter changes ({{=...=}})");
+    size_t ns = p, ne = (size_t)(close - text);
+    while (ns < ne && (is_blank(text[ns]) || text[ns] == '\n'))
+        ns++;
+    while (ne > ns && (is_blank(text[ne - 1]) || text[ne - 1] == '\n'))
+        ne--;
+    if (tg->sigil != '!' && !valid_name(text + ns, ne - ns))
+        return error_set(ps->err, ERR_INPUT, "%s:%d:%d: bad name '%.*s' in tag", ps->name,
+                         tg->line, tg->col, (int)(ne - ns), text + ns);
+    tg->nm = text + ns;
+    tg->nn = ne - ns;
+    tg->text_end = tg->at;
+    if (tg->sigil == '#' || tg->sigil == '^' || tg->sigil == '/' || tg->sigil == '!') {
+        int alone;
+        size_t ls = line_lead(text, tg->at, &alone);
+        size_t le = tg->end;
+        while (le < len && is_blank(text[le]))
+            le++;
+        if (alone && (le == len || text[le] == '\n')) {
+            tg->text_end = ls;
+            tg->end = le < len ? le + 1 : le;
+        }
+    }
+    return 0;
+}
+
+/* Open a section ({{#x}} or {{^x}}). */
+static int tag_open(tparse *ps, const tag *tg) {
+    if (ps->depth == MAX_DEPTH)
+        return error_set(ps->err, ERR_INPUT, "%s:%d:%d: sections nested deeper than %d",
+                         ps->name, tg->line, tg->col, MAX_DEPTH);
+    node *s = node_add(ps->stack[ps->depth], tg->sigil == '#' ? N_SECTION : N_INVERTED,
+                       tg->nm, tg->nn, tg->line, tg->col);
+    if (s == NULL)
+        return error_set(ps->err, ERR_NOMEM, "%s: out of memory", ps->name);
+    ps->stack[++ps->depth] = s;
+    return 0;
+}
+
+/* Close the innermost section ({{/x}}), which must be 'x'. */
+static int tag_close(tparse *ps, const tag *tg) {
+    const node *open = ps->stack[ps->depth];
+    if (ps->depth == 0)
+        return error_set(ps->err, ERR_INPUT, "%s:%d:%d: '{{/%.*s}}' closes no open section",
+                         ps->name, tg->line, tg->col, (int)tg->nn, tg->nm);
+    if (open->n != tg->nn || memcmp(open->s, tg->nm, tg->nn) != 0)
+        return error_set(ps->err, ERR_INPUT,
+                         "%s:%d:%d: '{{/%.*s}}' closes section '%s' opened at %d:%d",
+                         ps->name, tg->line, tg->col, (int)tg->nn, tg->nm, open->s,
+                         open->line, open->col);
+    ps->depth--;
+    return 0;
+}
+
+/* A variable ({{x}}, {{{x}}}, {{&x}}); inside a code fence it may not start
+ * a line, where a value could close the fence with its first characters. */
+static int tag_value(tparse *ps, const tag *tg) {
+    node *v = node_add(ps->stack[ps->depth],
+                       tg->triple || tg->sigil == '&' ? N_RAW : N_VAR, tg->nm, tg->nn,
+                       tg->line, tg->col);
+    if (v == NULL)
+        return error_set(ps->err, ERR_NOMEM, "%s: out of memory", ps->name);
+    v->code = fence_inside(&ps->fence, ps->text, tg->at);
+    int alone;
+    line_lead(ps->text, tg->at, &alone);
+    if (v->code && alone)
+        return error_set(ps->err, ERR_INPUT,
+                         "%s:%d:%d: '%s' starts a line inside a code fence: put text "
+                         "before it (e.g. '$ ')",
+                         ps->name, tg->line, tg->col, v->s);
+    return 0;
+}
+
+/* The literal text from ps->text_start up to 'upto' as a text node. */
+static int text_flush(tparse *ps, node *parent, size_t upto, int line, int col) {
+    if (upto > ps->text_start &&
+        node_add(parent, N_TEXT, ps->text + ps->text_start, upto - ps->text_start, line,
+                 col) == NULL)
+        return error_set(ps->err, ERR_NOMEM, "%s: out of memory", ps->name);
+    return 0;
+}
+
 int template_parse(template **out, const char *text, size_t len, const char *name,
                    error *err) {
     *out = NULL;
@@ -139,137 +272,40 @@ int template_parse(template **out, const char *text, size_t len, const char *nam
         free(t);
         return error_set(err, ERR_NOMEM, "%s: out of memory", name);
     }
-    node *stack[MAX_DEPTH + 1];
-    size_t depth = 0;
-    stack[0] = &t->root;
-    size_t pos = 0, text_start = 0;
-    int line, col;
-    fence_scan fence = {0};
+    tparse ps = {.text = text, .name = name, .len = len, .err = err};
+    ps.stack[0] = &t->root;
+    size_t pos = 0;
     while (pos < len) {
         const char *open = memmem(text + pos, len - pos, "{{", 2);
         if (open == NULL)
             break;
-        size_t tag_at = (size_t)(open - text);
-        position(text, tag_at, &line, &col);
-        size_t p = tag_at + 2;
-        int triple = p < len && text[p] == '{';
-        char sigil = 0;
-        if (triple) {
-            p++;
-        } else if (p < len && strchr("#^/!&>=", text[p]) != NULL) {
-            sigil = text[p++];
-        }
-        const char *closer = triple ? "}}}" : "}}";
-        const char *close = memmem(text + p, len - p, closer, strlen(closer));
-        if (close == NULL) {
-            error_set(err, ERR_INPUT, "%s:%d:%d: tag is never closed with '%s'", name, line,
-                      col, closer);
+        tag tg = {0};
+        if (tag_read(&ps, &tg, open) != 0 ||
+            text_flush(&ps, ps.stack[ps.depth], tg.text_end, tg.line, tg.col) != 0)
             goto fail;
-        }
-        size_t end = (size_t)(close - text) + strlen(closer);
-        if (sigil == '>' || sigil == '=') {
-            error_set(err, ERR_INPUT, "%s:%d:%d: %s are not supported", name, line, col,
-                      sigil == '>' ? "partials ({{>...}})" : "delimiter changes ({{=...=}})");
+        int rc = 0;
+        if (tg.sigil == '#' || tg.sigil == '^')
+            rc = tag_open(&ps, &tg);
+        else if (tg.sigil == '/')
+            rc = tag_close(&ps, &tg);
+        else if (tg.sigil != '!')
+            rc = tag_value(&ps, &tg);
+        if (rc != 0)
             goto fail;
-        }
-        /* the tag's name, trimmed */
-        size_t ns = p, ne = (size_t)(close - text);
-        while (ns < ne && (is_blank(text[ns]) || text[ns] == '\n'))
-            ns++;
-        while (ne > ns && (is_blank(text[ne - 1]) || text[ne - 1] == '\n'))
-            ne--;
-        if (sigil != '!' && !valid_name(text + ns, ne - ns)) {
-            error_set(err, ERR_INPUT, "%s:%d:%d: bad name '%.*s' in tag", name, line, col,
-                      (int)(ne - ns), text + ns);
-            goto fail;
-        }
-        /* Standalone: a section, close or comment tag alone on its line takes
-         * the line with it (leading blanks and the newline). */
-        size_t text_end = tag_at;
-        if (sigil == '#' || sigil == '^' || sigil == '/' || sigil == '!') {
-            size_t ls = tag_at;
-            while (ls > 0 && is_blank(text[ls - 1]))
-                ls--;
-            size_t le = end;
-            while (le < len && is_blank(text[le]))
-                le++;
-            if ((ls == 0 || text[ls - 1] == '\n') && (le == len || text[le] == '\n')) {
-                text_end = ls;
-                end = le < len ? le + 1 : le;
-            }
-        }
-        if (text_end > text_start &&
-            node_add(stack[depth], N_TEXT, text + text_start, text_end - text_start, line,
-                     col) == NULL)
-            goto nomem;
-        const char *nm = text + ns;
-        size_t nn = ne - ns;
-        switch (sigil) {
-            case '!':
-                break;
-            case '#':
-            case '^': {
-                if (depth == MAX_DEPTH) {
-                    error_set(err, ERR_INPUT, "%s:%d:%d: sections nested deeper than %d",
-                              name, line, col, MAX_DEPTH);
-                    goto fail;
-                }
-                node *s = node_add(stack[depth], sigil == '#' ? N_SECTION : N_INVERTED, nm,
-                                   nn, line, col);
-                if (s == NULL)
-                    goto nomem;
-                stack[++depth] = s;
-                break;
-            }
-            case '/':
-                if (depth == 0) {
-                    error_set(err, ERR_INPUT, "%s:%d:%d: '{{/%.*s}}' closes no open section",
-                              name, line, col, (int)nn, nm);
-                    goto fail;
-                }
-                if (stack[depth]->n != nn || memcmp(stack[depth]->s, nm, nn) != 0) {
-                    error_set(err, ERR_INPUT,
-                              "%s:%d:%d: '{{/%.*s}}' closes section '%s' opened at %d:%d",
-                              name, line, col, (int)nn, nm, stack[depth]->s,
-                              stack[depth]->line, stack[depth]->col);
-                    goto fail;
-                }
-                depth--;
-                break;
-            default: {
-                node *v = node_add(stack[depth], triple || sigil == '&' ? N_RAW : N_VAR, nm,
-                                   nn, line, col);
-                if (v == NULL)
-                    goto nomem;
-                v->code = fence_inside(&fence, text, tag_at);
-                size_t ls = tag_at;
-                while (ls > 0 && is_blank(text[ls - 1]))
-                    ls--;
-                if (v->code && (ls == 0 || text[ls - 1] == '\n')) {
-                    /* A value there could close the fence with its first characters. */
-                    error_set(err, ERR_INPUT,
-                              "%s:%d:%d: '%s' starts a line inside a code fence: put text "
-                              "before it (e.g. '$ ')",
-                              name, line, col, v->s);
-                    goto fail;
-                }
-            }
-        }
-        pos = text_start = end;
+        pos = ps.text_start = tg.end;
     }
-    if (depth > 0) {
-        error_set(err, ERR_INPUT, "%s:%d:%d: section '%s' is never closed", name,
-                  stack[depth]->line, stack[depth]->col, stack[depth]->s);
+    if (ps.depth > 0) {
+        const node *open = ps.stack[ps.depth];
+        error_set(err, ERR_INPUT, "%s:%d:%d: section '%s' is never closed", name, open->line,
+                  open->col, open->s);
         goto fail;
     }
+    int line, col;
     position(text, len, &line, &col);
-    if (len > text_start &&
-        node_add(&t->root, N_TEXT, text + text_start, len - text_start, line, col) == NULL)
-        goto nomem;
+    if (text_flush(&ps, &t->root, len, line, col) != 0)
+        goto fail;
     *out = t;
     return 0;
-nomem:
-    error_set(err, ERR_NOMEM, "%s: out of memory", name);
 fail:
     template_free(t);
     return -1;
