@@ -29,6 +29,7 @@
 #include "categories.h"
 #include "error.h"
 #include "attrib.h"
+#include "jsonfile.h"
 #include "recrules.h"
 #include "stats.h"
 

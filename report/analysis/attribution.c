@@ -113,7 +113,7 @@ static json_t *end_of(const attrib_row *r, double v) {
 }
 
 static json_t *breakdown_row(const attrib_row *r, double overhead_us) {
-    return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:s, s:f}", "category",
+    return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:s, s:o}", "category",
                      r->category, "direct_us", an_fnum(r->direct_us), "nats_us",
                      an_fnum(r->nats_us), "delta_us", an_fsigned(r->delta.est),
                      "ci_lo_us", end_of(r, r->delta.lo), "ci_hi_us",
@@ -123,7 +123,7 @@ static json_t *breakdown_row(const attrib_row *r, double overhead_us) {
                      !r->ok           ? "too few trials for an interval"
                      : r->significant ? ""
                                       : "no significant change",
-                     "delta", r->delta.est);
+                     "delta", jsonfile_num(r->delta.est));
 }
 
 /* The residual between the rows' total and the measured overhead, in words;
@@ -171,25 +171,25 @@ static void breakdown_section(ctx *c) {
             continue;
         json_array_append_new(rows, breakdown_row(row, c->overhead_us));
         if (fabs(row->delta.est) > CHART_MIN_SHARE * fabs(c->overhead_us)) {
-            json_t *item =
-                json_pack("{s:s, s:f}", "label", row->category, "value", row->delta.est);
+            json_t *item = json_pack("{s:s, s:o}", "label", row->category, "value",
+                                     jsonfile_num(row->delta.est));
             /* the chart draws the interval as a whisker when there is one */
             if (item != NULL && isfinite(row->delta.lo) && isfinite(row->delta.hi)) {
-                json_object_set_new(item, "lo", json_real(row->delta.lo));
-                json_object_set_new(item, "hi", json_real(row->delta.hi));
+                json_object_set_new(item, "lo", jsonfile_num(row->delta.lo));
+                json_object_set_new(item, "hi", jsonfile_num(row->delta.hi));
             }
             json_array_append_new(items, item);
         }
     }
     char text[1536];
     residual_text(c, text, sizeof text);
-    json_object_set_new(c->a, "breakdown",
-                        json_pack("{s:o, s:o, s:s, s:f, s:o, s:o, s:b}", "rows", rows,
-                                  "total", breakdown_row(&r->total, c->overhead_us),
-                                  "residual_text", text, "residual_us", r->residual_us,
-                                  "residual_fmt", an_fsigned(r->residual_us),
-                                  "measured_us", an_fnum(r->measured_us),
-                                  "residual_large", r->residual_large));
+    json_object_set_new(
+        c->a, "breakdown",
+        json_pack("{s:o, s:o, s:s, s:o, s:o, s:o, s:b}", "rows", rows, "total",
+                  breakdown_row(&r->total, c->overhead_us), "residual_text", text,
+                  "residual_us", jsonfile_num(r->residual_us), "residual_fmt",
+                  an_fsigned(r->residual_us), "measured_us", an_fnum(r->measured_us),
+                  "residual_large", r->residual_large));
     json_object_set_new(
         an_charts(c), "breakdown",
         json_pack("{s:s, s:s, s:o}", "unit", "us/event", "caption",
@@ -274,7 +274,7 @@ static json_t *hotspot_json(ctx *c, const hot *h, int rank) {
                 (unsigned long long)dr->new);
     json_t *row = json_pack(
         "{s:i, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b,"
-        " s:I, s:I, s:b, s:i, s:f}",
+        " s:I, s:I, s:b, s:i, s:o}",
         "rank", rank, "name", dr->name, "library", dr->module, "category",
         fn ? attrib_fn_category(fn) : "unattributed", "description",
         desc ? desc : "not in the table of known functions (report/data/functions.tsv)",
@@ -286,7 +286,7 @@ static json_t *hotspot_json(ctx *c, const hot *h, int rank) {
         an_fnum(lo * 100), "share_ci_hi", an_fnum(hi * 100), "significant",
         h->r.significant, "samples", (json_int_t)dr->new, "direct_samples",
         (json_int_t)dr->base, "few_samples", few, "min_samples", FEW_SAMPLES, "delta",
-        h->r.delta.est);
+        jsonfile_num(h->r.delta.est));
     json_object_set_new(row, "paths", hotspot_paths(c, dr));
     return row;
 }

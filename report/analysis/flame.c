@@ -80,8 +80,8 @@ static json_t *flame_json(fnode *n, double min) {
     for (size_t i = 0; i < n->nkids; i++)
         if (fmax(n->kids[i].new, n->kids[i].base) >= min)
             json_array_append_new(kids, flame_json(&n->kids[i], min));
-    return json_pack("{s:s, s:f, s:f, s:o}", "name", n->name, "new", n->new, "base",
-                     n->base, "children", kids);
+    return json_pack("{s:s, s:o, s:o, s:o}", "name", n->name, "new", jsonfile_num(n->new),
+                     "base", jsonfile_num(n->base), "children", kids);
 }
 
 /* The differential flame graph chart into c->charts: both sides' stacks in

@@ -92,11 +92,11 @@ void an_meta(ctx *c) {
 static json_t *chart_series(const char *label, const group *g) {
     json_t *pts = json_array();
     for (size_t i = 0; i < g->n; i++)
-        json_array_append_new(pts,
-                              json_pack("{s:i, s:f, s:b}", "trial", g->t[i]->index,
-                                        "value", g->v[i], "outlier", g->t[i]->outlier));
-    return json_pack("{s:s, s:f, s:o}", "label", label, "median",
-                     stats_median(g->v, g->n), "points", pts);
+        json_array_append_new(pts, json_pack("{s:i, s:o, s:b}", "trial", g->t[i]->index,
+                                             "value", jsonfile_num(g->v[i]), "outlier",
+                                             g->t[i]->outlier));
+    return json_pack("{s:s, s:o, s:o}", "label", label, "median",
+                     jsonfile_num(stats_median(g->v, g->n)), "points", pts);
 }
 
 /* Per-process CPU per event of a trial for the table ("-" when absent). */
@@ -179,15 +179,16 @@ void an_trials(ctx *c) {
     json_object_set_new(
         c->charts, "trials",
         json_pack(
-            "{s:s, s:s, s:f, s:s, s:{s:f, s:f, s:s}, s:[o, o]}", "unit", "us/event",
+            "{s:s, s:s, s:o, s:s, s:{s:o, s:o, s:s}, s:[o, o]}", "unit", "us/event",
             "caption",
             "CPU per stored event (all processes) in each headline trial, in run order; "
             "lines are the medians, the band is the NATS median implied by the "
             "overhead's "
             "95% CI, the dashed line the target. Hollow dots are outliers.",
-            "target_value", c->h.med_a * (1 + c->target), "target_label", target_label,
-            "band", "lo", c->h.med_a * (1 + c->h.lo), "hi", c->h.med_a * (1 + c->h.hi),
-            "label", "NATS median implied by the overhead's 95% CI", "series",
+            "target_value", jsonfile_num(c->h.med_a * (1 + c->target)), "target_label",
+            target_label, "band", "lo", jsonfile_num(c->h.med_a * (1 + c->h.lo)), "hi",
+            jsonfile_num(c->h.med_a * (1 + c->h.hi)), "label",
+            "NATS median implied by the overhead's 95% CI", "series",
             chart_series("direct", c->gd), chart_series(c->nats_arch, c->gn)));
 }
 

@@ -129,22 +129,24 @@ static json_t *opt_row(const opt_set *v, const opt_set *bn, const opt_set *bd,
     double vs_batched = bd_batch ? opt_pct(v->med, bd_batch->med) : NAN;
     int significant = ok && lo > 0;
     json_t *row = json_pack(
-        "{s:s, s:s, s:s, s:s, s:I, s:f, s:f, s:f, s:o, s:o, s:o, s:o, s:o, s:o, s:b}",
+        "{s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b}",
         "name", v->variant, "what", opt_text(v, "changes"), "gives_up",
         opt_text(v, "gives_up"), "code_change", opt_text(v, "code_change"), "trials",
-        (json_int_t)v->n, "cpu_us", v->med, "saving_us", saving, "saving_pct", share,
-        "ci_lo_us", ok ? json_real(lo) : json_null(), "ci_hi_us",
-        ok ? json_real(hi) : json_null(), "overhead_vs_direct_pct",
-        isfinite(vs_direct) ? json_real(vs_direct) : json_null(),
+        (json_int_t)v->n, "cpu_us", jsonfile_num(v->med), "saving_us",
+        jsonfile_num(saving), "saving_pct", jsonfile_num(share), "ci_lo_us",
+        ok ? jsonfile_num(lo) : json_null(), "ci_hi_us",
+        ok ? jsonfile_num(hi) : json_null(), "overhead_vs_direct_pct",
+        isfinite(vs_direct) ? jsonfile_num(vs_direct) : json_null(),
         "overhead_vs_batched_direct_pct",
-        isfinite(vs_batched) ? json_real(vs_batched) : json_null(), "latency_p50_us",
-        isfinite(v->p50) ? json_real(v->p50) : json_null(), "latency_p99_us",
-        isfinite(v->p99) ? json_real(v->p99) : json_null(), "significant", significant);
+        isfinite(vs_batched) ? jsonfile_num(vs_batched) : json_null(), "latency_p50_us",
+        isfinite(v->p50) ? jsonfile_num(v->p50) : json_null(), "latency_p99_us",
+        isfinite(v->p99) ? jsonfile_num(v->p99) : json_null(), "significant",
+        significant);
     if (row == NULL)
         return NULL;
     /* what the interval really covers with these trials (3 + 3: 90%) */
     json_object_set_new(row, "ci_coverage_pct",
-                        ok ? json_real(iv.coverage * 100) : json_null());
+                        ok ? jsonfile_num(iv.coverage * 100) : json_null());
     /* The same, formatted for the template (which computes nothing). */
     char range[96], batched[96], b1[32], b2[32];
     snprintf(range, sizeof range, "%s to %s", an_fmt(v->lo, b1, sizeof b1),
@@ -249,12 +251,19 @@ static json_t *opt_summary(const opt_set *bn, const opt_set *bd, double overhead
             beat += json_number_value(vb) < 0;
         }
     }
-    char batched[200] = "";
+    char batched[400] = "";
     if (nb > 0)
         snprintf(batched, sizeof batched,
                  "Against direct batched alike, %zu of %zu batching variant(s) use less "
                  "CPU per event.",
                  beat, nb);
+    /* A share of an overhead that is not there means nothing: say so rather
+     * than leave the column's "n/a" unexplained. */
+    if (!(overhead > 0))
+        snprintf(batched + strlen(batched), sizeof batched - strlen(batched),
+                 "%sThe baseline NATS used no more CPU per event than direct here, so "
+                 "no saving is stated as a share of the overhead.",
+                 nb > 0 ? " " : "");
     snprintf(text, sizeof text,
              "%zu variant(s) measured against their own baseline (%zu NATS and %zu "
              "direct trials, unprofiled, interleaved): NATS %s us/event, direct %s "
@@ -332,11 +341,12 @@ void an_optimize(ctx *c) {
     }
     char b[32];
     json_t *o = json_pack(
-        "{s:s, s:s, s:I, s:{s:f, s:f, s:f, s:f, s:o, s:o, s:o, s:o}, s:o, s:o, s:I}",
+        "{s:s, s:s, s:I, s:{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}, s:o, s:o, s:I}",
         "arch", arch, "storage", bn->t[0]->storage, "events_per_trial",
-        (json_int_t)bn->t[0]->requested, "baseline", "nats_us", bn->med, "direct_us",
-        bd->med, "overhead_us", overhead, "overhead_pct", opt_pct(bn->med, bd->med),
-        "nats_text", an_fnum(bn->med), "direct_text", an_fnum(bd->med), "overhead_text",
+        (json_int_t)bn->t[0]->requested, "baseline", "nats_us", jsonfile_num(bn->med),
+        "direct_us", jsonfile_num(bd->med), "overhead_us", jsonfile_num(overhead),
+        "overhead_pct", jsonfile_num(opt_pct(bn->med, bd->med)), "nats_text",
+        an_fnum(bn->med), "direct_text", an_fnum(bd->med), "overhead_text",
         an_fnum(overhead), "overhead_pct_text",
         json_string(an_fmt(opt_pct(bn->med, bd->med), b, sizeof b)), "direct_variants",
         opt_direct_rows(bd, dv, ndv), "text", opt_summary(bn, bd, overhead, rows, nsig),

@@ -148,9 +148,10 @@ void an_sensitivity(ctx *c) {
             char note[64];
             snprintf(note, sizeof note, "%+.0f%%", s.ratio * 100);
             json_array_append_new(
-                groups, json_pack("{s:s, s:s, s:[{s:s, s:f}, {s:s, s:f}]}", "label",
+                groups, json_pack("{s:s, s:s, s:[{s:s, s:o}, {s:s, s:o}]}", "label",
                                   storages[k], "note", note, "bars", "label", "direct",
-                                  "value", s.med_a, "label", "NATS", "value", s.med_b));
+                                  "value", jsonfile_num(s.med_a), "label", "NATS",
+                                  "value", jsonfile_num(s.med_b)));
         }
         /* Only what the rows show: where the relative overhead is largest and
          * smallest, and whether that follows the direct path's own cost. */

@@ -110,9 +110,10 @@ static void profiler_effect(ctx *c) {
     an_few_trials_warn(c, "profiler effect on NATS", &en);
     json_object_set_new(c->head, "observer_text", json_string(text));
     json_object_set_new(c->head, "observer",
-                        json_pack("{s:o, s:o, s:f, s:f}", "direct", an_interval_json(&ed),
+                        json_pack("{s:o, s:o, s:o, s:o}", "direct", an_interval_json(&ed),
                                   "nats", an_interval_json(&en), "direct_effect",
-                                  ed.ratio, "nats_effect", en.ratio));
+                                  jsonfile_num(ed.ratio), "nats_effect",
+                                  jsonfile_num(en.ratio)));
 }
 
 void an_headline(ctx *c) {
@@ -162,12 +163,14 @@ void an_headline(ctx *c) {
             an_fmt((h->hi - h->lo) / 2 * 100, b1, 32), c->gd->n, c->gn->n, for3);
     json_object_set_new(c->head, "precision_text", json_string(prec));
     json_object_set_new(c->head, "lost_text", json_string(lost));
-    json_object_set_new(c->head, "values",
-                        json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
-                                  "direct_us", h->med_a, "nats_us", h->med_b, "overhead",
-                                  h->ratio, "ci_lo", h->lo, "ci_hi", h->hi, "p", h->p,
-                                  "broker_us", c->sn.broker_us, "target", c->target,
-                                  "coverage", h->ok ? h->iv.coverage : NAN));
+    json_object_set_new(
+        c->head, "values",
+        json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "direct_us",
+                  jsonfile_num(h->med_a), "nats_us", jsonfile_num(h->med_b), "overhead",
+                  jsonfile_num(h->ratio), "ci_lo", jsonfile_num(h->lo), "ci_hi",
+                  jsonfile_num(h->hi), "p", jsonfile_num(h->p), "broker_us",
+                  jsonfile_num(c->sn.broker_us), "target", jsonfile_num(c->target),
+                  "coverage", jsonfile_num(h->ok ? h->iv.coverage : NAN)));
     profiler_effect(c);
     json_object_set_new(c->a, "headline", c->head);
 }
@@ -197,7 +200,7 @@ void an_chat_rate(ctx *c) {
     json_object_set_new(
         c->a, "chat_rate",
         json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:s, s:s, s:I, s:o, s:s,"
-                  " s:{s:f, s:f, s:f, s:f, s:f, s:f}}",
+                  " s:{s:o, s:o, s:o, s:o, s:o, s:o}}",
                   "rate", rate, "direct_pp", an_fnum(r.med_a), "nats_pp",
                   an_fnum(r.med_b), "diff_pp", an_fsigned(r.ratio), "ci_lo_pp",
                   r.ok ? an_fsigned(r.lo) : json_string("n/a"), "ci_hi_pp",
@@ -205,9 +208,10 @@ void an_chat_rate(ctx *c) {
                   an_interval_json(&r), "n_direct", (int)c->g1->n, "n_nats",
                   (int)c->g2->n, "verdict", verdict, "verdict_text", vtext,
                   "trials_to_decide", (json_int_t)need, "implied_pp", an_fnum(implied_pp),
-                  "implied_text", implied, "values", "direct_pp", r.med_a, "nats_pp",
-                  r.med_b, "diff", r.ratio, "ci_lo", r.ok ? r.lo : NAN, "ci_hi",
-                  r.ok ? r.hi : NAN, "target_pp", target_pp));
+                  "implied_text", implied, "values", "direct_pp", jsonfile_num(r.med_a),
+                  "nats_pp", jsonfile_num(r.med_b), "diff", jsonfile_num(r.ratio),
+                  "ci_lo", jsonfile_num(r.ok ? r.lo : NAN), "ci_hi",
+                  jsonfile_num(r.ok ? r.hi : NAN), "target_pp", jsonfile_num(target_pp)));
 }
 
 /* Pair the A/A control's trials in run order (A1 with B1, ...: the runner
@@ -259,10 +263,11 @@ void an_noise_floor(ctx *c) {
         c->gn->n, an_fmt(detectable, b5, 32), events);
     json_object_set_new(
         c->a, "noise_floor",
-        json_pack("{s:s, s:f, s:f, s:f, s:f, s:f, s:I, s:I}", "text", text, "difference",
-                  expm1(pt.est), "ci_lo", expm1(pt.lo), "ci_hi", expm1(pt.hi),
-                  "detectable_pct", detectable, "trial_sd_pct", sd_trial * 100, "pairs",
-                  (json_int_t)np, "events_per_trial", (json_int_t)aa_events));
+        json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:I, s:I}", "text", text, "difference",
+                  jsonfile_num(expm1(pt.est)), "ci_lo", jsonfile_num(expm1(pt.lo)),
+                  "ci_hi", jsonfile_num(expm1(pt.hi)), "detectable_pct",
+                  jsonfile_num(detectable), "trial_sd_pct", jsonfile_num(sd_trial * 100),
+                  "pairs", (json_int_t)np, "events_per_trial", (json_int_t)aa_events));
 }
 
 void an_reference(ctx *c) {

@@ -15,6 +15,7 @@
 #include "categories.h"
 #include "cli.h"
 #include "fileio.h"
+#include "jsonfile.h"
 #include "opts.h"
 #include "profile.h"
 #include "stats.h"
@@ -181,15 +182,16 @@ static json_t *cmd_json_counts(const aggregate_count *rows, size_t n, const aggr
         double lo, hi;
         stats_wilson((double)r->flat, (double)a->samples, STATS_Z95, &lo, &hi);
         json_t *o = json_pack(
-            "{s:s, s:I, s:I, s:f, s:[f,f], s:b}", "name", r->name, "flat",
+            "{s:s, s:I, s:I, s:o, s:[o,o], s:b}", "name", r->name, "flat",
             (json_int_t)r->flat, "cum", (json_int_t)r->cum, "flat_share",
-            a->samples ? (double)r->flat / (double)a->samples : 0.0, "flat_ci95", lo, hi,
-            "few_samples", aggregate_few(r->flat, a->samples));
+            jsonfile_num(a->samples ? (double)r->flat / (double)a->samples : 0.0),
+            "flat_ci95", jsonfile_num(lo), jsonfile_num(hi), "few_samples",
+            aggregate_few(r->flat, a->samples));
         if (with_unnamed && o != NULL) {
             json_object_set_new(o, "unnamed", json_integer((json_int_t)r->unnamed));
             json_object_set_new(
                 o, "unnamed_share",
-                json_real(r->flat ? (double)r->unnamed / (double)r->flat : 0));
+                jsonfile_num(r->flat ? (double)r->unnamed / (double)r->flat : 0));
         }
         json_array_append_new(arr, o);
     }
@@ -213,15 +215,15 @@ static int cmd_json_run(aggregate *a, const opts *o, char **paths, int n) {
         json_array_append_new(pr, json_string(paths[i]));
     json_object_set_new(root, "profiles", pr);
     json_object_set_new(root, "samples", json_integer((json_int_t)a->samples));
-    json_object_set_new(root, "seconds", json_real((double)a->samples * spp));
+    json_object_set_new(root, "seconds", jsonfile_num((double)a->samples * spp));
     json_object_set_new(root, "seconds_source",
                         json_string(a->rate_hz > 0 ? "measured rate" : "header period"));
-    json_object_set_new(root, "seconds_per_sample", json_real(spp));
+    json_object_set_new(root, "seconds_per_sample", jsonfile_num(spp));
     json_object_set_new(root, "unnamed_samples",
                         json_integer((json_int_t)a->unnamed_samples));
     json_object_set_new(
         root, "unnamed_share",
-        json_real(a->samples ? (double)a->unnamed_samples / (double)a->samples : 0.0));
+        jsonfile_num(a->samples ? (double)a->unnamed_samples / (double)a->samples : 0.0));
     json_object_set_new(root, "capped_samples",
                         json_integer((json_int_t)a->capped_samples));
     json_t *fns = json_array();
@@ -233,12 +235,14 @@ static int cmd_json_run(aggregate *a, const opts *o, char **paths, int n) {
         double lo, hi;
         stats_wilson((double)f->flat, (double)a->samples, STATS_Z95, &lo, &hi);
         json_t *j = json_pack(
-            "{s:s, s:s, s:b, s:s, s:I, s:I, s:f, s:f, s:[f,f], s:f, s:b}", "name",
+            "{s:s, s:s, s:b, s:s, s:I, s:I, s:o, s:o, s:[o,o], s:o, s:b}", "name",
             f->name, "library", f->module, "named", f->named, "category",
             f->category ? f->category : "other", "flat", (json_int_t)f->flat, "cum",
-            (json_int_t)f->cum, "flat_seconds", (double)f->flat * spp, "flat_share",
-            a->samples ? (double)f->flat / (double)a->samples : 0.0, "flat_ci95", lo, hi,
-            "cum_share", a->samples ? (double)f->cum / (double)a->samples : 0.0,
+            (json_int_t)f->cum, "flat_seconds", jsonfile_num((double)f->flat * spp),
+            "flat_share",
+            jsonfile_num(a->samples ? (double)f->flat / (double)a->samples : 0.0),
+            "flat_ci95", jsonfile_num(lo), jsonfile_num(hi), "cum_share",
+            jsonfile_num(a->samples ? (double)f->cum / (double)a->samples : 0.0),
             "few_samples", aggregate_few(f->flat, a->samples));
         if (j != NULL && f->file != NULL) {
             json_object_set_new(j, "file", json_string(f->file));
@@ -337,15 +341,15 @@ static int cmd_speedscope_run(const aggregate *a, const opts *o, const char *nam
         for (uint32_t k = s->depth; k-- > 0;)
             json_array_append_new(st, json_integer(a->frames[s->first + k]));
         json_array_append_new(samples, st);
-        json_array_append_new(weights, json_real((double)s->count * spp));
+        json_array_append_new(weights, jsonfile_num((double)s->count * spp));
     }
     json_t *root = json_pack(
-        "{s:s, s:{s:o}, s:[{s:s, s:s, s:s, s:f, s:f, s:o, s:o}], s:s, s:i, s:s}",
+        "{s:s, s:{s:o}, s:[{s:s, s:s, s:s, s:o, s:o, s:o, s:o}], s:s, s:i, s:s}",
         "$schema", "https://www.speedscope.app/file-format-schema.json", "shared",
         "frames", frames, "profiles", "type", "sampled", "name", name, "unit", "seconds",
-        "startValue", 0.0, "endValue", (double)a->samples * spp, "samples", samples,
-        "weights", weights, "name", name, "activeProfileIndex", 0, "exporter",
-        "overhead");
+        "startValue", jsonfile_num(0.0), "endValue",
+        jsonfile_num((double)a->samples * spp), "samples", samples, "weights", weights,
+        "name", name, "activeProfileIndex", 0, "exporter", "overhead");
     char *text = root ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(root);
     if (text == NULL) {

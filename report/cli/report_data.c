@@ -187,14 +187,14 @@ static char *speedscope(const arch_prof *ap) {
         for (uint32_t d = s->depth; d-- > 0;)
             json_array_append_new(st, json_integer(a->frames[s->first + d]));
         json_array_append_new(samples, st);
-        json_array_append_new(weights, json_real((double)s->count * sps));
+        json_array_append_new(weights, jsonfile_num((double)s->count * sps));
     }
     json_t *doc = json_pack(
-        "{s:s, s:s, s:s, s:{s:o}, s:[{s:s, s:s, s:s, s:i, s:f, s:o, s:o}]}", "$schema",
+        "{s:s, s:s, s:s, s:{s:o}, s:[{s:s, s:s, s:s, s:i, s:o, s:o, s:o}]}", "$schema",
         "https://www.speedscope.app/file-format-schema.json", "exporter", "overhead",
         "name", ap->name, "shared", "frames", frames, "profiles", "type", "sampled",
         "name", ap->name, "unit", "seconds", "startValue", 0, "endValue",
-        (double)a->samples * sps, "samples", samples, "weights", weights);
+        jsonfile_num((double)a->samples * sps), "samples", samples, "weights", weights);
     char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
     return text;

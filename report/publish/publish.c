@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "jsonfile.h"
 #include "fileio.h"
 #include "render.h"
 #include "template.h"
@@ -442,7 +443,8 @@ static json_t *index_row(const char *docs, const char *rel, const char *sprint) 
     if (row != NULL && pct != NULL && lo != NULL && hi != NULL) {
         double v = strtod(pct, &end), l = strtod(lo, &end), h = strtod(hi, &end);
         json_object_set_new(row, "trend",
-                            json_pack("{s:f, s:f, s:f}", "value", v, "lo", l, "hi", h));
+                            json_pack("{s:o, s:o, s:o}", "value", jsonfile_num(v), "lo",
+                                      jsonfile_num(l), "hi", jsonfile_num(h)));
     }
     json_decref(a);
     return row;

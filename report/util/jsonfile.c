@@ -1,6 +1,7 @@
 /* jsonfile: see jsonfile.h. */
 #include "jsonfile.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -19,4 +20,8 @@ int jsonfile_load(json_t **out, const char *path, size_t flags, error *err) {
         return error_set(err, ERR_INPUT, "%s:%d:%d: %s", path, jerr.line, jerr.column,
                          jerr.text);
     return 0;
+}
+
+json_t *jsonfile_num(double v) {
+    return isfinite(v) ? json_real(v) : json_null();
 }

@@ -16,4 +16,13 @@
  * (ERR_INPUT), or what file_read_all said about the file. */
 int jsonfile_load(json_t **out, const char *path, size_t flags, error *err);
 
+/* A computed number as JSON: a new real for a finite 'v', JSON null for NaN
+ * or an infinity. jansson refuses non-finite reals (json_real and json_pack's
+ * "f" return NULL, and json_object_set_new(o, k, NULL) then does nothing), so
+ * a figure that could not be computed would take its whole section with it.
+ * Every computed double goes into JSON through this ("s:o", jsonfile_num(x)),
+ * never through "f" or json_real (tests/lint_json_numbers.sh checks).
+ * Returns NULL only when out of memory. */
+json_t *jsonfile_num(double v);
+
 #endif
