@@ -42,6 +42,33 @@ assert p["type"] == "sampled" and len(p["samples"]) == len(p["weights"]) > 0
 assert all(0 <= i < len(d["shared"]["frames"]) for s in p["samples"] for i in s)
 PY
 done
+# The header of each pooled profile, read back against the trial records: the
+# number of profiled trials (A/A control excluded) and their measured CPU
+# seconds (a per-architecture state left uninitialised shows here).
+python3 - "$data" main <<'PY' || bad "profiles' headers do not match the trial records"
+import glob, json, os, re, sys
+data, run = sys.argv[1], sys.argv[2]
+want = {}
+for f in glob.glob(os.path.join(run, "trial-*.json")):
+    r = json.load(open(f))
+    if not r.get("profiled") or r.get("aa_group") is not None:
+        continue
+    n, cpu = want.get(r["arch"], (0, 0.0))
+    for p in r.get("processes", []):
+        if p.get("profile"):
+            m = (p.get("measured") or {}).get("cpu_s")
+            cpu += m if m is not None else p["cpu_s"]
+    want[r["arch"]] = (n + 1, cpu)
+assert want, "no profiled trial in the fixture"
+for arch, (n, cpu) in want.items():
+    head = open(os.path.join(data, "profiles", arch + ".txt")).readline()
+    m = re.match(r"Architecture (\S+): (\d+) profiled trial\(s\) pooled, \d+ samples, "
+                 r"([0-9.]+) CPU seconds measured", head)
+    assert m and m.group(1) == arch, head
+    assert int(m.group(2)) == n, f"{arch}: header says {m.group(2)} trials, records {n}"
+    assert abs(float(m.group(3)) - cpu) <= 0.0005 + 1e-9 * cpu, \
+        f"{arch}: header says {m.group(3)} CPU s, records {cpu:.3f}"
+PY
 n=$(find "$data/main" -name '*.prof' | wc -l)
 [ "$n" -eq "$(find main -name '*.prof' | wc -l)" ] || bad "data/main has $n profiles"
 

@@ -83,7 +83,7 @@ static int pool_trial(arch_prof *archs, size_t *narchs, const char *dir, json_t 
                       error *err) {
     const char *arch = json_string_value(json_object_get(rec, "arch"));
     if (arch == NULL || !json_is_true(json_object_get(rec, "profiled")) ||
-        json_is_true(json_object_get(rec, "aa_group")))
+        json_is_string(json_object_get(rec, "aa_group"))) /* "A" or "B" */
         return 0;
     size_t a = 0;
     while (a < *narchs && strcmp(archs[a].name, arch) != 0)
@@ -212,7 +212,7 @@ static int write_buf(const char *dir, const char *name, buf *b, error *err) {
 /* The per-architecture files of the main run 'dir'. */
 static int write_profiles(const char *data, const char *dir, const char *nats_arch,
                           error *err) {
-    arch_prof archs[MAX_ARCHS];
+    arch_prof archs[MAX_ARCHS] = {0}; /* pool_trial adds onto trials and cpu_s */
     size_t narchs = 0;
     char sub[4096];
     if (snprintf(sub, sizeof sub, "%s/profiles", data) >= (int)sizeof sub)
