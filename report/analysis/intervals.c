@@ -31,6 +31,9 @@ static compare compare_values(const group *a, const group *b, int ratio) {
         r.hi = r.iv.hi;
         r.p = r.iv.p;
     } else {
+        /* the notes name the trials even when there is no interval */
+        r.iv.na = a->n;
+        r.iv.nb = b->n;
         r.ratio = ratio ? r.med_b / r.med_a - 1 : r.med_b - r.med_a;
     }
     if (!r.ok)

@@ -105,6 +105,16 @@ void an_sensitivity(ctx *c) {
         if (k == nst && nst < MAX_STORAGES && c->t[i].rate == 0 && !c->t[i].aa_group)
             storages[nst++] = c->t[i].storage;
     }
+    /* Only storages measured with both architectures can be compared: one
+     * with a single side would stand for both ends of the sweep. */
+    size_t both = 0;
+    for (size_t k = 0; k < nst; k++) {
+        an_select_best(c, c->g1, "direct", storages[k], 0);
+        an_select_best(c, c->g2, c->nats_arch, storages[k], 0);
+        if (c->g1->n >= 1 && c->g2->n >= 1)
+            storages[both++] = storages[k];
+    }
+    nst = both;
     if (nst >= 2) {
         json_t *rows = json_array(), *groups = json_array();
         double min_delta = INFINITY, max_delta = -INFINITY;
