@@ -28,6 +28,15 @@ overhead_require(jansson  jansson     libjansson-dev)
 overhead_require(sqlite3  sqlite3     libsqlite3-dev)
 overhead_require(dw       libdw       libdw-dev)
 overhead_require(elf      libelf      libelf-dev)
+# Symbolized profiles published with a report: pprof's profile.proto, gzipped.
+overhead_require(protobufc libprotobuf-c libprotobuf-c-dev)
+overhead_require(zlib     zlib        zlib1g-dev)
+find_program(PROTOC_C_EXE protoc-c)
+if(NOT PROTOC_C_EXE)
+    message(FATAL_ERROR
+        "protoc-c not found: install the Debian package 'protobuf-c-compiler' "
+        "(or run scripts/install-deps.sh)")
+endif()
 
 find_package(CmarkGfm REQUIRED)
 

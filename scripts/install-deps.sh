@@ -20,6 +20,8 @@ core=(
     libcmark-gfm-dev libcmark-gfm-extensions-dev
     libjansson-dev libsqlite3-dev sqlite3
     libdw-dev libelf-dev
+    # symbolized profiles in pprof's format (profile.proto, gzipped)
+    libprotobuf-c-dev protobuf-c-compiler zlib1g-dev
     # libc's symbol table by build-id: names libc's internal functions
     # (futex waits, memcpy variants) that its .dynsym does not
     libc6-dbg
@@ -27,7 +29,7 @@ core=(
     # (JSON checks and free ports in the cluster test)
     procps python3
 )
-test=(chromium tidy cmark-gfm)
+test=(chromium tidy cmark-gfm protobuf-compiler)
 bench=(golang-go golang-github-google-pprof-dev googletest time)
 fuzz=(clang libclang-rt-14-dev)
 

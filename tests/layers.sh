@@ -20,7 +20,8 @@ allowed() {
 owner() {
     for d in common report/util report/profile report/measure report/analysis \
         report/publish report/cli; do
-        if [ -f "$src/$d/$1" ]; then
+        # NAME.pb-c.h is generated (protoc-c) from the layer's NAME.proto
+        if [ -f "$src/$d/$1" ] || [ -f "$src/$d/${1%.pb-c.h}.proto" ]; then
             basename "$d"
             return
         fi

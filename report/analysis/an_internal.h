@@ -112,6 +112,7 @@ typedef struct ctx {
     size_t nt;
     const char *nats_arch, *storage;
     json_t *warnings; /* strings */
+    json_t *unnamed;  /* binaries whose functions stayed unnamed (strings), or NULL */
     error *err;
     /* the analysis as it is built, section by section (an_* functions) */
     group *gd, *gn; /* headline trials: direct, NATS (unprofiled when there are) */
@@ -160,6 +161,11 @@ json_t *an_fsigned(double v);
 const char *an_fmt(double v, char *buf, size_t size);
 /* Append a warning to the analysis's list. */
 void an_warn(ctx *c, const char *fmtstr, ...) __attribute__((format(printf, 2, 3)));
+/* Load the profile of trial file 'path' (symprof_load: its symbolized
+ * NAME.pb.gz when there is one, else the raw file symbolized now). A raw
+ * profile that names a missing or changed binary is ERR_INPUT naming it,
+ * unless c->o->allow_unnamed; every such binary is noted in c->unnamed. */
+int an_profile_load(ctx *c, const char *path, symprof **out);
 /* Is 'arch' one of the NATS architectures (nats, nats-2p, ...)? */
 int an_is_nats_arch(const char *arch);
 /* The analysis's "charts" object (c->charts), created when there is none. */

@@ -25,6 +25,7 @@ static void ctx_free(ctx *c) {
     json_decref(c->runj);
     json_decref(c->records);
     json_decref(c->warnings);
+    json_decref(c->unnamed);
     free(c->t);
     free(c->gd);
     free(c->gn);

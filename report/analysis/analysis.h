@@ -25,6 +25,10 @@ typedef struct analysis_options {
     unsigned bootstrap_iters;   /* default 10000 */
     uint64_t seed;              /* bootstrap seed, default 1 */
     int accept_loss;            /* analyse runs with lost events (the report says so) */
+    int allow_unnamed;          /* go on when a raw profile names a binary that is
+                                   missing or has changed (its functions stay
+                                   unnamed; the report says which); otherwise that
+                                   is ERR_INPUT */
     json_t *optimization;       /* measured optimization variants, borrowed, or NULL:
                                    {"variants": [{"name", "what", "saving_us",
                                    "ci_lo_us", "ci_hi_us"}]}; copied into the

@@ -56,14 +56,14 @@ static int attrib_of(ctx *c, const trial *t, attrib_trial *out) {
         }
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", t->dir, prof);
-        profile *pr = NULL;
+        symprof *pr = NULL;
         aggregate *a = NULL;
-        if (profile_load(&pr, path, c->err) != 0)
+        if (an_profile_load(c, path, &pr) != 0)
             return -1;
         int rc = aggregate_new(&a, c->err);
         if (rc == 0)
-            rc = aggregate_add(a, pr, path, c->err);
-        profile_free(pr);
+            rc = aggregate_add_symprof(a, pr, path, c->err);
+        symprof_free(pr);
         if (rc == 0)
             rc = aggregate_categorize(a, c->cats, c->err);
         if (rc != 0) {

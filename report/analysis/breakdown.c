@@ -12,6 +12,7 @@
 
 #include "fileio.h"
 #include "profile.h"
+#include "buf.h"
 #include "stats.h"
 
 #define WANT_SAMPLES         2000 /* samples per side for shares to about +-1 point */
@@ -36,12 +37,12 @@ static int pool_profiles(ctx *c, side *s, const group *g, const categories *cats
                 continue;
             char path[4096];
             snprintf(path, sizeof path, "%s/%s", g->t[i]->dir, an_jstr(p, "profile"));
-            profile *prof = NULL;
-            if (profile_load(&prof, path, c->err) != 0)
+            symprof *prof = NULL;
+            if (an_profile_load(c, path, &prof) != 0)
                 return -1;
-            int rc = aggregate_add(s->agg, prof, path, c->err);
+            int rc = aggregate_add_symprof(s->agg, prof, path, c->err);
             samples += prof->samples;
-            profile_free(prof);
+            symprof_free(prof);
             if (rc != 0)
                 return -1;
             double m = an_jnum(p, "measured.cpu_s");
@@ -240,7 +241,23 @@ int an_breakdown(ctx *c) {
         an_warn(c, "the headline trials were not profiled: no breakdown or hotspots");
     }
     json_object_set_new(c->a, "hotspots", hot);
-    json_object_set_new(json_object_get(c->a, "sampling"), "warnings",
-                        json_copy(c->warnings));
+    json_t *sampling = json_object_get(c->a, "sampling");
+    json_object_set_new(sampling, "warnings", json_copy(c->warnings));
+    json_object_set_new(sampling, "unnamed_binaries",
+                        c->unnamed ? json_copy(c->unnamed) : json_array());
+    size_t nu = c->unnamed ? json_array_size(c->unnamed) : 0;
+    if (nu > 0) {
+        buf b = BUF_INIT;
+        buf_printf(&b, "the profiles name %s that %s missing or had changed when they "
+                       "were symbolized, so %s functions are unnamed: ",
+                   nu == 1 ? "one binary" : "binaries", nu == 1 ? "was" : "were",
+                   nu == 1 ? "its" : "their");
+        for (size_t i = 0; i < nu; i++)
+            buf_printf(&b, "%s%s", i ? ", " : "",
+                       json_string_value(json_array_get(c->unnamed, i)));
+        json_object_set_new(sampling, "unnamed_binaries_text",
+                            json_string(b.data ? b.data : ""));
+        buf_free(&b);
+    }
     return 0;
 }

@@ -92,3 +92,33 @@ json_t *an_charts(ctx *c) {
     }
     return c->charts;
 }
+
+int an_profile_load(ctx *c, const char *path, symprof **out) {
+    if (symprof_load(out, path, c->err) != 0)
+        return -1;
+    const symprof *sp = *out;
+    if (sp->nunnamed > 0 && sp->raw && !c->o->allow_unnamed) {
+        error_set(c->err, ERR_INPUT,
+                  "%s names %s%s, which %s missing or %s changed since the profile was "
+                  "taken: its functions would be unnamed. Analyse where the binaries "
+                  "are, from the symbolized copies (NAME.pb.gz, as a report's data/ "
+                  "has), or with --allow-unnamed",
+                  path, sp->unnamed[0], sp->nunnamed > 1 ? " and other binaries" : "",
+                  sp->nunnamed > 1 ? "are" : "is", sp->nunnamed > 1 ? "have" : "has");
+        symprof_free(*out);
+        *out = NULL;
+        return -1;
+    }
+    for (size_t i = 0; i < sp->nunnamed; i++) {
+        if (c->unnamed == NULL && (c->unnamed = json_array()) == NULL)
+            return error_set(c->err, ERR_NOMEM, "out of memory");
+        int seen = 0;
+        size_t k;
+        json_t *v;
+        json_array_foreach(c->unnamed, k, v) seen |=
+            strcmp(json_string_value(v), sp->unnamed[i]) == 0;
+        if (!seen)
+            json_array_append_new(c->unnamed, json_string(sp->unnamed[i]));
+    }
+    return 0;
+}

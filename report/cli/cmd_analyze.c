@@ -37,6 +37,11 @@ static void analyze_usage(FILE *out) {
             "      --seed N           accepted and ignored (was the bootstrap seed)\n"
             "      --accept-loss      analyse a run whose trials lost events (the\n"
             "                         report says so); otherwise that is exit 1\n"
+            "      --allow-unnamed    go on when a raw profile (*.prof without its\n"
+            "                         symbolized *.pb.gz beside it) names a binary that\n"
+            "                         is missing or has changed: its functions stay\n"
+            "                         unnamed and the report's header names it;\n"
+            "                         otherwise that is exit 2\n"
             "  -h, --help             this help\n\n"
             "Exit status: 0 ok, 1 a failed check (lost events, too few trials),\n"
             "2 bad input (not a run directory, malformed record or profile).\n");
@@ -61,6 +66,7 @@ int cmd_analyze(int argc, char **argv) {
         OPT_INT("bootstrap", 0, &o.bootstrap_iters, 100, 1000000),
         OPT_INT("seed", 0, &o.seed, 0, LLONG_MAX),
         OPT_FLAG("accept-loss", 0, &o.accept_loss, 1),
+        OPT_FLAG("allow-unnamed", 0, &o.allow_unnamed, 1),
         OPT_HELP,
         OPT_END,
     };

@@ -1,5 +1,5 @@
-/* overhead top | json | folded | speedscope | diff: read gperftools CPU
- * profiles, symbolize them offline and print them the way pprof users expect
+/* overhead top | json | folded | speedscope | diff | pprof: read gperftools CPU
+ * profiles (or symbolized ones, *.pb.gz), symbolize them offline and print them the way pprof users expect
  * (top), as data (json, schema overhead.profile/1), for flame graphs (folded,
  * speedscope), or compare two sets of them (diff). Several profiles are merged
  * (trials of one arm). */
@@ -17,7 +17,9 @@
 #include "fileio.h"
 #include "jsonfile.h"
 #include "opts.h"
+#include "pprof.h"
 #include "profile.h"
+#include "symprof.h"
 #include "stats.h"
 
 
@@ -42,11 +44,11 @@ static int cmd_profile_load(aggregate **out, char **paths, int n, const opts *o)
     categories *c = NULL;
     int rc = aggregate_new(&a, &err);
     for (int i = 0; rc == 0 && i < n; i++) {
-        profile *p = NULL;
-        rc = profile_load(&p, paths[i], &err);
+        symprof *p = NULL;
+        rc = symprof_open(&p, paths[i], &err);
         if (rc == 0)
-            rc = aggregate_add(a, p, paths[i], &err);
-        profile_free(p);
+            rc = aggregate_add_symprof(a, p, paths[i], &err);
+        symprof_free(p);
     }
     if (rc == 0 && o->categories != NULL)
         rc = categories_load(&c, o->categories, &err);
@@ -409,7 +411,19 @@ static int cmd_diff_run(const aggregate *b, const aggregate *w, const opts *o) {
 
 /* The --help text of one of these subcommands. */
 static void cmd_profile_usage(FILE *out, const char *cmd) {
-    if (strcmp(cmd, "diff") == 0)
+    if (strcmp(cmd, "pprof") == 0)
+        fprintf(out,
+                "usage: overhead pprof -o OUT.pb.gz PROFILE\n\n"
+                "Symbolize one gperftools profile now, against the binaries its memory\n"
+                "map names, and write it as pprof's profile.proto, gzipped: function\n"
+                "names, source files and lines, inlined frames. `go tool pprof`,\n"
+                "speedscope and Grafana Pyroscope read it; so do `overhead top/json/\n"
+                "folded/speedscope/diff`, and `overhead analyze` takes a trial's\n"
+                "NAME.pb.gz instead of its NAME.prof when both are there (no binary\n"
+                "needed). The symbolizer's warnings and the binaries it could not read\n"
+                "travel in the file's comments.\n\n"
+                "  -o FILE   where to write (required)\n");
+    else if (strcmp(cmd, "diff") == 0)
         fprintf(
             out,
             "usage: overhead diff [options] BASE NEW\n"
@@ -444,6 +458,22 @@ static void cmd_profile_usage(FILE *out, const char *cmd) {
                                     : "");
 }
 
+/* overhead pprof: one profile -> OUT.pb.gz. */
+static int cmd_pprof_run(const opts *o, char **files, int nfiles) {
+    if (nfiles != 1 || o->output == NULL)
+        return cli_failf(o->cmd, ERR_INPUT, "need -o OUT.pb.gz and one PROFILE");
+    error err;
+    error_clear(&err);
+    symprof *p = NULL;
+    int rc = symprof_open(&p, files[0], &err);
+    if (rc == 0)
+        rc = pprof_write(o->output, p, &err);
+    for (size_t i = 0; rc == 0 && i < p->nwarnings; i++)
+        cli_warn(o->cmd, p->warnings[i]);
+    symprof_free(p);
+    return rc == 0 ? 0 : cli_fail(o->cmd, &err);
+}
+
 /* Run the subcommand o->cmd on the profiles in 'args'. */
 static int cmd_profile_dispatch(opts *o, const opts_args *args) {
     int is_diff = strcmp(o->cmd, "diff") == 0, rc;
@@ -473,6 +503,8 @@ static int cmd_profile_dispatch(opts *o, const opts_args *args) {
     if (nfiles < 1)
         return cli_failf(o->cmd, ERR_INPUT, "no profile given (see 'overhead %s --help')",
                          o->cmd);
+    if (strcmp(o->cmd, "pprof") == 0)
+        return cmd_pprof_run(o, files, nfiles);
     aggregate *a = NULL;
     rc = cmd_profile_load(&a, files, nfiles, o);
     if (rc != 0)
@@ -541,5 +573,9 @@ int cmd_speedscope(int argc, char **argv) {
 }
 
 int cmd_diff(int argc, char **argv) {
+    return cmd_profile_main(argc, argv);
+}
+
+int cmd_pprof(int argc, char **argv) {
     return cmd_profile_main(argc, argv);
 }

@@ -19,5 +19,6 @@ int cmd_json(int argc, char **argv);
 int cmd_folded(int argc, char **argv);
 int cmd_speedscope(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_pprof(int argc, char **argv);
 
 #endif

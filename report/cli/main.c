@@ -23,6 +23,7 @@ static const command commands[] = {
     {"folded", cmd_folded, "folded stacks for flame graphs"},
     {"speedscope", cmd_speedscope, "a profile in speedscope format"},
     {"diff", cmd_diff, "compare two sets of profiles per function"},
+    {"pprof", cmd_pprof, "a profile symbolized, as pprof's profile.proto (gzipped)"},
     {"version", cmd_version, "print versions of overhead and its libraries"},
 };
 

@@ -16,7 +16,9 @@
 #include "buf.h"
 #include "cli.h"
 #include "fileio.h"
+#include "pprof.h"
 #include "profile.h"
+#include "symprof.h"
 #include "jsonfile.h"
 #include "publish.h"
 
@@ -47,7 +49,27 @@ static int copy_file(const char *from, const char *to, error *err) {
     return rc;
 }
 
-/* Copy the run records and profiles of 'dir' into 'to'. */
+/* Write beside the copy 'dest' of raw profile 'from' (NAME.prof) its
+ * symbolized NAME.pb.gz: copied when the run has one, else symbolized now,
+ * against the binaries it names, so that data/ re-analyses without them. */
+static int copy_symbolized(const char *from, const char *dest, error *err) {
+    char src[4096], to[4096];
+    size_t nf = strlen(from) - 5, nd = strlen(dest) - 5; /* without ".prof" */
+    if (snprintf(src, sizeof src, "%.*s.pb.gz", (int)nf, from) >= (int)sizeof src ||
+        snprintf(to, sizeof to, "%.*s.pb.gz", (int)nd, dest) >= (int)sizeof to)
+        return error_set(err, ERR_INPUT, "%s: path too long", from);
+    if (access(src, F_OK) == 0)
+        return copy_file(src, to, err);
+    symprof *sp = NULL;
+    if (symprof_open(&sp, from, err) != 0)
+        return -1;
+    int rc = pprof_write(to, sp, err);
+    symprof_free(sp);
+    return rc;
+}
+
+/* Copy the run records and profiles of 'dir' into 'to', each raw profile
+ * with its symbolized copy. */
 static int copy_run(const char *dir, const char *to, error *err) {
     DIR *d = opendir(dir);
     if (d == NULL)
@@ -65,6 +87,8 @@ static int copy_run(const char *dir, const char *to, error *err) {
             rc = error_set(err, ERR_INPUT, "%s/%s: path too long", dir, n);
         else
             rc = copy_file(from, dest, err);
+        if (rc == 0 && fnmatch("*.prof", n, 0) == 0)
+            rc = copy_symbolized(from, dest, err);
     }
     closedir(d);
     return rc;
@@ -296,11 +320,16 @@ static void write_readme(buf *b, const char *const *dirs, size_t ndirs, const ch
                 "- `profiles/ARCH.speedscope.json`: the same for "
                 "https://www.speedscope.app.\n"
                 "- The run directories below: every trial's run record "
-                "(`trial-*.json`, `overhead.run/1`), the run's `run.json` and the raw "
-                "gperftools profiles (`*.prof`) the analysis pooled.\n\n"
+                "(`trial-*.json`, `overhead.run/1`), the run's `run.json`, the raw "
+                "gperftools profiles (`*.prof`) the analysis pooled and each one "
+                "symbolized (`*.pb.gz`: pprof's profile.proto, gzipped, with function "
+                "names, source files, lines and inlined frames; `go tool pprof`, "
+                "speedscope and Grafana Pyroscope open them).\n\n"
                 "Re-create `../CPU_OVERHEAD_ANALYSIS.json` byte for byte from this "
-                "folder, on a machine with the same binaries and libraries (profiles "
-                "are symbolized from the files they name):\n\n```\ncd data\n");
+                "folder, on any machine and build path: `overhead analyze` reads each "
+                "trial's `*.pb.gz` instead of its `*.prof`, so it needs neither the "
+                "binaries nor the libraries the profiles were taken from:"
+                "\n\n```\ncd data\n");
     buf_printf(b, "SOURCE_DATE_EPOCH=%lld overhead analyze %s", epoch, opts);
     for (size_t i = 0; i < ndirs; i++) {
         char rel[1024], q[2048] = "";

@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "stats.h"
 #include "symbols.h"
+#include "symprof.h"
 
 /* Frames of one symbolized stack at most: the profiler's depth cap, each
  * frame possibly expanded by inlined calls. Deeper stacks are cut. */
@@ -196,7 +197,7 @@ static long aggregate_file(aggregate *a, const char *name) {
 
 /* Index of the function (name, module), both interned; created on first use
  * with the frame's details. Returns -1 when out of memory. */
-static long aggregate_fn_get(aggregate *a, const symbols_frame *f, const char *name,
+static long aggregate_fn_get(aggregate *a, const symprof_frame *f, const char *name,
                              const char *module, const char *file) {
     aggregate_internal *in = a->in;
     uint64_t h = aggregate_mix(aggregate_mix(2, (uint64_t)(uintptr_t)name),
@@ -336,36 +337,6 @@ int aggregate_new(aggregate **out, error *err) {
     return 0;
 }
 
-/* A distinct pc and its first-seen id, for sorting. */
-typedef struct aggregate_upc {
-    uint64_t pc;
-    uint32_t uid;
-} aggregate_upc;
-
-/* Sort v[0..n-1] by pc: LSD radix sort, 8 bits a pass, skipping the passes
- * where every key has the same byte (the high bytes of addresses mostly).
- * Uses 'tmp' (n items). Faster than qsort on the 10^5..10^6 pcs of a big
- * profile. */
-static void aggregate_sort_upc(aggregate_upc *v, aggregate_upc *tmp, size_t n) {
-    aggregate_upc *src = v, *dst = tmp;
-    for (unsigned shift = 0; shift < 64; shift += 8) {
-        size_t count[257] = {0};
-        for (size_t i = 0; i < n; i++)
-            count[((src[i].pc >> shift) & 0xff) + 1]++;
-        if (n == 0 || count[((src[0].pc >> shift) & 0xff) + 1] == n)
-            continue;
-        for (int b = 0; b < 256; b++)
-            count[b + 1] += count[b];
-        for (size_t i = 0; i < n; i++)
-            dst[count[(src[i].pc >> shift) & 0xff]++] = src[i];
-        aggregate_upc *t = src;
-        src = dst;
-        dst = t;
-    }
-    if (src != v)
-        memcpy(v, src, n * sizeof *v);
-}
-
 /* Add one profile stack, already mapped to function ids (profiler frames
  * removed): flat, cum, libraries, edges, merged stacks. */
 static int aggregate_count_stack(aggregate *a, const uint32_t *ids, uint32_t depth,
@@ -401,40 +372,6 @@ static int aggregate_count_stack(aggregate *a, const uint32_t *ids, uint32_t dep
     return aggregate_stack_add(a, ids, depth, count);
 }
 
-/* Number the distinct pcs of 'p' in one hashing pass: pos_uid[i] is the id
- * of p->pcs[i]; sorted[0..*nu-1] holds each distinct pc with its id, by pc
- * (so that symbols walks each module's table in order). */
-static int aggregate_number_pcs(const profile *p, uint32_t *pos_uid,
-                                aggregate_upc *sorted, size_t *nu) {
-    size_t cap = 64;
-    while (cap < 2 * p->npcs)
-        cap *= 2;
-    uint32_t *tab = calloc(cap, sizeof *tab);
-    aggregate_upc *tmp = malloc((p->npcs ? p->npcs : 1) * sizeof *tmp);
-    if (tab == NULL || tmp == NULL) {
-        free(tab);
-        free(tmp);
-        return -1;
-    }
-    size_t n = 0;
-    for (size_t i = 0; i < p->npcs; i++) {
-        uint64_t pc = p->pcs[i];
-        size_t j = aggregate_mix(7, pc) & (cap - 1);
-        while (tab[j] != 0 && sorted[tab[j] - 1].pc != pc)
-            j = (j + 1) & (cap - 1);
-        if (tab[j] == 0) {
-            sorted[n] = (aggregate_upc){pc, (uint32_t)n};
-            tab[j] = (uint32_t)++n;
-        }
-        pos_uid[i] = tab[j] - 1;
-    }
-    free(tab);
-    aggregate_sort_upc(sorted, tmp, n);
-    free(tmp);
-    *nu = n;
-    return 0;
-}
-
 /* Reserve room for 'stacks' more merged stacks and 'frames' more frames. */
 static int aggregate_presize(aggregate *a, size_t stacks, size_t frames) {
     aggregate_internal *in = a->in;
@@ -460,54 +397,51 @@ static int aggregate_presize(aggregate *a, size_t stacks, size_t frames) {
     return itab_reserve_for(&in->stack_tab, a->nstacks, want + 1, in->stack_hash);
 }
 
-int aggregate_add(aggregate *a, const profile *p, const char *label, error *err) {
+/* Note binary 'path' among a->unnamed (once). */
+static int aggregate_note_unnamed(aggregate *a, const char *path) {
+    for (size_t i = 0; i < a->nunnamed; i++)
+        if (strcmp(a->unnamed[i], path) == 0)
+            return 0;
+    char **u = realloc(a->unnamed, (a->nunnamed + 1) * sizeof *u);
+    if (u == NULL)
+        return -1;
+    a->unnamed = u;
+    if ((u[a->nunnamed] = strdup(path)) == NULL)
+        return -1;
+    a->nunnamed++;
+    return 0;
+}
+
+int aggregate_add_symprof(aggregate *a, const symprof *sp, const char *label,
+                          error *err) {
     int rc = -1, oom = 0;
-    uint64_t *sp = NULL;
-    aggregate_upc *su = NULL;
-    uint32_t *pos_uid = NULL;
-    symbols_frame *sorted_frames = NULL, *frames = NULL;
     uint32_t *cstart = NULL, *clen = NULL, *chain = NULL;
-    size_t nchain = 0, cap_chain = 0;
+    size_t nchain = 0, cap_chain = 0, nu = sp->nlocs;
     const char **ufile = NULL, **uname = NULL;
     intern_cache *icache = NULL;
-    symbols *sy = NULL;
-    size_t nu = 0, n1 = p->npcs ? p->npcs : 1;
-    pos_uid = malloc(n1 * sizeof *pos_uid);
-    su = malloc(n1 * sizeof *su);
-    if (pos_uid == NULL || su == NULL || aggregate_number_pcs(p, pos_uid, su, &nu) != 0 ||
-        aggregate_presize(a, p->nstacks, p->npcs) != 0)
+    if (aggregate_presize(a, sp->nstacks, sp->nids) != 0)
         goto nomem;
-    if (symbols_new(&sy, p->maps, p->maps_len, label, err) != 0)
-        goto done;
     size_t u1 = nu ? nu : 1;
-    sp = malloc(u1 * sizeof *sp);
-    sorted_frames = calloc(u1, sizeof *sorted_frames);
-    frames = calloc(u1, sizeof *frames);
     cstart = calloc(u1, sizeof *cstart);
     clen = calloc(u1, sizeof *clen);
     ufile = calloc(u1, sizeof *ufile);
     uname = calloc(u1, sizeof *uname);
     icache = calloc(1, sizeof *icache);
-    if (sp == NULL || sorted_frames == NULL || frames == NULL || cstart == NULL ||
-        clen == NULL || ufile == NULL || uname == NULL || icache == NULL)
+    if (cstart == NULL || clen == NULL || ufile == NULL || uname == NULL || icache == NULL)
         goto nomem;
-    for (size_t k = 0; k < nu; k++)
-        sp[k] = su[k].pc;
-    if (symbols_resolve(sy, sp, nu, sorted_frames, err) != 0)
-        goto done;
-    for (size_t k = 0; k < nu; k++)
-        frames[su[k].uid] = sorted_frames[k];
     /* Each distinct pc becomes a chain of function ids, innermost first:
      * the functions DWARF says were inlined there, then the symbol's. */
     for (size_t i = 0; i < nu; i++) {
+        const symprof_loc *l = &sp->locs[i];
         cstart[i] = (uint32_t)nchain;
-        for (const symbols_frame *fr = &frames[i]; fr != NULL; fr = fr->inlined_into) {
+        for (uint32_t k = 0; k < l->n; k++) {
+            const symprof_frame *fr = &sp->frames[l->first + k];
             const char *name = aggregate_intern_cached(a, icache, fr->function, &oom);
             const char *module = aggregate_intern_cached(a, icache, fr->module, &oom);
             const char *file = aggregate_intern_cached(a, icache, fr->file, &oom);
             if (oom)
                 goto nomem;
-            if (fr == &frames[i]) {
+            if (k == 0) {
                 uname[i] = name;
                 ufile[i] = file;
             }
@@ -519,26 +453,31 @@ int aggregate_add(aggregate *a, const profile *p, const char *label, error *err)
         }
         clen[i] = (uint32_t)(nchain - cstart[i]);
     }
-    for (size_t w = 0; w < symbols_warning_count(sy); w++) {
+    for (size_t w = 0; w < sp->nwarnings; w++) {
         char **ws = realloc(a->warnings, (a->nwarnings + 1) * sizeof *ws);
         if (ws == NULL)
             goto nomem;
         a->warnings = ws;
-        if ((ws[a->nwarnings] = strdup(symbols_warning(sy, w))) == NULL)
+        size_t len = strlen(label) + strlen(sp->warnings[w]) + 3;
+        if ((ws[a->nwarnings] = malloc(len)) == NULL)
             goto nomem;
+        snprintf(ws[a->nwarnings], len, "%s: %s", label, sp->warnings[w]);
         a->nwarnings++;
     }
+    for (size_t w = 0; w < sp->nunnamed; w++)
+        if (aggregate_note_unnamed(a, sp->unnamed[w]) != 0)
+            goto nomem;
     uint32_t ids[AGGREGATE_MAX_DEPTH]; /* 8 KiB */
-    for (size_t s = 0; s < p->nstacks; s++) {
-        const profile_stack *st = &p->stacks[s];
-        const uint32_t *uid = pos_uid + st->first;
+    for (size_t s = 0; s < sp->nstacks; s++) {
+        const profile_stack *st = &sp->stacks[s];
+        const uint32_t *uid = sp->ids + st->first;
         uint32_t depth = 0, kept = 0;
         const char *leaf_file = NULL;
         for (int all = 0; all <= 1 && depth == 0; all++) {
             /* First without the profiler's frames; if nothing else is left,
              * keep them: there is nothing to strip them in favour of. */
             for (uint32_t k = 0; k < st->depth; k++) {
-                if (!all && frames[uid[k]].profiler)
+                if (!all && sp->locs[uid[k]].profiler)
                     continue;
                 if (depth == 0)
                     leaf_file = ufile[uid[k]];
@@ -549,34 +488,37 @@ int aggregate_add(aggregate *a, const profile *p, const char *label, error *err)
         }
         if (kept < st->depth) {
             for (uint32_t k = 0; k < st->depth; k++)
-                if (frames[uid[k]].profiler &&
+                if (sp->locs[uid[k]].profiler &&
                     aggregate_strip(a, uname[uid[k]], st->count) != 0)
                     goto nomem;
         }
         if (aggregate_count_stack(a, ids, depth, st->count, leaf_file) != 0)
             goto nomem;
     }
-    a->samples += p->samples;
-    a->header_seconds += (double)p->samples * (double)p->period_us / 1e6;
-    a->capped_samples += p->capped_samples;
+    a->samples += sp->samples;
+    a->header_seconds += (double)sp->samples * (double)sp->period_us / 1e6;
+    a->capped_samples += sp->capped_samples;
     a->nprofiles++;
     rc = 0;
     goto done;
 nomem:
     error_set(err, ERR_NOMEM, "%s: out of memory", label);
 done:
-    free(sp);
-    free(su);
-    free(pos_uid);
-    free(sorted_frames);
-    free(frames);
     free(cstart);
     free(clen);
     free(chain);
     free(ufile);
     free(uname);
     free(icache);
-    symbols_free(sy);
+    return rc;
+}
+
+int aggregate_add(aggregate *a, const profile *p, const char *label, error *err) {
+    symprof *sp = NULL;
+    if (symprof_symbolize(&sp, p, label, err) != 0)
+        return -1;
+    int rc = aggregate_add_symprof(a, sp, label, err);
+    symprof_free(sp);
     return rc;
 }
 
@@ -723,6 +665,9 @@ void aggregate_free(aggregate *a) {
     for (size_t i = 0; i < a->nwarnings; i++)
         free(a->warnings[i]);
     free(a->warnings);
+    for (size_t i = 0; i < a->nunnamed; i++)
+        free(a->unnamed[i]);
+    free(a->unnamed);
     free(a->fns);
     free(a->libs);
     free(a->files);

@@ -17,6 +17,7 @@
 #include "categories.h"
 #include "error.h"
 #include "profile.h"
+#include "symprof.h"
 
 typedef struct aggregate_fn {
     const char *name;     /* function, as symbols names it */
@@ -69,6 +70,9 @@ typedef struct aggregate {
     aggregate_count *stripped;   /* profiler frames removed: name, frames (in flat) */
     aggregate_count *categories; /* after aggregate_categorize: flat per category */
     char **warnings;
+    char **unnamed; /* binaries that could not be read or had changed when a
+                       profile was symbolized: their functions are unnamed */
+    size_t nunnamed;
     aggregate_internal *in;
 } aggregate;
 
@@ -79,6 +83,12 @@ int aggregate_new(aggregate **out, error *err);
  * prefixes warnings and errors. On error 'a' may hold part of the profile:
  * discard it. */
 int aggregate_add(aggregate *a, const profile *p, const char *label, error *err);
+
+/* Add a profile symbolized already (symprof_symbolize, pprof_read). The
+ * result is that of aggregate_add on the raw profile it was made from.
+ * 'label' prefixes its warnings and errors. */
+int aggregate_add_symprof(aggregate *a, const symprof *sp, const char *label,
+                          error *err);
 
 /* Compute a->edges (caller -> callee, counted once per stack) from the
  * merged stacks. Edges are not kept up to date by aggregate_add, because

@@ -70,6 +70,8 @@ struct symbols {
     size_t nstrs, cap_strs;
     char **warnings;
     size_t nwarnings;
+    char **unnamed; /* binaries that could not be read or had changed */
+    size_t nunnamed;
     /* frames made for inlined calls, in blocks of INL_BLOCK, freed at the end */
     symbols_frame **inl;
     size_t ninl, cap_inl; /* frames used; block pointers allocated */
@@ -172,6 +174,19 @@ __attribute__((format(printf, 2, 3))) static void symbols_warn(symbols *s,
     s->warnings = w;
     if ((w[s->nwarnings] = strdup(text)) != NULL)
         s->nwarnings++;
+}
+
+/* Note a binary whose functions stay unnamed (missing or changed). */
+static void symbols_note_unnamed(symbols *s, const char *path) {
+    for (size_t i = 0; i < s->nunnamed; i++)
+        if (strcmp(s->unnamed[i], path) == 0)
+            return;
+    char **u = realloc(s->unnamed, (s->nunnamed + 1) * sizeof *u);
+    if (u == NULL)
+        return;
+    s->unnamed = u;
+    if ((u[s->nunnamed] = strdup(path)) != NULL)
+        s->nunnamed++;
 }
 
 /* Parse the maps text lines that name a file (for the consistency check). */
@@ -313,6 +328,7 @@ static void symbols_check_file(symbols *s, module *m, Elf *elf) {
                          "%s has changed since the profile was taken (no executable "
                          "segment at file offset 0x%" PRIx64 "): its names may be wrong",
                          m->path, l->off);
+            symbols_note_unnamed(s, m->path);
             return;
         }
     }
@@ -460,6 +476,7 @@ static void symbols_load_module(symbols *s, module *m) {
         int e = stat(m->path, &st) != 0 ? errno : 0;
         symbols_warn(s, "cannot read %s (%s): its functions are unnamed", m->path,
                      e ? strerror(e) : dwfl_errmsg(-1));
+        symbols_note_unnamed(s, m->path);
         return;
     }
     m->ok = 1;
@@ -575,7 +592,7 @@ static sym *symbols_find(module *m, uint64_t pc) {
 /* Is this one of the profiler's own signal-path frames? Only named frames of
  * libprofiler that belong to the SIGPROF handler and stack capture qualify;
  * ProfilerStart/ProfilerStop and friends are real work the program asked for. */
-static int symbols_is_profiler(const char *module_base, const char *fn) {
+int symbols_is_profiler(const char *module_base, const char *fn) {
     static const char *const prefixes[] = {
         "CpuProfiler::prof_handler",
         "ProfileHandler::",
@@ -770,6 +787,14 @@ const char *symbols_warning(const symbols *s, size_t i) {
     return i < s->nwarnings ? s->warnings[i] : NULL;
 }
 
+size_t symbols_unnamed_count(const symbols *s) {
+    return s->nunnamed;
+}
+
+const char *symbols_unnamed(const symbols *s, size_t i) {
+    return i < s->nunnamed ? s->unnamed[i] : NULL;
+}
+
 void symbols_free(symbols *s) {
     if (s == NULL)
         return;
@@ -795,6 +820,9 @@ void symbols_free(symbols *s) {
     for (size_t i = 0; i < s->nwarnings; i++)
         free(s->warnings[i]);
     free(s->warnings);
+    for (size_t i = 0; i < s->nunnamed; i++)
+        free(s->unnamed[i]);
+    free(s->unnamed);
     for (size_t i = 0; i < (s->ninl + INL_BLOCK - 1) / INL_BLOCK; i++)
         free(s->inl[i]);
     free(s->inl);

@@ -65,6 +65,16 @@ int symbols_resolve(symbols *s, const uint64_t *pcs, size_t n, symbols_frame *fr
 size_t symbols_warning_count(const symbols *s);
 const char *symbols_warning(const symbols *s, size_t i);
 
+/* Binaries (paths as the map names them) that a looked-up address fell in
+ * but that could not be read or no longer match the map: their functions
+ * are unnamed. Valid until symbols_free. */
+size_t symbols_unnamed_count(const symbols *s);
+const char *symbols_unnamed(const symbols *s, size_t i);
+
+/* Is the named function 'fn' of module 'module_base' one of the profiler's
+ * own signal-path frames (the SIGPROF handler and its stack capture)? */
+int symbols_is_profiler(const char *module_base, const char *fn);
+
 /* Free a symbolizer. NULL is a no-op. */
 void symbols_free(symbols *s);
 
