@@ -13,6 +13,7 @@
  *   breakdown.c  pooled profiles, sampling health, the breakdown section
  *   attribution.c per-process attribution (attrib), hotspots, rules
  *   flame.c      the differential flame graph
+ *   ratemodel.c  CPU against event rate: model, crossing, the team's rate
  *   recommend.c  recommendation and conclusion
  *   meta.c       metadata, configuration, trials table, environment
  *   analysis.c   analysis_defaults, analysis_run */
@@ -258,6 +259,14 @@ void an_sensitivity(ctx *c);
  * its baseline NATS and direct trials (c->a "optimization"); nothing when the
  * runs have no such phase. */
 void an_optimize(ctx *c);
+
+/* ---- ratemodel.c -------------------------------------------------------- */
+
+/* CPU against event rate: the model fitted per architecture over every rate
+ * measured, its leave-one-rate-out check, the overhead curve, the target's
+ * crossing and the team's rate (c->a "rate_model", chart "rate"). The
+ * section is always present; without three rates a side it says why. */
+void an_rate_model(ctx *c);
 
 /* ---- recommend.c -------------------------------------------------------- */
 

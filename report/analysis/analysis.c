@@ -92,6 +92,7 @@ int analysis_run(json_t **out, const char *const *rundirs, size_t ndirs,
     an_meta(c);
     an_headline(c);
     an_chat_rate(c);
+    an_rate_model(c);
     an_noise_floor(c);
     an_reference(c);
     an_sensitivity(c);

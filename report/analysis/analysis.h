@@ -15,6 +15,7 @@
 typedef struct analysis_options {
     double target_pct;          /* the overhead target, default 5 */
     double reference_pct;       /* the figure the team quoted, default 5.80 */
+    double team_rate;           /* events/s a team asks about (rate model); 0: none */
     const char *nats_arch;      /* headline NATS architecture; NULL: nats-2p if
                                    measured, else nats */
     const char *storage;        /* headline storage; NULL: the first measured */

@@ -36,7 +36,7 @@ typedef struct report_state {
     /* options */
     plan_options plan;
     const char *sprint, *docs, *runs;
-    double target, reference;
+    double target, reference, team_rate;
     int progress, from;
     opt_list sweep;
     opt_spec specs[MAX_SPECS];
@@ -135,6 +135,7 @@ static void report_usage(FILE *out) {
         "  --services K       services of the cluster phase (default %d)\n"
         "  --target PCT       overhead target in percent (default 5)\n"
         "  --reference PCT    the figure the team quoted (default 5.80)\n"
+        "  --team-rate R      your chat's events/s: the rate model's verdict there\n"
         "  --from DIR...      skip measuring: analyse and publish these run directories\n"
         "                     (the rest of the command line; the first is the main run)\n"
         "  --progress         runner progress on stderr even when it is not a terminal\n"
@@ -185,6 +186,7 @@ static void report_specs(report_state *st) {
         OPT_INT("services", 0, &p->services, 1, RUNNER_MAX_SERVICES),
         OPT_DOUBLE("target", 0, &st->target, 0, 1e6),
         OPT_DOUBLE("reference", 0, &st->reference, 0, 1e6),
+        OPT_DOUBLE("team-rate", 0, &st->team_rate, 0, 1e9),
         OPT_REST("from", &st->from),
         OPT_FLAG("progress", 0, &st->progress, 1),
         OPT_HELP,
@@ -400,6 +402,10 @@ static int report_reproduce(report_state *st) {
 static void report_analyze_opts(const report_state *st, const analysis_options *o,
                                 char *opts, size_t size) {
     snprintf(opts, size, "--target %g --reference %g", st->target, st->reference);
+    if (st->team_rate > 0) {
+        size_t n = strlen(opts);
+        snprintf(opts + n, size - n, " --team-rate %g", st->team_rate);
+    }
     const char *names[] = {"--sprint", "--reproduce", "--nats-arch", "--storage"};
     const char *vals[] = {st->sprint, st->reproduce, o->nats_arch, o->storage};
     for (size_t i = 0; i < 4; i++)
@@ -417,6 +423,7 @@ static int report_publish(report_state *st) {
     analysis_defaults(&o);
     o.target_pct = st->target;
     o.reference_pct = st->reference;
+    o.team_rate = st->team_rate;
     o.nats_arch = st->from ? NULL : st->plan.nats_arch;
     o.storage = st->from ? NULL : st->plan.storage;
     o.sprint = st->sprint;

@@ -40,5 +40,6 @@ int chart_trials(buf *b, json_t *c, error *err);
 int chart_breakdown(buf *b, json_t *c, error *err);
 int chart_sensitivity(buf *b, json_t *c, error *err);
 int chart_flame(buf *b, json_t *c, error *err);
+int chart_rate(buf *b, json_t *c, error *err);
 
 #endif

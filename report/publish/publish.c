@@ -261,24 +261,27 @@ static int write_in(const char *dir, const char *name, const char *text, size_t 
     return file_write_atomic(path, text, len, err);
 }
 
-#define CHARTS 4
+#define CHARTS 5
 static const char *const chart_names[CHARTS] = {"trials", "breakdown", "sensitivity",
-                                                "flame"};
+                                                "flame", "rate"};
 static const char *const chart_files[CHARTS] = {"charts/trials.svg", "charts/breakdown.svg",
-                                                "charts/sensitivity.svg", "charts/flame.svg"};
+                                                "charts/sensitivity.svg", "charts/flame.svg",
+                                                "charts/rate.svg"};
 
 /* The standalone SVG files of the charts the Markdown shows (its
  * `<!-- chart:NAME -->` markers), for charts/NAME.svg beside the report so
  * that the Markdown's image links work wherever it is read. charts[i] is
- * for chart_files[i], i < *n (the caller frees them, also on error). */
-static int render_charts(buf charts[CHARTS], size_t *n, const char *md, json_t *analysis,
-                         error *err) {
+ * for chart_files[which[i]], i < *n (the caller frees them, also on error):
+ * a chart the Markdown does not show leaves no gap, and no file of it. */
+static int render_charts(buf charts[CHARTS], size_t which[CHARTS], size_t *n, const char *md,
+                         json_t *analysis, error *err) {
     char marker[64];
     *n = 0;
     for (size_t i = 0; i < CHARTS; i++) {
         snprintf(marker, sizeof marker, "<!-- chart:%s -->", chart_names[i]);
         if (strstr(md, marker) == NULL)
             continue;
+        which[*n] = i;
         buf *svg = &charts[(*n)++];
         buf_puts(svg, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         int rc = render_chart_svg(
@@ -299,7 +302,8 @@ int publish_report(const char *outdir, json_t *analysis, const publish_paths *pa
     template *md_t = NULL, *page_t = NULL;
     char *md = NULL, *body = NULL, *html = NULL, *json = NULL;
     size_t md_len = 0, ncharts = 0;
-    buf charts[CHARTS] = {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT};
+    buf charts[CHARTS] = {BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT};
+    size_t which[CHARTS];
     if (template_load(&md_t, paths->md_template, err) != 0 ||
         template_load(&page_t, paths->page, err) != 0)
         goto done;
@@ -323,7 +327,7 @@ int publish_report(const char *outdir, json_t *analysis, const publish_paths *pa
     }
     /* Everything is rendered before anything is written, and the files
      * (charts included) replace the previous ones together or not at all. */
-    if (render_charts(charts, &ncharts, md, analysis, err) != 0)
+    if (render_charts(charts, which, &ncharts, md, analysis, err) != 0)
         goto done;
     set_file files[3 + CHARTS];
     size_t nfiles = 0;
@@ -331,7 +335,7 @@ int publish_report(const char *outdir, json_t *analysis, const publish_paths *pa
     files[nfiles++] = (set_file){"CPU_OVERHEAD_ANALYSIS.md", md, md_len};
     files[nfiles++] = (set_file){"CPU_OVERHEAD_ANALYSIS.html", html, strlen(html)};
     for (size_t i = 0; i < ncharts; i++)
-        files[nfiles++] = (set_file){chart_files[i], charts[i].data, charts[i].len};
+        files[nfiles++] = (set_file){chart_files[which[i]], charts[i].data, charts[i].len};
     if (publish_set(outdir, files, nfiles, err) != 0)
         goto done;
     rc = 0;

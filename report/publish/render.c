@@ -27,6 +27,8 @@ int render_chart_svg(buf *out, const char *name, json_t *chart, error *err) {
         return chart_sensitivity(out, chart, err);
     if (strcmp(name, "flame") == 0)
         return chart_flame(out, chart, err);
+    if (strcmp(name, "rate") == 0)
+        return chart_rate(out, chart, err);
     return error_set(err, ERR_INPUT, "chart '%s': no such chart", name);
 }
 

@@ -1,0 +1,359 @@
+/* ratemodel: CPU against event rate (the "rate_model" section and the "rate"
+ * chart). Every trial of an architecture's baseline, at every offered rate
+ * (the rate phases) and at saturation (its achieved rate), is a point
+ * (rate, utilisation, wake-ups per event); util/ratefit.c fits
+ *   u = idle + rate x (c_event + c_wake x wake-ups per event)
+ * per architecture, checks it by leaving each rate out, and the section gives
+ * the overhead (NATS minus direct, points of one core and us per event) at
+ * every rate between the measured ones, where it crosses the target, and the
+ * verdict at the rate a team names (analysis_options.team_rate). */
+#include "an_internal.h"
+#include "jsonfile.h"
+#include "ratefit.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define RM_MAX_POINTS 1024
+#define RM_GRID       41 /* curve points over the measured range, log spaced */
+
+/* The workloads' wake-ups per event in trial 't': voluntary context switches
+ * of every thread the record lists (the workloads read their own threads at
+ * the window's edges), over the stored events. NAN when no process lists
+ * threads (older records). */
+static double trial_wakes(const trial *t) {
+    json_t *procs = an_jget(t->rec, "processes"), *p, *th;
+    size_t i, j;
+    double v = 0;
+    int seen = 0;
+    json_array_foreach(procs, i, p) {
+        json_array_foreach(json_object_get(p, "threads"), j, th) {
+            double x = an_jnum(th, "voluntary");
+            if (isfinite(x)) {
+                v += x;
+                seen = 1;
+            }
+        }
+    }
+    return seen && t->stored > 0 ? v / (double)t->stored : NAN;
+}
+
+/* One architecture's points and fit. */
+typedef struct rm_arch {
+    const char *arch;
+    ratefit_point pts[RM_MAX_POINTS];
+    size_t n;
+    double group_rate[RATEFIT_MAX_RATES]; /* offered rate per group; 0 saturated */
+    double mean_rate[RATEFIT_MAX_RATES], mean_wakes[RATEFIT_MAX_RATES];
+    size_t ngroups;
+    ratefit_model m;
+    int ok;
+    ratefit_loo loo[RATEFIT_MAX_RATES];
+    size_t nloo;
+    int inside;
+} rm_arch;
+
+/* The baseline trials of 'arch' at every rate: unprofiled where there are
+ * (the profiler's own cost is not the architecture's), never the A/A
+ * control's or an optimization variant's. */
+static void rm_collect(ctx *c, rm_arch *a, const char *arch) {
+    memset(a, 0, sizeof *a);
+    a->arch = arch;
+    int any_unprof[2] = {0, 0}; /* [saturated, rated] */
+    for (size_t i = 0; i < c->nt; i++) {
+        const trial *t = &c->t[i];
+        if (strcmp(t->arch, arch) == 0 && !t->aa_group && !t->profiled &&
+            strcmp(t->variant, "baseline") == 0)
+            any_unprof[t->rate > 0] = 1;
+    }
+    for (size_t i = 0; i < c->nt && a->n < RM_MAX_POINTS; i++) {
+        const trial *t = &c->t[i];
+        if (strcmp(t->arch, arch) != 0 || t->aa_group || t->outlier ||
+            strcmp(t->variant, "baseline") != 0 || (t->profiled && any_unprof[t->rate > 0]))
+            continue;
+        /* One storage: the headline's. */
+        if (c->storage != NULL && t->storage != NULL && strcmp(t->storage, c->storage) != 0)
+            continue;
+        double wakes = trial_wakes(t);
+        if (!(t->window_s > 0) || !isfinite(t->util_pp) || !isfinite(wakes) || t->stored <= 0)
+            continue;
+        size_t g = 0;
+        while (g < a->ngroups && a->group_rate[g] != t->rate)
+            g++;
+        if (g == a->ngroups) {
+            if (g == RATEFIT_MAX_RATES)
+                continue;
+            a->group_rate[a->ngroups++] = t->rate;
+        }
+        a->pts[a->n++] = (ratefit_point){(double)t->stored / t->window_s, t->util_pp / 100,
+                                         wakes, (int)g};
+    }
+    for (size_t g = 0; g < a->ngroups; g++) {
+        size_t k = 0;
+        for (size_t i = 0; i < a->n; i++)
+            if (a->pts[i].group == (int)g) {
+                a->mean_rate[g] += a->pts[i].rate;
+                a->mean_wakes[g] += a->pts[i].wakes;
+                k++;
+            }
+        a->mean_rate[g] /= (double)k;
+        a->mean_wakes[g] /= (double)k;
+    }
+    a->ok = a->ngroups >= 3 && ratefit_fit(a->pts, a->n, NULL, CONFIDENCE, &a->m) == 0;
+    if (a->ok) {
+        int in = ratefit_loo_check(a->pts, a->n, NULL, CONFIDENCE, a->loo, &a->nloo);
+        a->inside = in < 0 ? 0 : in;
+    }
+}
+
+/* Wake-ups per event at 'rate': the measured groups' means, interpolated
+ * linearly in log rate and held constant beyond the ends. */
+static double rm_wakes_at(const rm_arch *a, double rate) {
+    size_t lo = SIZE_MAX, hi = SIZE_MAX;
+    for (size_t g = 0; g < a->ngroups; g++) {
+        if (a->mean_rate[g] <= rate && (lo == SIZE_MAX || a->mean_rate[g] > a->mean_rate[lo]))
+            lo = g;
+        if (a->mean_rate[g] >= rate && (hi == SIZE_MAX || a->mean_rate[g] < a->mean_rate[hi]))
+            hi = g;
+    }
+    if (lo == SIZE_MAX)
+        return a->mean_wakes[hi];
+    if (hi == SIZE_MAX || hi == lo)
+        return a->mean_wakes[lo];
+    double f = log(rate / a->mean_rate[lo]) / log(a->mean_rate[hi] / a->mean_rate[lo]);
+    return a->mean_wakes[lo] + f * (a->mean_wakes[hi] - a->mean_wakes[lo]);
+}
+
+/* The model's overhead at 'rate' in points of one core, NATS minus direct,
+ * with its interval (the two fits are independent: variances add; t with the
+ * smaller of their degrees of freedom). */
+static double rm_overhead(const rm_arch *d, const rm_arch *n, double rate, double *lo,
+                          double *hi) {
+    double dl, dh, nl, nh;
+    double ud = ratefit_predict(&d->m, rate, rm_wakes_at(d, rate), 0, 0, &dl, &dh);
+    double un = ratefit_predict(&n->m, rate, rm_wakes_at(n, rate), 0, 0, &nl, &nh);
+    double td = stats_t_quantile(1 - (1 - CONFIDENCE) / 2, d->m.df);
+    double tn = stats_t_quantile(1 - (1 - CONFIDENCE) / 2, n->m.df);
+    double sd = (dh - dl) / 2 / td, sn = (nh - nl) / 2 / tn;
+    double df = d->m.df < n->m.df ? d->m.df : n->m.df;
+    double half = stats_t_quantile(1 - (1 - CONFIDENCE) / 2, df) * sqrt(sd * sd + sn * sn);
+    double est = (un - ud) * 100;
+    *lo = est - half * 100;
+    *hi = est + half * 100;
+    return est;
+}
+
+static json_t *coef_json(const ratefit_coef *k, double scale) {
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "est", jsonfile_num(k->est * scale),
+                     "lo", jsonfile_num(k->lo * scale), "hi", jsonfile_num(k->hi * scale),
+                     "text", an_fnum(k->est * scale), "lo_text", an_fnum(k->lo * scale),
+                     "hi_text", an_fnum(k->hi * scale));
+}
+
+static json_t *arch_json(const rm_arch *a) {
+    json_t *loo = json_array();
+    for (size_t g = 0; g < a->nloo; g++) {
+        const ratefit_loo *l = &a->loo[g];
+        char rate[32], rate_text[64], b[32];
+        if (a->group_rate[l->group] > 0)
+            snprintf(rate, sizeof rate, "%g", a->group_rate[l->group]);
+        else
+            snprintf(rate, sizeof rate, "saturated");
+        snprintf(rate_text, sizeof rate_text, "%s%s", an_fmt(l->rate, b, sizeof b),
+                 a->group_rate[l->group] > 0 ? "" : " (saturated)");
+        json_array_append_new(
+            loo, json_pack("{s:s, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:o, "
+                           "s:o, s:o, s:o}",
+                           "offered", rate, "rate", jsonfile_num(l->rate), "trials",
+                           (json_int_t)l->trials, "wakes", jsonfile_num(l->wakes),
+                           "observed_pp", jsonfile_num(l->observed * 100), "predicted_pp",
+                           jsonfile_num(l->predicted * 100), "lo_pp",
+                           jsonfile_num(l->lo * 100), "hi_pp", jsonfile_num(l->hi * 100),
+                           "residual_pp", jsonfile_num(l->residual * 100), "inside",
+                           l->inside == 1, "rate_text", json_string(rate_text), "wakes_text",
+                           an_fnum(l->wakes), "observed_text", an_fnum(l->observed * 100),
+                           "predicted_text", an_fnum(l->predicted * 100), "residual_text",
+                           an_fsigned(l->residual * 100)));
+    }
+    return json_pack("{s:s, s:I, s:I, s:o, s:o, s:o, s:o, s:I, s:I}", "arch", a->arch,
+                     "trials", (json_int_t)a->n, "rates", (json_int_t)a->ngroups, "idle_pp",
+                     coef_json(&a->m.idle, 100), "c_event_us", coef_json(&a->m.c_event, 1e6),
+                     "c_wake_us", coef_json(&a->m.c_wake, 1e6), "loo", loo, "loo_inside",
+                     (json_int_t)a->inside, "loo_total", (json_int_t)a->nloo);
+}
+
+/* The rate where the overhead estimate (or an interval end, 'which' 0, -1,
+ * +1) first reaches 'target' points, by bisection between grid points where
+ * it changes side; NAN when it never does in [lo, hi]. */
+static double rm_crossing(const rm_arch *d, const rm_arch *n, double rlo, double rhi,
+                          double target, int which) {
+    double prev_r = rlo, l, h, prev = rm_overhead(d, n, rlo, &l, &h);
+    prev = which < 0 ? l : which > 0 ? h : prev;
+    for (int i = 1; i < RM_GRID; i++) {
+        double r = rlo * pow(rhi / rlo, (double)i / (RM_GRID - 1));
+        double v = rm_overhead(d, n, r, &l, &h);
+        v = which < 0 ? l : which > 0 ? h : v;
+        if ((prev - target) * (v - target) <= 0 && prev != v) {
+            double a = prev_r, b = r;
+            for (int k = 0; k < 40; k++) {
+                double m = sqrt(a * b), x = rm_overhead(d, n, m, &l, &h);
+                x = which < 0 ? l : which > 0 ? h : x;
+                if ((prev - target) * (x - target) <= 0)
+                    b = m;
+                else
+                    a = m;
+            }
+            return sqrt(a * b);
+        }
+        prev = v;
+        prev_r = r;
+    }
+    return NAN;
+}
+
+/* The verdict at one rate from the model. */
+static const char *rm_verdict(double lo, double hi, double target) {
+    return hi < target ? "PASS" : lo > target ? "FAIL" : "INCONCLUSIVE";
+}
+
+void an_rate_model(ctx *c) {
+    static rm_arch d, n;
+    double target = c->o->target_pct;
+    json_t *sec = json_object();
+    json_object_set_new(c->a, "rate_model", sec);
+    rm_collect(c, &d, "direct");
+    rm_collect(c, &n, c->nats_arch);
+    if (!d.ok || !n.ok) {
+        char why[512];
+        snprintf(why, sizeof why,
+                 "No rate model: it needs trials at three or more rates for each "
+                 "architecture, with the threads' wake-ups recorded; this run has %zu "
+                 "rate%s for direct and %zu for %s (`overhead run --rate R` at more "
+                 "rates, analysed together with this run, adds them).",
+                 d.ngroups, d.ngroups == 1 ? "" : "s", n.ngroups, c->nats_arch);
+        json_object_set_new(sec, "available", json_false());
+        json_object_set_new(sec, "why", json_string(why));
+        return;
+    }
+    json_object_set_new(sec, "available", json_true());
+    json_object_set_new(sec, "archs", json_pack("[o, o]", arch_json(&d), arch_json(&n)));
+    /* The range the curve covers: the offered rates both sides were measured
+     * at. Saturated trials join the fit, but each side saturates at its own
+     * rate, so no overhead "at a rate" compares them. */
+    double rlo = INFINITY, rhi = 0, dlo = INFINITY, dhi = 0;
+    for (size_t g = 0; g < d.ngroups; g++)
+        if (d.group_rate[g] > 0) {
+            dlo = fmin(dlo, d.mean_rate[g]);
+            dhi = fmax(dhi, d.mean_rate[g]);
+        }
+    for (size_t g = 0; g < n.ngroups; g++)
+        if (n.group_rate[g] > 0) {
+            rlo = fmin(rlo, n.mean_rate[g]);
+            rhi = fmax(rhi, n.mean_rate[g]);
+        }
+    rlo = fmax(rlo, dlo);
+    rhi = fmin(rhi, dhi);
+    json_t *curve = json_array();
+    for (int i = 0; i < RM_GRID; i++) {
+        double r = rlo * pow(rhi / rlo, (double)i / (RM_GRID - 1)), lo, hi;
+        double est = rm_overhead(&d, &n, r, &lo, &hi);
+        json_array_append_new(curve,
+                              json_pack("{s:o, s:o, s:o, s:o, s:o}", "rate", jsonfile_num(r),
+                                        "pp", jsonfile_num(est), "lo_pp", jsonfile_num(lo),
+                                        "hi_pp", jsonfile_num(hi), "us_per_event",
+                                        jsonfile_num(est / 100 / r * 1e6)));
+    }
+    json_object_set_new(sec, "curve", curve);
+    /* The measured overhead per offered rate both sides have: paired
+     * nothing here, each side's trials at that rate compared by rank. */
+    json_t *points = json_array();
+    for (size_t g = 0; g < n.ngroups; g++) {
+        if (n.group_rate[g] <= 0)
+            continue;
+        size_t h = 0;
+        while (h < d.ngroups && d.group_rate[h] != n.group_rate[g])
+            h++;
+        if (h == d.ngroups)
+            continue;
+        c->g1->n = c->g2->n = 0;
+        for (size_t i = 0; i < d.n; i++)
+            if (d.pts[i].group == (int)h)
+                c->g1->v[c->g1->n++] = d.pts[i].util * 100;
+        for (size_t i = 0; i < n.n; i++)
+            if (n.pts[i].group == (int)g)
+                c->g2->v[c->g2->n++] = n.pts[i].util * 100;
+        stats_interval iv;
+        int ok = stats_hl_shift(c->g1->v, c->g1->n, c->g2->v, c->g2->n, CONFIDENCE, &iv) == 0;
+        double r = sqrt(d.mean_rate[h] * n.mean_rate[g]);
+        json_array_append_new(
+            points, json_pack("{s:o, s:o, s:o, s:o, s:o}", "rate", jsonfile_num(r), "pp",
+                              jsonfile_num(ok ? iv.est : NAN), "lo_pp",
+                              jsonfile_num(ok ? iv.lo : NAN), "hi_pp",
+                              jsonfile_num(ok ? iv.hi : NAN), "coverage_pct",
+                              jsonfile_num(ok ? iv.coverage * 100 : NAN)));
+    }
+    json_object_set_new(sec, "points", points);
+    double cross = rm_crossing(&d, &n, rlo, rhi, target, 0);
+    double cross_pass = rm_crossing(&d, &n, rlo, rhi, target, +1);
+    double cross_fail = rm_crossing(&d, &n, rlo, rhi, target, -1);
+    char text[1024], b1[32], b2[32], b3[32];
+    if (isfinite(cross)) {
+        char pass[160], fail[160];
+        if (isfinite(cross_pass))
+            snprintf(pass, sizeof pass, "below %s events/s it meets the target",
+                     an_fmt(cross_pass, b2, 32));
+        else
+            snprintf(pass, sizeof pass, "at no rate measured does it surely meet the target");
+        if (isfinite(cross_fail))
+            snprintf(fail, sizeof fail, "above %s events/s it misses it",
+                     an_fmt(cross_fail, b3, 32));
+        else
+            snprintf(fail, sizeof fail, "at no rate measured does it surely miss it");
+        snprintf(text, sizeof text,
+                 "By the model the bus reaches the %g-point target at about %s events/s; "
+                 "with 95%% confidence, %s, and %s.",
+                 target, an_fmt(cross, b1, 32), pass, fail);
+    } else {
+        double lo, hi, at = rm_overhead(&d, &n, rhi, &lo, &hi);
+        snprintf(text, sizeof text,
+                 "The bus's overhead stays %s the %g-point target at every rate measured "
+                 "(%s to %s events/s).",
+                 at < target ? "below" : "above", target, an_fmt(rlo, b1, 32),
+                 an_fmt(rhi, b2, 32));
+    }
+    json_object_set_new(sec, "crossing",
+                        json_pack("{s:o, s:o, s:o, s:s}", "rate", jsonfile_num(cross),
+                                  "pass_below", jsonfile_num(cross_pass), "fail_above",
+                                  jsonfile_num(cross_fail), "text", text));
+    json_object_set_new(sec, "range", json_pack("{s:o, s:o}", "lo", jsonfile_num(rlo), "hi",
+                                                jsonfile_num(rhi)));
+    double team = c->o->team_rate;
+    if (team > 0) {
+        double lo, hi, est = rm_overhead(&d, &n, team, &lo, &hi);
+        int inside = team >= rlo && team <= rhi;
+        const char *v = rm_verdict(lo, hi, target);
+        char b4[32];
+        snprintf(text, sizeof text,
+                 "At %g events/s the bus adds %s points of one core (95%% interval %s to "
+                 "%s), %s us per event: %s against the %g-point target.%s",
+                 team, an_fmt(est, b1, 32), an_fmt(lo, b2, 32), an_fmt(hi, b3, 32),
+                 an_fmt(est / 100 / team * 1e6, b4, 32), v, target,
+                 inside ? ""
+                        : " That rate lies outside the measured range: the figure is an "
+                          "extrapolation of the model.");
+        json_object_set_new(sec, "team",
+                            json_pack("{s:o, s:o, s:o, s:o, s:s, s:b, s:s}", "rate",
+                                      jsonfile_num(team), "pp", jsonfile_num(est), "lo_pp",
+                                      jsonfile_num(lo), "hi_pp", jsonfile_num(hi), "verdict",
+                                      v, "inside_range", inside, "text", text));
+    }
+    json_object_set_new(an_charts(c), "rate",
+                    json_pack("{s:O, s:O, s:o, s:o, s:o, s:s}", "curve", curve, "points",
+                              points, "target_pp", jsonfile_num(target), "team_rate",
+                              jsonfile_num(team > 0 ? team : NAN), "crossing",
+                              jsonfile_num(cross), "caption",
+                              "Overhead (NATS minus direct) in points of one core against "
+                              "the event rate: measured points with their intervals, the "
+                              "model's curve and 95% band, the target line."));
+}
