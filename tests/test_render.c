@@ -127,8 +127,45 @@ static void test_page(void) {
     template_free(page);
 }
 
+/* The rate chart: a log rate axis (ticks at the powers of ten), the band and
+ * curve, the measured points with their intervals, the target line and the
+ * crossing; every coordinate of a point follows from its rate and value. */
+static void test_rate_chart(void) {
+    json_t *c = load("{\"curve\": [{\"rate\": 10, \"pp\": 1, \"lo_pp\": 0, \"hi_pp\": 2},"
+                     " {\"rate\": 1000, \"pp\": 30, \"lo_pp\": 25, \"hi_pp\": 35}],"
+                     " \"points\": [{\"rate\": 100, \"pp\": 10, \"lo_pp\": 8, \"hi_pp\": 12}],"
+                     " \"target_pp\": 5, \"crossing\": 60, \"team_rate\": null}");
+    buf b = BUF_INIT;
+    error err;
+    error_clear(&err);
+    CHECK_EQ_INT(render_chart_svg(&b, "rate", c, &err), 0);
+    const char *svg = b.data ? b.data : "";
+    /* x: 80 + (log10(r) - 1) / 2 * 620; y: 300 - (v - 0) / 40 * 260 (axis 0..40) */
+    CHECK_MSG(strstr(svg, "<circle cx=\"390.0\" cy=\"235.0\"") != NULL, "%s", svg);
+    CHECK(strstr(svg, ">10</text>") && strstr(svg, ">100</text>") && strstr(svg, ">1000</text>"));
+    CHECK(strstr(svg, "target 5") != NULL);
+    CHECK(strstr(svg, "target crossed") != NULL);
+    CHECK(strstr(svg, "your rate") == NULL); /* no team rate given */
+    CHECK(strstr(svg, "<polygon") != NULL && strstr(svg, "<polyline") != NULL);
+    buf_free(&b);
+    json_decref(c);
+    c = load("{\"curve\": [{\"rate\": 10, \"pp\": 1}], \"points\": []}");
+    error_clear(&err);
+    CHECK(render_chart_svg(&b, "rate", c, &err) != 0);
+    CHECK_EQ_STR(err.text, "chart 'rate': no 'curve' of two points or more");
+    buf_free(&b);
+    json_decref(c);
+    c = load("{\"curve\": [{\"rate\": 0, \"pp\": 1}, {\"rate\": 0, \"pp\": 2}]}");
+    error_clear(&err);
+    CHECK(render_chart_svg(&b, "rate", c, &err) != 0);
+    CHECK_EQ_STR(err.text, "chart 'rate': no positive, finite rate range");
+    buf_free(&b);
+    json_decref(c);
+}
+
 int main(void) {
     test_body();
+    test_rate_chart();
     test_errors();
     test_page();
     return check_status();
