@@ -47,6 +47,7 @@ typedef struct rm_arch {
     double group_rate[RATEFIT_MAX_RATES]; /* offered rate per group; 0 saturated */
     double mean_rate[RATEFIT_MAX_RATES], mean_wakes[RATEFIT_MAX_RATES];
     size_t ngroups;
+    size_t no_wakes; /* trials left out: their records list no threads */
     ratefit_model m;
     int ok;
     ratefit_loo loo[RATEFIT_MAX_RATES];
@@ -76,8 +77,12 @@ static void rm_collect(ctx *c, rm_arch *a, const char *arch) {
         if (c->storage != NULL && t->storage != NULL && strcmp(t->storage, c->storage) != 0)
             continue;
         double wakes = trial_wakes(t);
-        if (!(t->window_s > 0) || !isfinite(t->util_pp) || !isfinite(wakes) || t->stored <= 0)
+        if (!(t->window_s > 0) || !isfinite(t->util_pp) || t->stored <= 0)
             continue;
+        if (!isfinite(wakes)) {
+            a->no_wakes++;
+            continue;
+        }
         size_t g = 0;
         while (g < a->ngroups && a->group_rate[g] != t->rate)
             g++;
@@ -226,7 +231,13 @@ void an_rate_model(ctx *c) {
     rm_collect(c, &n, c->nats_arch);
     if (!d.ok || !n.ok) {
         char why[512];
-        snprintf(why, sizeof why,
+        if (d.no_wakes + n.no_wakes > 0 && d.n + n.n == 0)
+            snprintf(why, sizeof why,
+                     "No rate model: the trial records list no threads, so the wake-ups "
+                     "per event the model needs were not measured (records written before "
+                     "the workloads read their threads' context switches).");
+        else
+            snprintf(why, sizeof why,
                  "No rate model: it needs trials at three or more rates for each "
                  "architecture, with the threads' wake-ups recorded; this run has %zu "
                  "rate%s for direct and %zu for %s (`overhead run --rate R` at more "
