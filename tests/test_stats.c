@@ -316,6 +316,109 @@ static void test_coverage(void) {
     CHECK_EQ_INT(mw5, runs); /* a 20% effect with 3% noise: always detected */
 }
 
+/* The signed-rank null against counts by hand (subsets of 1..n with sum <= w
+ * over 2^n) and the paired Hodges-Lehmann interval on a small example. */
+static void test_signed_rank(void) {
+    CHECK_NEAR(stats_wsr_cdf(5, 3), 5.0 / 32, 1e-12);  /* {}, 1, 2, 3, 1+2 */
+    CHECK_NEAR(stats_wsr_cdf(10, 8), 25.0 / 1024, 1e-12); /* the table's 5% value */
+    CHECK_NEAR(stats_wsr_cdf(10, 55), 1, 1e-12);
+    CHECK(isnan(stats_wsr_cdf(0, 1)));
+    /* brute force for n = 12 at every w */
+    for (int w = 0; w <= 78; w += 7) {
+        int count = 0;
+        for (int s = 0; s < 1 << 12; s++) {
+            int sum = 0;
+            for (int r = 0; r < 12; r++)
+                sum += (s >> r & 1) * (r + 1);
+            count += sum <= w;
+        }
+        CHECK_NEAR(stats_wsr_cdf(12, w), count / 4096.0, 1e-12);
+    }
+    stats_interval iv;
+    const double d[] = {1, 2, 3, 4, 5, 6};
+    CHECK_EQ_INT(stats_hl_paired(d, 6, 0.95, &iv), 0);
+    CHECK_NEAR(iv.est, 3.5, 1e-12);
+    CHECK_NEAR(iv.lo, 1, 1e-12); /* n = 6: c = 0, the range, 96.9% */
+    CHECK_NEAR(iv.hi, 6, 1e-12);
+    CHECK_NEAR(iv.coverage, 1 - 2.0 / 64, 1e-12);
+    CHECK_EQ_INT(iv.short_of_level, 0);
+    CHECK_NEAR(iv.p, 2.0 / 64, 1e-12); /* all positive */
+    CHECK_EQ_INT(stats_hl_paired(d, 5, 0.95, &iv), 0);
+    CHECK_EQ_INT(iv.short_of_level, 1); /* 5 pairs reach 93.75% at most */
+    CHECK_NEAR(iv.coverage, 1 - 2.0 / 32, 1e-12);
+    /* n = 10: k = 9, the 9th smallest and 9th largest of 55 Walsh averages */
+    const double e[] = {-3.1, 1.3, 4.7, 2.2, 8.9, -1.05, 5.41, 7.77, 0.523, 6.19};
+    CHECK_EQ_INT(stats_hl_paired(e, 10, 0.95, &iv), 0);
+    double w[55];
+    int k = 0;
+    for (int i = 0; i < 10; i++)
+        for (int j = i; j < 10; j++)
+            w[k++] = (e[i] + e[j]) / 2;
+    int below_lo = 0, above_hi = 0, at_most_est = 0;
+    for (int i = 0; i < 55; i++) {
+        below_lo += w[i] < iv.lo;
+        above_hi += w[i] > iv.hi;
+        at_most_est += w[i] <= iv.est;
+    }
+    CHECK_EQ_INT(below_lo, 8);
+    CHECK_EQ_INT(above_hi, 8);
+    CHECK_EQ_INT(at_most_est, 28); /* the median of 55 */
+    CHECK_NEAR(iv.coverage, 1 - 2 * 25.0 / 1024, 1e-12);
+    /* ratios: a constant 2x gives exactly +100% */
+    const double a[] = {10, 11, 9, 12, 10, 13}, b[] = {20, 22, 18, 24, 20, 26};
+    CHECK_EQ_INT(stats_hl_paired_ratio(a, b, 6, 0.95, &iv), 0);
+    CHECK_NEAR(iv.est, 1, 1e-12);
+    CHECK_NEAR(iv.lo, 1, 1e-12);
+    CHECK_EQ_INT(stats_paired_t_ratio(a, b, 6, 0.95, &iv), 0);
+    CHECK_NEAR(iv.est, 1, 1e-12);
+    CHECK(stats_pairs_for_half(0.07, 0.023, 0.95) > 30);
+    CHECK(stats_pairs_for_half(0.07, 0.023, 0.95) < 45);
+}
+
+/* Synthetic paired rounds: the machine drifts (a random walk and a slow wave
+ * move every arm of a round together, by far more than the trial noise),
+ * and NATS costs a known 2.2x direct (overhead +120%). Over 1,000
+ * experiments of 12 rounds the paired Hodges-Lehmann interval must cover
+ * the truth at its stated coverage (95.7% for 12 pairs; binomial slack
+ * 3 SD), the paired t interval too, and the paired interval must be
+ * narrower than the unpaired Hodges-Lehmann one in nearly every
+ * experiment. */
+static void test_paired_simulation(void) {
+    sim_state = 20261203;
+    const double truth = 1.2;
+    const int runs = 1000, n = 12;
+    int cov_hl = 0, cov_t = 0, cov_un = 0, narrower = 0;
+    double stated = NAN;
+    for (int r = 0; r < runs; r++) {
+        double a[12], b[12], walk = 0;
+        for (int i = 0; i < n; i++) {
+            walk += 0.05 * sim_normal();
+            double drift = exp(walk + 0.1 * sin(i * 0.7 + r));
+            a[i] = 15 * drift * exp(0.03 * sim_normal());
+            b[i] = 15 * (1 + truth) * drift * exp(0.03 * sim_normal());
+        }
+        stats_interval p, t, u;
+        CHECK_EQ_INT(stats_hl_paired_ratio(a, b, n, 0.95, &p), 0);
+        CHECK_EQ_INT(stats_paired_t_ratio(a, b, n, 0.95, &t), 0);
+        CHECK_EQ_INT(stats_hl_ratio(a, n, b, n, 0.95, &u), 0);
+        stated = p.coverage;
+        cov_hl += p.lo <= truth && truth <= p.hi;
+        cov_t += t.lo <= truth && truth <= t.hi;
+        cov_un += u.lo <= truth && truth <= u.hi;
+        narrower += p.hi - p.lo < u.hi - u.lo;
+    }
+    double slack = 3 * sqrt(stated * (1 - stated) / runs);
+    printf("paired rounds with drift, 1000 experiments of 12 rounds: paired HL covered "
+           "%d (stated %.1f%%), paired t %d, unpaired HL %d; paired narrower in %d\n",
+           cov_hl, stated * 100, cov_t, cov_un, narrower);
+    CHECK_MSG(fabs((double)cov_hl / runs - stated) <= slack,
+              "paired HL covered %d of %d, stated %.3f", cov_hl, runs, stated);
+    CHECK_MSG(fabs((double)cov_t / runs - 0.95) <= 3 * sqrt(0.95 * 0.05 / runs),
+              "paired t covered %d of %d", cov_t, runs);
+    CHECK_MSG(narrower >= 950, "paired interval narrower in only %d of %d", narrower,
+              runs);
+}
+
 int main(void) {
     test_median_mad();
     test_wilson();
@@ -328,5 +431,7 @@ int main(void) {
     test_t_intervals();
     test_trials_needed();
     test_coverage();
+    test_signed_rank();
+    test_paired_simulation();
     return check_status();
 }

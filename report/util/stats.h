@@ -76,8 +76,15 @@ enum stats_method {
     STATS_HL_EXACT = 1, /* Hodges-Lehmann, interval from the exact Mann-Whitney null */
     STATS_HL_NORMAL,    /* Hodges-Lehmann, interval index from the normal approximation */
     STATS_WELCH,        /* Welch t interval (Satterthwaite df) */
-    STATS_PAIRED_T      /* one-sample t interval of paired differences */
+    STATS_PAIRED_T,     /* one-sample t interval of paired differences */
+    STATS_HL_SIGNED,    /* paired: Hodges-Lehmann (median of Walsh averages),
+                           interval from the exact Wilcoxon signed-rank null */
+    STATS_HL_SIGNED_NORMAL /* the same, interval index from the normal
+                              approximation (more than STATS_WSR_EXACT_MAX pairs) */
 };
+
+/* Pairs up to which the signed-rank null distribution is computed exactly. */
+#define STATS_WSR_EXACT_MAX 400
 
 typedef struct stats_interval {
     double est;         /* point estimate */
@@ -136,6 +143,44 @@ int stats_welch_log_ratio(const double *a, size_t na, const double *b, size_t nb
 /* t interval of the mean of paired differences d[0..n-1] (na = nb = n).
  * -1 when n < 2. */
 int stats_paired_t(const double *d, size_t n, double level, stats_interval *out);
+
+/* ---- paired comparisons -------------------------------------------------
+ *
+ * Two arms measured once per round: d[i] is the round's difference b - a
+ * (or log b - log a). A drifting machine moves both arms of a round
+ * together, so the paired values cancel what the rounds share. */
+
+/* Exact null distribution of the Wilcoxon signed-rank statistic W+ (sum of
+ * the ranks of the positive differences, no ties or zeros) for n pairs:
+ * P(W+ <= w). NAN when n is 0 or above STATS_WSR_EXACT_MAX. */
+double stats_wsr_cdf(size_t n, double w);
+
+/* Hodges-Lehmann estimate of the paired shift: the median of the n(n+1)/2
+ * Walsh averages (d[i] + d[j]) / 2, i <= j, with the distribution-free
+ * interval [A(k), A(M+1-k)], k = c + 1 where c is the largest value with
+ * P(W+ <= c) <= (1 - level) / 2, coverage 1 - 2 P(W+ <= c) (Hollander &
+ * Wolfe, ch. 3). Too few pairs for the level (n < 6 for 95%): the widest
+ * interval (the range of the Walsh averages) with short_of_level = 1 and
+ * its real coverage. p: the two-sided exact signed-rank p-value (zeros
+ * dropped, ties given midranks; normal approximation above the exact limit).
+ * na = nb = n; sd_a = sd_b = the SD of d. Returns 0, or -1 when n == 0,
+ * level is not in (0, 1) or memory runs out. */
+int stats_hl_paired(const double *d, size_t n, double level, stats_interval *out);
+
+/* The same on per-round log ratios log(b[i] / a[i]), reported as a ratio
+ * (est, lo, hi are b / a - 1). -1 also when a value is <= 0. */
+int stats_hl_paired_ratio(const double *a, const double *b, size_t n, double level,
+                          stats_interval *out);
+
+/* Paired t interval on the log ratios, reported as a ratio. */
+int stats_paired_t_ratio(const double *a, const double *b, size_t n, double level,
+                         stats_interval *out);
+
+/* Pairs (rounds) at which a paired interval with per-round SD 'sd' of the
+ * paired values has an expected half-width <= 'half' (t quantile with the
+ * new df). At least 2; -1 when an input is not finite and positive or more
+ * than 1,000,000 would be needed. */
+long stats_pairs_for_half(double sd, double half, double level);
 
 /* The smallest equal number of trials per side for which an exact rank
  * interval can reach 'level' at all (4 for 95%, 5 for 99%). */
