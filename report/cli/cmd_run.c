@@ -16,7 +16,7 @@
 /* The --help text: one line per option, kept as typed. */
 /* clang-format off */
 static void run_usage(FILE *out) {
-    fprintf(out,
+    fputs(
 "usage: overhead run [options]\n"
 "\n"
 "Run the direct and NATS workloads in interleaved trials (A B B A ...) under the\n"
@@ -24,8 +24,8 @@ static void run_usage(FILE *out) {
 "workloads (wait4 rusage) and nats-server (/proc/PID/schedstat deltas). Writes\n"
 "OUT/<UTC timestamp>/trial-NN-<tag>.{json,prof} and run.json; prints that\n"
 "directory on stdout. Records: docs/run-record.md.\n"
-"\n"
-"options:\n"
+"\n", out);
+    fputs("options:\n"
 "  -n, --events N       events per trial (default: chosen after the warm-up, the\n"
 "                       fewest multiple of 10000 (>= 20000) that gives each\n"
 "                       architecture --min-samples; 100000 with --no-warmup; with\n"
@@ -42,8 +42,8 @@ static void run_usage(FILE *out) {
 "                         jetstream  the same placement; a stream on the chat\n"
 "                                  subject (replicas min(3, nodes)), one durable\n"
 "                                  pull consumer, acks after the SQLite commit\n"
-    );
-    fprintf(out,
+    , out);
+    fputs(
 "  --cluster N          start N nats-server nodes as a cluster on loopback (routes\n"
 "                       between all, ready when /routez shows them); every NATS\n"
 "                       architecture uses it (default: one server). To use an\n"
@@ -69,6 +69,8 @@ static void run_usage(FILE *out) {
 "                         batch10, batch100  one transaction per 10/100 events\n"
 "                                   (also direct): a crash loses the open batch\n"
 "                         batch100-compact   NATS: both\n"
+"", out);
+    fprintf(out,
 "  --freq HZ            profiler sampling frequency (default 250; the kernel tick caps\n"
 "                       the real rate at ~250 Hz, so more only misstates the period)\n"
 "  --rate R             fixed-rate mode: the publisher paces R events/s (default:\n"
@@ -79,6 +81,11 @@ static void run_usage(FILE *out) {
 "                       measure the profiler's own cost\n"
 "  --unprofiled-only    no profiled trials at all (CPU comparisons only)\n"
 "  --no-warmup          skip the warm-up trial of each variant\n"
+"  --seed S             each round in a fresh random order drawn from S (1..10^15;\n"
+"                       recorded in run.json, each record its round and position);\n"
+"                       default: rounds alternate A B C, C B A\n"
+"  --profile-baseline   profiled copies only of each architecture's baseline (with\n"
+"                       --variant: the variants run unprofiled only)\n"
 "  --min-samples S      samples wanted per architecture when -n is not given\n"
 "                       (default 2000)\n"
 "  -o, --out DIR        parent of the run directory (default runs)\n"
@@ -114,6 +121,7 @@ typedef struct run_args {
     runner_config cfg;
     opt_list archs, storages, variants;
     int progress;
+    int64_t seed;
 } run_args;
 
 /* The options of `overhead run`, every one stored into 'r'. */
@@ -132,6 +140,8 @@ static int run_parse(run_args *r, int argc, char **argv, error *err) {
         OPT_FLAG("unprofiled", 0, &c->unprofiled, 1),
         OPT_FLAG("unprofiled-only", 0, &c->no_profiled, 1),
         OPT_FLAG("no-warmup", 0, &c->warmup, 0),
+        OPT_INT("seed", 0, &r->seed, 1, 1000000000000000LL),
+        OPT_FLAG("profile-baseline", 0, &c->profile_baseline, 1),
         OPT_INT("min-samples", 0, &c->min_samples, 1, 100000000),
         OPT_STRING("out", 'o', &c->out_dir),
         OPT_STRING("nats-url", 0, &c->nats_url),
@@ -158,6 +168,7 @@ static int run_parse(run_args *r, int argc, char **argv, error *err) {
     for (int i = 0; i < r->variants.n; i++)
         c->variants[i] = r->variants.items[i];
     c->nvariants = r->variants.n;
+    c->order_seed = (uint64_t)r->seed;
     for (int i = 0; i < r->storages.n; i++)
         c->storages[i] = r->storages.items[i];
     if (r->storages.n > 0)

@@ -75,43 +75,10 @@ void runner_catch_signals(void) {
     sigaction(SIGTERM, &sa, NULL);
 }
 
-static const storage_preset storage_presets[] = {
-    {"memory", 1, NULL, NULL},
-    {"wal", 0, "wal", "normal"},
-    {"wal-full", 0, "wal", "full"},
-    {"delete", 0, "delete", "full"},
-};
-
-const storage_preset *runner_storage(const char *name) {
-    for (size_t i = 0; i < sizeof storage_presets / sizeof storage_presets[0]; i++)
-        if (strcmp(storage_presets[i].name, name) == 0)
-            return &storage_presets[i];
-    return NULL;
-}
-
 static int runner_known_arch(const char *a) {
     return strcmp(a, "direct") == 0 || strcmp(a, "nats") == 0 ||
            strcmp(a, "nats-2p") == 0 || strcmp(a, "nats-cluster") == 0 ||
            strcmp(a, "jetstream") == 0;
-}
-
-/* Is 'name' a word of the space-separated 'list'? */
-static int runner_in_list(const char *list, const char *name) {
-    size_t n = strlen(name);
-    for (const char *p = list; n > 0 && (p = strstr(p, name)) != NULL; p += n)
-        if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
-            return 1;
-    return 0;
-}
-
-int runner_variant_applies(const char *name, const char *arch) {
-    return runner_in_list(strcmp(arch, "direct") == 0 ? CHATPROTO_DIRECT_VARIANTS
-                                                      : CHATPROTO_VARIANTS,
-                          name);
-}
-
-int runner_multi(const char *a) {
-    return strcmp(a, "nats-cluster") == 0 || strcmp(a, "jetstream") == 0;
 }
 
 void runner_defaults(runner_config *cfg) {
@@ -257,10 +224,6 @@ int runner_validate(const runner_config *cfg, error *err) {
     return 0;
 }
 
-double runner_tv(const struct timeval *tv) {
-    return (double)tv->tv_sec + (double)tv->tv_usec / 1e6;
-}
-
 /* ---- the run ------------------------------------------------------------ */
 
 /* The run's state, shared by its steps. */
@@ -351,6 +314,9 @@ static int runner_variants(variant *out, int max, const runner_config *cfg) {
                     const char *wv = cfg->nvariants > 0 ? cfg->variants[w] : NULL;
                     const char *arch = cfg->aa ? "direct" : cfg->archs[a];
                     if (wv != NULL && !runner_variant_applies(wv, arch))
+                        continue;
+                    if (p == 0 && cfg->profile_baseline && wv != NULL &&
+                        strcmp(wv, "baseline") != 0)
                         continue;
                     runner_variant_add(&out[k++], cfg, a, wv, s, p == 0);
                 }
@@ -598,8 +564,9 @@ static void run_report_trial(run *u, const variant *v, int index, const runrecor
     u->failed = 1;
 }
 
-/* Trial 'index' of variant 'v' in 'round': run, record, tell. */
-static int run_one(run *u, const variant *v, int index, int round, error *err) {
+/* Trial 'index' of variant 'v' at 'position' of 'round': run, record, tell. */
+static int run_one(run *u, const variant *v, int index, int round, int position,
+                   error *err) {
     char base[RUNNER_BASE_MAX], name[RUNNER_BASE_MAX + 8];
     char path[RUNNER_DIR_MAX + RUNNER_BASE_MAX + 16];
     runrecord *rec = NULL;
@@ -615,6 +582,7 @@ static int run_one(run *u, const variant *v, int index, int round, error *err) {
     if (!ok && u->cfg->accept_loss && !runner_stop_flag && !rec->events.verified &&
         (r->servers == NULL || r->nnodes > 1 || natscluster_alive(r->servers, 0)))
         rec->loss_accepted = 1;
+    rec->position = position;
     if (runrecord_write(rec, path, err) != 0) {
         runrecord_free(rec);
         return -1;
@@ -626,15 +594,40 @@ static int run_one(run *u, const variant *v, int index, int round, error *err) {
     return 0;
 }
 
-/* The rounds: forward, backward, forward... (A B B A). */
+/* splitmix64: a small generator whose stream the seed alone fixes. */
+static uint64_t run_rng(uint64_t *s) {
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* The order of 'round' into order[0..nv): forward, backward, forward...
+ * (A B B A) without a seed; else a fresh Fisher-Yates shuffle per round from
+ * the seed's stream. */
+static void run_order(run *u, int round, uint64_t *rng, int *order) {
+    for (int j = 0; j < u->nv; j++)
+        order[j] = u->cfg->order_seed || round % 2 == 1 ? j : u->nv - 1 - j;
+    if (!u->cfg->order_seed)
+        return;
+    for (int j = u->nv - 1; j > 0; j--) {
+        int k = (int)(run_rng(rng) % (uint64_t)(j + 1));
+        int tmp = order[j];
+        order[j] = order[k];
+        order[k] = tmp;
+    }
+}
+
+/* The rounds, each in run_order's order. */
 static void run_rounds(run *u, error *err) {
-    int index = 0;
-    for (int round = 1; round <= u->cfg->trials && !u->failed; round++)
-        for (int j = 0; j < u->nv && !u->failed; j++) {
-            const variant *v = &u->vs[round % 2 == 1 ? j : u->nv - 1 - j];
-            if (run_one(u, v, ++index, round, err) != 0)
+    int index = 0, order[RUNNER_MAX_LIST * RUNNER_MAX_LIST * 2];
+    uint64_t rng = u->cfg->order_seed;
+    for (int round = 1; round <= u->cfg->trials && !u->failed; round++) {
+        run_order(u, round, &rng, order);
+        for (int j = 0; j < u->nv && !u->failed; j++)
+            if (run_one(u, &u->vs[order[j]], ++index, round, j + 1, err) != 0)
                 u->failed = 1;
-        }
+    }
 }
 
 /* Stop the servers and rewrite run.json with the outcome. */
@@ -668,6 +661,13 @@ static int run_finish(run *u, error *err) {
         json_array_append_new(wvs, json_string(cfg->variants[i]));
     json_object_set_new(conf, "variants", wvs);
     json_object_set_new(conf, "profiled", json_boolean(!cfg->no_profiled));
+    json_object_set_new(conf, "profile_baseline_only", json_boolean(cfg->profile_baseline));
+    json_object_set_new(conf, "order", json_string(cfg->order_seed ? "random" : "alternate"));
+    /* as a string: a 64-bit seed does not fit a JSON integer (int64) */
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)cfg->order_seed);
+    json_object_set_new(conf, "order_seed",
+                        cfg->order_seed ? json_string(seed) : json_null());
     json_object_set_new(j, "config", conf);
     runrecord_status st = runner_stop_flag ? RUNRECORD_INTERRUPTED
                           : u->failed      ? RUNRECORD_FAILED

@@ -1,7 +1,8 @@
 /* runner: the trials of `overhead run`.
  *
  * A run measures each variant (architecture x storage x profiled, or the
- * A/A control) in interleaved rounds (A B C, C B A, ...), after a warm-up,
+ * A/A control) in interleaved rounds (A B C, C B A, ..., or a seeded random
+ * order per round), after a warm-up,
  * with a fresh database per trial, and writes into <out>/<timestamp>/:
  *   trial-NN-<tag>.json           the run record of trial NN (schema
  *                                 "overhead.run/1", see docs/run-record.md)
@@ -59,6 +60,14 @@ typedef struct runner_config {
      * workloads' default, baseline, as before. */
     const char *variants[RUNNER_MAX_LIST];
     int nvariants;
+    /* Profiled copies only of the baseline variant of each architecture
+     * (profiles serve attribution; the unprofiled trials give the numbers). */
+    int profile_baseline;
+    /* 0: rounds alternate forward and backward (A B C, C B A, ...); else each
+     * round runs its trials in a fresh random order drawn from this seed
+     * (run.json config.order_seed; each record its round and position), so
+     * that no arm always follows the same other arm. */
+    uint64_t order_seed;
     int warmup;               /* run a warm-up trial of each variant first */
     int64_t min_samples;      /* wanted per architecture when events == -1 */
     const char *out_dir;      /* parent of the run directory */

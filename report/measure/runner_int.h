@@ -1,5 +1,7 @@
 /* runner_int: what runner.c (the run), trial.c (one trial) and spawn.c
- * (workload command lines and processes) share. Private to report/measure. */
+ * (names, workload command lines and processes) share. Private to
+ * report/measure. Calls go one way: runner.c -> trial.c -> spawn.c and
+ * results.c (runner.c also calls spawn.c's name functions). */
 #ifndef OVERHEAD_RUNNER_INT_H
 #define OVERHEAD_RUNNER_INT_H
 
@@ -39,6 +41,8 @@
 
 /* Set by runner_request_stop (signal handlers). */
 extern volatile sig_atomic_t runner_stop_flag;
+
+/* ---- spawn.c: names ---- */
 
 /* What `--storage` names mean. */
 typedef struct storage_preset {
@@ -103,10 +107,10 @@ typedef struct runner {
     json_t *env; /* versions, host, git, command: copied into every record */
 } runner;
 
-/* Seconds of a timeval. */
+/* Seconds of a timeval (spawn.c). */
 double runner_tv(const struct timeval *tv);
 
-/* ---- spawn.c ---- */
+/* ---- spawn.c: processes ---- */
 
 /* Build the workload command line of child 'c' of variant 'v' into 'argv'
  * (strings in 'store'; NULL-terminated; room left for two more arguments). */

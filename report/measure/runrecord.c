@@ -41,7 +41,11 @@ runrecord *runrecord_new(void) {
                       &r->latency.p50_us,
                       &r->latency.p99_us,
                       &r->latency.max_us,
-                      &r->latency.mean_us};
+                      &r->latency.mean_us,
+                      &r->machine.wall_s,
+                      &r->machine.busy_s,
+                      &r->machine.outside_s,
+                      &r->machine.steal_s};
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
         *nums[i] = NAN;
     r->sampling.period_us = RUNRECORD_UNKNOWN;
@@ -241,6 +245,15 @@ json_t *runrecord_to_json(const runrecord *r) {
                         (json_int_t)r->latency.events, "p50_us", num(r->latency.p50_us),
                         "p99_us", num(r->latency.p99_us), "max_us",
                         num(r->latency.max_us), "mean_us", num(r->latency.mean_us)));
+    if (r->position > 0)
+        json_object_set_new(j, "position", json_integer(r->position));
+    if (!isnan(r->machine.wall_s))
+        json_object_set_new(j, "machine",
+                            json_pack("{s:o, s:o, s:o, s:o}", "wall_s",
+                                      num(r->machine.wall_s), "busy_s",
+                                      num(r->machine.busy_s), "outside_s",
+                                      num(r->machine.outside_s), "steal_s",
+                                      num(r->machine.steal_s)));
     if (procs_json(r, j) != 0) {
         json_decref(j);
         return NULL;

@@ -114,6 +114,15 @@ typedef struct runrecord {
         int64_t events;
         double p50_us, p99_us, max_us, mean_us;
     } latency;
+    /* The trial's place in its round's order (1-based; 0: absent, records
+     * before the seeded order) and how quiet the machine was over the trial
+     * (/proc/stat, see quiet.h; NAN: absent): every process's CPU, the CPU
+     * of processes outside the trial (busy minus the trial's own), steal
+     * time, over 'wall_s'. */
+    int position;
+    struct {
+        double wall_s, busy_s, outside_s, steal_s; /* NAN: absent */
+    } machine;
     /* Descriptive parts, owned references (NULL: absent / null). */
     json_t *cluster, *jetstream, *versions, *host, *git, *command;
     /* Set by runrecord_read: some process's samples exceed its CPU at the

@@ -412,6 +412,31 @@ static int read_variant(rd *d, json_t *rec, runrecord *r) {
                : 0;
 }
 
+/* The trial's position in its round and the machine's quietness over it
+ * (both absent in older records). */
+static int read_machine(rd *d, json_t *rec, runrecord *r) {
+    int64_t pos = 0;
+    if (get_int(d, rec, "position", "position", OPTIONAL, 0, 100000, &pos) != 0)
+        return -1;
+    r->position = (int)pos;
+    json_t *m = json_object_get(rec, "machine");
+    if (m == NULL || json_is_null(m))
+        return 0;
+    if (!json_is_object(m))
+        return error_set(d->err, ERR_INPUT, "%s: field machine must be an object",
+                         d->name);
+    return get_num(d, m, "wall_s", "machine.wall_s", NULLABLE, 0, MAX_SECONDS,
+                   &r->machine.wall_s) != 0 ||
+                   get_num(d, m, "busy_s", "machine.busy_s", NULLABLE, 0, 1e9,
+                           &r->machine.busy_s) != 0 ||
+                   get_num(d, m, "outside_s", "machine.outside_s", NULLABLE, 0, 1e9,
+                           &r->machine.outside_s) != 0 ||
+                   get_num(d, m, "steal_s", "machine.steal_s", NULLABLE, 0, 1e9,
+                           &r->machine.steal_s) != 0
+               ? -1
+               : 0;
+}
+
 /* Flag processes whose samples exceed their CPU at the sampling rate (see
  * RUNRECORD_SAMPLE_MARGIN in the header for why this is a flag, not a
  * refusal). */
@@ -440,7 +465,8 @@ int runrecord_from_json(runrecord **out, json_t *j, const char *name, error *err
         goto fail;
     }
     if (read_top(&d, j, r) != 0 || read_events(&d, j, r) != 0 ||
-        read_cpu(&d, j, r) != 0 || read_db(&d, j, r) != 0 || read_variant(&d, j, r) != 0)
+        read_cpu(&d, j, r) != 0 || read_db(&d, j, r) != 0 || read_variant(&d, j, r) != 0 ||
+        read_machine(&d, j, r) != 0)
         goto fail;
     json_t *procs = json_object_get(j, "processes"), *p;
     size_t k;

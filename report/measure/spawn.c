@@ -1,5 +1,6 @@
-/* spawn: the workloads' command lines, starting them, and telling why one
- * failed. Part of the runner (see runner_int.h). */
+/* spawn: what storage, variant and architecture names mean, the workloads' command
+ * lines, starting them, and telling why one failed. The bottom of the runner:
+ * runner.c calls trial.c, both call spawn.c and results.c, never back. */
 #include "runner_int.h"
 
 #include <errno.h>
@@ -14,6 +15,46 @@
 
 #include "chatproto.h"
 #include "procstat.h"
+
+/* ---- what the names of a run mean (used by trial.c and runner.c) -------- */
+
+static const storage_preset storage_presets[] = {
+    {"memory", 1, NULL, NULL},
+    {"wal", 0, "wal", "normal"},
+    {"wal-full", 0, "wal", "full"},
+    {"delete", 0, "delete", "full"},
+};
+
+const storage_preset *runner_storage(const char *name) {
+    for (size_t i = 0; i < sizeof storage_presets / sizeof storage_presets[0]; i++)
+        if (strcmp(storage_presets[i].name, name) == 0)
+            return &storage_presets[i];
+    return NULL;
+}
+
+/* Is 'name' a word of the space-separated 'list'? */
+static int runner_in_list(const char *list, const char *name) {
+    size_t n = strlen(name);
+    for (const char *p = list; n > 0 && (p = strstr(p, name)) != NULL; p += n)
+        if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+            return 1;
+    return 0;
+}
+
+int runner_variant_applies(const char *name, const char *arch) {
+    return runner_in_list(strcmp(arch, "direct") == 0 ? CHATPROTO_DIRECT_VARIANTS
+                                                      : CHATPROTO_VARIANTS,
+                          name);
+}
+
+int runner_multi(const char *a) {
+    return strcmp(a, "nats-cluster") == 0 || strcmp(a, "jetstream") == 0;
+}
+
+double runner_tv(const struct timeval *tv) {
+    return (double)tv->tv_sec + (double)tv->tv_usec / 1e6;
+}
+
 
 /* The URL argument of a jetstream workload: its own node first, then the
  * others to reconnect to. */

@@ -17,6 +17,7 @@
 #include "chatproto.h"
 #include "procstat.h"
 #include "profile.h"
+#include "quiet.h"
 
 #define FAIL_MAX 1024
 
@@ -47,6 +48,7 @@ typedef struct trial {
     runrecord *rec;
     double server_cpu, server_window_cpu, prof_cpu;
     int have_server, all_profiles, server_windows;
+    quiet_stat q0, q1; /* the machine at the trial's start and end */
 } trial;
 
 static void set_fail(trial *t, const char *fmt, ...)
@@ -212,6 +214,7 @@ static int trial_start(trial *t, error *err) {
     char *argv[RUNNER_MAX_ARGS + 1];
     read_servers(t, 0);
     t->t0 = procstat_mono();
+    quiet_read(&t->q0);
     for (int i = 0; i < t->nch && t->fail[0] == '\0'; i++) {
         runner_args(t->r, t->v, &t->ch[i], t->n, t->db, argv, t->store);
         if (runner_spawn(&t->ch[i], argv, t->store, t->fail, sizeof t->fail, err) != 0)
@@ -596,6 +599,12 @@ static void trial_account(trial *t) {
     rec->cpu.broker_share = t->have_server && cpu > 0 ? t->server_cpu / cpu : NAN;
     if (!t->v->profiled || rec->sampling.period_us <= 0)
         rec->sampling.period_us = RUNRECORD_UNKNOWN;
+    quiet_window q;
+    quiet_since(&q, &t->q0, &t->q1, cpu);
+    rec->machine.wall_s = q.wall_s;
+    rec->machine.busy_s = q.busy_s;
+    rec->machine.outside_s = q.outside_s;
+    rec->machine.steal_s = q.steal_s;
     rec->sampling.requested_hz = t->cfg->freq;
     rec->sampling.effective_hz = t->v->profiled && t->all_profiles && t->prof_cpu > 0
                                      ? (double)rec->samples / t->prof_cpu
@@ -721,6 +730,7 @@ int runner_trial(runrecord **out, int *ok, runner *r, const variant *v, int inde
     if (trial_start(t, err) != 0)
         goto done;
     trial_wait(t);
+    quiet_read(&t->q1);
     trial_servers_end(t);
     trial_collect(t);
     trial_account(t);

@@ -1,0 +1,47 @@
+/* quiet: how quiet the machine was during a trial (see quiet.h). */
+#include "quiet.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+void quiet_read(quiet_stat *out) {
+    struct timespec ts;
+    unsigned long long v[10] = {0};
+    out->have = 0;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    out->mono_s = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    FILE *f = fopen("/proc/stat", "r");
+    if (f == NULL)
+        return;
+    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
+                   &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9]);
+    fclose(f);
+    long hz = sysconf(_SC_CLK_TCK);
+    if (n < 8 || hz <= 0)
+        return;
+    /* user nice system idle iowait irq softirq steal [guest guest_nice]:
+     * guest time is already counted in user. */
+    out->busy_s = (double)(v[0] + v[1] + v[2] + v[5] + v[6]) / (double)hz;
+    out->idle_s = (double)(v[3] + v[4]) / (double)hz;
+    out->steal_s = (double)v[7] / (double)hz;
+    out->have = 1;
+}
+
+void quiet_since(quiet_window *out, const quiet_stat *a, const quiet_stat *b,
+                 double own_cpu_s) {
+    out->wall_s = b->mono_s - a->mono_s;
+    if (!a->have || !b->have || !(out->wall_s > 0)) {
+        out->busy_s = out->steal_s = out->outside_s = NAN;
+        out->outside_pct = out->steal_pct = NAN;
+        return;
+    }
+    out->busy_s = b->busy_s - a->busy_s;
+    out->steal_s = b->steal_s - a->steal_s;
+    out->outside_s = isfinite(own_cpu_s) ? out->busy_s - own_cpu_s : NAN;
+    if (out->outside_s < 0)
+        out->outside_s = 0;
+    out->outside_pct = out->outside_s / out->wall_s * 100;
+    out->steal_pct = out->steal_s / out->wall_s * 100;
+}
