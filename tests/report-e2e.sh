@@ -24,4 +24,21 @@ for section in '## Methodology' '### Top 3 Hotspots' '### NATS Overhead Breakdow
     '### Sensitivity to storage settings' '**Noise floor.**' 'CPU at 50 events/s'; do
     grep -qF -- "$section" "$md" || { echo "missing in the report: $section" >&2; exit 1; }
 done
+# One denominator: every variant's "% of the overhead" is the same in the
+# Recommendations and in the variants table (both over the headline's
+# overhead in us/event from the same rounds).
+table=$(awk -F' *[|] *' '/^### Priority 2: Optimize/ {on = 1} /^---/ {on = 0}
+    on && /^[|] [a-z][a-z0-9-]* [|]/ && $2 != "variant" {print $2, $7}' "$md" |
+    sed 's/%$//' | sort)
+recs=$(sed -n 's/.*Measured variant \([a-z0-9-]*\) saves .*), \([-0-9.e+]*\)% of the overhead.*/\1 \2/p' \
+    "$md" | sort -u)
+[ -n "$table" ] || { echo "no variants table in the report" >&2; exit 1; }
+[ -n "$recs" ] || { echo "no measured variant in the Recommendations" >&2; exit 1; }
+while read -r name pct; do
+    want=$(printf '%s\n' "$table" | awk -v n="$name" '$1 == n {print $2}')
+    [ "$want" = "$pct" ] || {
+        echo "variant $name: $pct% of the overhead in the Recommendations, '$want'% in the table" >&2
+        exit 1
+    }
+done <<<"$recs"
 echo "report e2e: ok"

@@ -27,9 +27,9 @@ static void test_defaults(void) {
     size_t n = 0;
     plan_defaults(&o);
     CHECK_EQ_INT(plan_build(ph, &n, &o, NULL), 0);
-    /* saturated, optimize, chat rate, A/A, then the sweep without the main
-     * storage */
-    CHECK_EQ_INT(n, 4 + o.nsweep);
+    /* saturated (with every variant), chat rate, A/A, then the sweep without
+     * the main storage: no separate optimization phase, one baseline */
+    CHECK_EQ_INT(n, 3 + o.nsweep);
     CHECK_EQ_STR(ph[0].name, "saturated");
     const runner_config *c = &ph[0].cfg;
     CHECK_EQ_STR(c->archs[0], "direct");
@@ -38,7 +38,15 @@ static void test_defaults(void) {
     CHECK_EQ_STR(c->storages[0], o.storage);
     CHECK_EQ_INT(c->unprofiled, 1);
     CHECK_EQ_INT(c->trials, step(PLAN_ALWAYS)->trials.full);
-    CHECK_EQ_INT(c->events, -1); /* the runner chooses */
+    CHECK_EQ_INT(c->events, step(PLAN_ALWAYS)->events.full);
+    /* every variant beside direct and NATS, in a seeded random order,
+     * profiled copies of the baselines only */
+    CHECK_EQ_INT(c->nvariants, (int)plan_nvariants);
+    CHECK_EQ_STR(c->variants[0], "baseline");
+    CHECK_EQ_INT(c->profile_baseline, 1);
+    CHECK_EQ_INT(c->no_profiled, 0);
+    CHECK_EQ_INT(c->warmup, 1);
+    CHECK(c->order_seed > 0);
     const plan_phase *r = find(ph, n, "chat rate");
     CHECK(r != NULL && r->cfg.rate == o.rate && r->cfg.warmup == 0 &&
           r->cfg.events == (int64_t)(o.rate * (double)step(PLAN_IF_RATE)->events.full));
@@ -53,21 +61,16 @@ static void test_defaults(void) {
         }
     }
     CHECK(find(ph, n, "cluster") == NULL);
-    /* the optimization phase: every variant beside direct and NATS, unprofiled */
-    const plan_phase *opt = find(ph, n, "optimize");
-    CHECK(opt != NULL);
-    if (opt != NULL) {
-        CHECK_EQ_STR(opt->cfg.archs[0], "direct");
-        CHECK_EQ_STR(opt->cfg.archs[1], o.nats_arch);
-        CHECK_EQ_INT(opt->cfg.nvariants, (int)plan_nvariants);
-        CHECK_EQ_STR(opt->cfg.variants[0], "baseline");
-        CHECK_EQ_INT(opt->cfg.no_profiled, 1);
-        CHECK_EQ_STR(opt->cfg.storages[0], o.storage);
-        CHECK_EQ_INT(opt->cfg.trials, step(PLAN_IF_OPTIMIZE)->trials.full);
-    }
-    o.optimize = 0; /* --no-optimize */
-    CHECK_EQ_INT(plan_build(ph, &n, &o, NULL), 0);
     CHECK(find(ph, n, "optimize") == NULL);
+    /* a given seed is kept; none draws a fresh one */
+    o.seed = 12345;
+    CHECK_EQ_INT(plan_build(ph, &n, &o, NULL), 0);
+    CHECK_EQ_INT(ph[0].cfg.order_seed, 12345);
+    o.seed = 0;
+    o.optimize = 0; /* --no-optimize: the saturated rounds without variants */
+    CHECK_EQ_INT(plan_build(ph, &n, &o, NULL), 0);
+    CHECK_EQ_INT(ph[0].cfg.nvariants, 0);
+    CHECK_EQ_INT(n, 3 + o.nsweep);
 }
 
 static void test_quick_and_overrides(void) {
@@ -79,7 +82,8 @@ static void test_quick_and_overrides(void) {
     o.quick = 1;
     plan_build(quick, &nq, &o, NULL);
     CHECK_EQ_INT(nq, nf);
-    CHECK_EQ_INT(quick[0].cfg.unprofiled, 0);
+    CHECK_EQ_INT(quick[0].cfg.unprofiled, 1); /* the variants need them */
+    CHECK_EQ_INT(quick[1].cfg.unprofiled, 0);
     CHECK(quick[0].cfg.events > 0); /* a fixed, small N */
     for (size_t i = 0; i < nq && i < nf; i++) {
         CHECK_MSG(quick[i].cfg.trials <= full[i].cfg.trials, "%s", quick[i].name);
@@ -99,6 +103,7 @@ static void test_quick_and_overrides(void) {
     o.unprofiled = 0;
     plan_build(full, &nf, &o, NULL);
     CHECK_EQ_INT(full[0].cfg.unprofiled, 0);
+    CHECK_EQ_INT(full[0].cfg.nvariants, 0); /* no unprofiled trials, no variants */
 }
 
 static void test_switches(void) {
@@ -165,8 +170,9 @@ static void test_resolve(void) {
     copy = *c;
     plan_resolve(&copy, "/nonexistent");
     CHECK_EQ_INT(copy.cfg.events, 20000);
+    int64_t own = ph[0].cfg.events;
     plan_resolve(&ph[0], dir); /* a phase with its own N is left alone */
-    CHECK_EQ_INT(ph[0].cfg.events, -1);
+    CHECK_EQ_INT(ph[0].cfg.events, own);
     unlink(path);
     rmdir(dir);
 }

@@ -58,6 +58,14 @@ typedef struct trial {
     int optimize;
     const char *variant;           /* the workload variant ("baseline" when none) */
     double lat_p50_us, lat_p99_us; /* publish-to-commit latency, NAN unknown */
+    /* The run put every variant and its baselines in the same rounds (one
+     * baseline, plan.c PLAN_ARMS_ALL): its baseline trials are the
+     * headline's, and the variants are compared with them round by round. */
+    int shared;
+    int round, position; /* in its run (0: unknown) */
+    /* The machine over the trial (NAN: not recorded): CPU used outside the
+     * trial and steal, in % of one core over the trial's wall time. */
+    double outside_pct, steal_pct;
 } trial;
 
 /* A selection of trials and their per-event CPU (or utilisation). */
@@ -67,16 +75,25 @@ typedef struct group {
     size_t n;
 } group;
 
-/* Two groups compared (intervals.c): the Hodges-Lehmann estimate of b
- * against a (ratio b/a - 1 on log values, or the shift b - a) with its exact
- * rank interval and achieved coverage in 'iv', a Welch interval on the same
- * values in 'alt'. ratio/lo/hi/p repeat iv's estimate, ends and p-value. */
+/* Two groups compared (intervals.c). When the trials of a and b pair up by
+ * round (the same run and round; at least PAIRED_MIN pairs covering most
+ * trials), the comparison is paired: per round the log ratio (or the
+ * difference) of the two arms, the Hodges-Lehmann estimate of those values
+ * with the exact Wilcoxon signed-rank interval in 'iv' and a paired t
+ * interval in 'alt'; the unpaired method (Hodges-Lehmann with the exact
+ * Mann-Whitney interval, Welch) is kept in 'un'/'un_alt' for comparison.
+ * Otherwise iv/alt are the unpaired ones. ratio/lo/hi/p repeat iv's
+ * estimate, ends and p-value. */
 typedef struct compare {
     double med_a, med_b, ratio, lo, hi, p, cv_a, cv_b;
-    int ok;       /* at least 2 trials a side and an interval */
+    int ok;       /* at least 2 trials a side (pairs) and an interval */
     int is_ratio; /* ratio on logs (1) or shift (0) */
     stats_interval iv, alt;
     int alt_ok;
+    int paired;      /* iv and alt are paired by round */
+    size_t npairs;   /* rounds with both arms */
+    stats_interval un, un_alt; /* unpaired, when paired (for comparison) */
+    int un_ok, un_alt_ok;
 } compare;
 
 typedef struct side {
@@ -130,6 +147,8 @@ typedef struct ctx {
     size_t nrules;
     group *g1, *g2; /* scratch selections */
     compare h;      /* the headline comparison */
+    compare hd;     /* the same in us/event (NATS - direct): the one denominator
+                       of every "% of the overhead" (c->overhead_us) */
     double target;  /* the target as a fraction */
     const char *verdict;
     char vtext[512];
@@ -267,6 +286,13 @@ void an_optimize(ctx *c);
  * crossing and the team's rate (c->a "rate_model", chart "rate"). The
  * section is always present; without three rates a side it says why. */
 void an_rate_model(ctx *c);
+
+/* ---- precision.c -------------------------------------------------------- */
+
+/* The hardware, the machine's quietness per trial and the variance
+ * components with the rounds the precision goals need (c->a "hardware",
+ * "machine", "precision"). After an_optimize. */
+void an_precision(ctx *c);
 
 /* ---- recommend.c -------------------------------------------------------- */
 

@@ -103,6 +103,7 @@ int analysis_run(json_t **out, const char *const *rundirs, size_t ndirs,
         json_object_set_new(c->a, "optimization", json_deep_copy(o->optimization));
     an_avoidable(c);
     an_optimize(c);
+    an_precision(c);
     an_trials(c);
     an_recommend(c);
     an_conclusion(c);
@@ -134,12 +135,11 @@ int analysis_size(analysis_sizing *out, const char *const *rundirs, size_t ndirs
     /* on the log scale the interval's half-width is about the wanted
      * points over (1 + overhead) */
     double want = want_half_pct / 100 / (1 + h->ratio);
-    if (h->alt_ok)
-        out->needed =
-            stats_trials_for_half(h->alt.sd_a, h->alt.sd_b, log1p(want), CONFIDENCE);
-    size_t min95 = stats_rank_min_n(CONFIDENCE);
-    if (out->needed > 0 && (size_t)out->needed < min95)
-        out->needed = (long)min95;
+    /* paired rounds when the trials pair up, else trials per side */
+    out->needed = an_trials_for_half(h, want);
+    out->paired = h->paired;
+    if (h->paired)
+        out->have = h->npairs;
     rc = 0;
 done:
     ctx_free(c);

@@ -61,6 +61,7 @@ typedef struct analysis_sizing {
     double overhead_pct; /* the estimate so far */
     double half_pct;     /* its interval's half-width, points; NAN without one */
     long needed;         /* trials per side for want_half_pct; -1 unknown */
+    int paired;          /* have/needed count paired rounds */
 } analysis_sizing;
 
 int analysis_size(analysis_sizing *out, const char *const *rundirs, size_t ndirs,

@@ -78,7 +78,7 @@ static int attrib_of(ctx *c, const trial *t, attrib_trial *out) {
 }
 
 int an_attribution(ctx *c) {
-    c->overhead_us = c->h.med_b - c->h.med_a;
+    /* c->overhead_us: the headline's, set by an_select */
     if (!c->have_profiles)
         return 0;
     c->ad = calloc(c->pd->n, sizeof *c->ad);

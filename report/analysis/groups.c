@@ -117,6 +117,11 @@ int an_select(ctx *c) {
     mark_outliers(c->pd);
     mark_outliers(c->pn);
     c->h = an_compare(c, c->gd, c->gn);
+    /* The headline overhead in us/event from the same trials: the one
+     * denominator of every "% of the overhead" (breakdown, variants,
+     * recommendations). */
+    c->hd = an_compare_diff(c, c->gd, c->gn);
+    c->overhead_us = c->hd.ok ? c->hd.ratio : c->h.med_b - c->h.med_a;
     c->target = o->target_pct / 100;
     return 0;
 }

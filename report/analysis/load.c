@@ -55,6 +55,10 @@ static int trial_read(ctx *c, trial *t, json_t *rec, const runrecord *rr, const 
     /* A/A control trials carry aa_group "A" or "B" (1 and 2 here). */
     t->aa_group = rr->aa_group == NULL ? 0 : rr->aa_group[0] == 'A' ? 1 : 2;
     t->profiled = rr->profiled;
+    t->round = rr->round;
+    t->position = rr->position;
+    t->outside_pct = rr->machine.wall_s > 0 ? rr->machine.outside_s / rr->machine.wall_s * 100 : NAN;
+    t->steal_pct = rr->machine.wall_s > 0 ? rr->machine.steal_s / rr->machine.wall_s * 100 : NAN;
     t->rate = isnan(rr->rate.requested) ? 0 : rr->rate.requested;
     t->requested = rr->events.requested;
     t->stored = count_or_zero(rr->events.stored);
@@ -113,8 +117,10 @@ static int trial_read(ctx *c, trial *t, json_t *rec, const runrecord *rr, const 
 }
 
 /* Read, validate and append the record 'name' of 'dir' as trial c->nt;
- * 'optimize': the run measured workload variants. */
-static int load_record(ctx *c, const char *dir, const char *name, int optimize) {
+ * 'optimize': the run measured workload variants; 'shared': in the same
+ * rounds as their baselines, which then belong to the headline. */
+static int load_record(ctx *c, const char *dir, const char *name, int optimize,
+                       int shared) {
     char path[4096];
     runrecord *rr = NULL;
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -128,10 +134,11 @@ static int load_record(ctx *c, const char *dir, const char *name, int optimize) 
     trial *t = &c->t[c->nt];
     /* Numbered before it is read, so that its messages name it. */
     t->index = (int)c->nt + 1;
-    t->optimize = optimize;
     t->variant = an_jstr(rec, "variant.name");
     if (t->variant == NULL)
         t->variant = "baseline";
+    t->shared = optimize && shared;
+    t->optimize = optimize && !(t->shared && strcmp(t->variant, "baseline") == 0);
     t->lat_p50_us = rr->latency.p50_us;
     t->lat_p99_us = rr->latency.p99_us;
     int rc = trial_read(c, t, rec, rr, dir, an_jstr(rec, "_file"));
@@ -154,6 +161,7 @@ static int load_dir(ctx *c, const char *dir) {
     if (c->runj == NULL)
         c->runj = json_incref(run->json);
     int optimize = json_array_size(an_jget(run->json, "config.variants")) > 0;
+    int shared = json_is_true(an_jget(run->json, "config.profile_baseline_only"));
     runrecord_run_free(run);
     DIR *d = opendir(dir);
     if (d == NULL)
@@ -182,7 +190,7 @@ static int load_dir(ctx *c, const char *dir) {
     }
     qsort(names, nnames, sizeof *names, cmp_names);
     for (size_t i = 0; i < nnames; i++)
-        if (load_record(c, dir, names[i], optimize) != 0)
+        if (load_record(c, dir, names[i], optimize, shared) != 0)
             goto done;
     rc = 0;
 done:

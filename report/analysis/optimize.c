@@ -1,9 +1,12 @@
-/* analysis: "Priority 2: Optimize". The optimization phase runs the
- * workloads' what-if variants (workloads/chatvariant.c) interleaved with
- * their own baseline direct and NATS trials, unprofiled, at one storage
- * setting. Each NATS variant is compared with that baseline: CPU per event,
- * the saving in us (Hodges-Lehmann, exact rank interval) and as a share of
- * the measured overhead, the overhead left against direct and against direct
+/* analysis: "Priority 2: Optimize". The saturated rounds run the workloads'
+ * what-if variants (workloads/chatvariant.c) beside the headline's own
+ * direct and NATS trials (one baseline; older runs had a separate
+ * optimization phase with its own baselines, still read as such). Each NATS
+ * variant is compared with the NATS baseline round by round: CPU per event,
+ * the saving in us (Hodges-Lehmann of the paired differences, exact
+ * signed-rank interval; unpaired when the trials do not pair) and as a share
+ * of the headline overhead in us/event (c->overhead_us: the one denominator
+ * of the report), the overhead left against direct and against direct
  * batched alike, the publish-to-commit latency, and what it gives up. The
  * actions are the variants whose saving is significant, ranked by it.
  *
@@ -56,7 +59,9 @@ static void opt_select(ctx *c, opt_set *s, const char *arch, const char *variant
     s->n = 0;
     for (size_t i = 0; i < c->nt; i++) {
         const trial *t = &c->t[i];
-        if (!t->optimize || t->rate > 0 || strcmp(t->arch, arch) != 0 ||
+        /* a shared run's baselines are the headline's unprofiled trials */
+        int member = t->optimize || (t->shared && !t->profiled);
+        if (!member || t->rate > 0 || strcmp(t->arch, arch) != 0 ||
             strcmp(t->variant, variant) != 0 || isnan(t->per_event_us))
             continue;
         p50[s->n] = t->lat_p50_us;
@@ -107,20 +112,32 @@ static double opt_pct(double a, double b) {
 /* One NATS variant against the baselines: the hook's numbers and the
  * table's formatted row. 'bd_batch' is direct with the variant's batch
  * (NULL when the variant does not batch). */
-static json_t *opt_row(const opt_set *v, const opt_set *bn, const opt_set *bd,
+/* The trials of set 's' as the group 'g'. */
+static void opt_group(group *g, const opt_set *s) {
+    g->n = 0;
+    for (size_t i = 0; i < s->n && i < MAX_TRIALS; i++) {
+        g->t[g->n] = (trial *)s->t[i];
+        g->v[g->n++] = s->v[i];
+    }
+}
+
+static json_t *opt_row(ctx *c, const opt_set *v, const opt_set *bn, const opt_set *bd,
                        const opt_set *bd_batch, double overhead) {
     double lo = NAN, hi = NAN;
     double saving = bn->med - v->med;
-    /* The saving baseline - variant as a Hodges-Lehmann shift with its exact
-     * rank interval, like every other comparison: a bootstrap of medians has
-     * only a handful of distinct values with 5 trials a side. */
-    stats_interval iv;
-    int ok = v->n >= 2 && bn->n >= 2 &&
-             stats_hl_shift(v->v, v->n, bn->v, bn->n, CONFIDENCE, &iv) == 0;
+    /* The saving baseline - variant, paired by round when the variant ran in
+     * the baseline's rounds (Hodges-Lehmann of the per-round differences,
+     * exact signed-rank interval), else the unpaired Hodges-Lehmann shift,
+     * like every other comparison. */
+    opt_group(c->g1, v);
+    opt_group(c->g2, bn);
+    compare r = an_compare_diff(c, c->g1, c->g2);
+    stats_interval iv = r.iv;
+    int ok = v->n >= 2 && bn->n >= 2 && r.ok;
     if (ok) {
-        saving = iv.est;
-        lo = iv.lo;
-        hi = iv.hi;
+        saving = r.ratio;
+        lo = r.lo;
+        hi = r.hi;
     } else {
         lo = hi = NAN;
     }
@@ -147,6 +164,10 @@ static json_t *opt_row(const opt_set *v, const opt_set *bn, const opt_set *bd,
     /* what the interval really covers with these trials (3 + 3: 90%) */
     json_object_set_new(row, "ci_coverage_pct",
                         ok ? jsonfile_num(iv.coverage * 100) : json_null());
+    json_object_set_new(row, "ci_half_us", ok ? jsonfile_num((hi - lo) / 2) : json_null());
+    json_object_set_new(row, "paired", json_boolean(r.paired));
+    json_object_set_new(row, "pairs", json_integer((json_int_t)r.npairs));
+    json_object_set_new(row, "interval", an_interval_json(&r));
     /* The same, formatted for the template (which computes nothing). */
     char range[96], batched[96], b1[32], b2[32];
     snprintf(range, sizeof range, "%s to %s", an_fmt(v->lo, b1, sizeof b1),
@@ -329,11 +350,17 @@ void an_optimize(ctx *c) {
         free(s);
         return;
     }
-    double overhead = bn->med - bd->med;
+    /* One baseline: the variants ran in the headline's rounds, so a share of
+     * "the overhead" is of the headline's overhead in us/event, the same
+     * denominator as every other share in the report. Older runs with their
+     * own baselines keep theirs. */
+    int shared = bn->t[0]->shared;
+    double overhead = shared ? c->overhead_us : bn->med - bd->med;
+    double overhead_pct = shared ? c->h.ratio * 100 : opt_pct(bn->med, bd->med);
     json_t *rows = json_array();
     for (size_t i = 0; i < nnv; i++) {
         json_t *row =
-            opt_row(&nv[i], bn, bd, opt_batched_direct(&nv[i], dv, ndv), overhead);
+            opt_row(c, &nv[i], bn, bd, opt_batched_direct(&nv[i], dv, ndv), overhead);
         if (row != NULL) {
             nsig += json_is_true(json_object_get(row, "significant"));
             json_array_append_new(rows, row);
@@ -345,13 +372,14 @@ void an_optimize(ctx *c) {
         "arch", arch, "storage", bn->t[0]->storage, "events_per_trial",
         (json_int_t)bn->t[0]->requested, "baseline", "nats_us", jsonfile_num(bn->med),
         "direct_us", jsonfile_num(bd->med), "overhead_us", jsonfile_num(overhead),
-        "overhead_pct", jsonfile_num(opt_pct(bn->med, bd->med)), "nats_text",
+        "overhead_pct", jsonfile_num(overhead_pct), "nats_text",
         an_fnum(bn->med), "direct_text", an_fnum(bd->med), "overhead_text",
         an_fnum(overhead), "overhead_pct_text",
-        json_string(an_fmt(opt_pct(bn->med, bd->med), b, sizeof b)), "direct_variants",
+        json_string(an_fmt(overhead_pct, b, sizeof b)), "direct_variants",
         opt_direct_rows(bd, dv, ndv), "text", opt_summary(bn, bd, overhead, rows, nsig),
         "significant", (json_int_t)nsig);
     if (o != NULL) {
+        json_object_set_new(o, "one_baseline", json_boolean(shared));
         json_object_set_new(o, "actions", opt_actions(rows));
         json_object_set_new(o, "variants", rows);
         json_object_set_new(c->a, "optimization", o);

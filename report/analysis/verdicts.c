@@ -39,8 +39,9 @@ static const char *decide(const compare *r, double target, double scale, const c
         snprintf(
             text, size,
             "the 95%% interval (%s%s to %s%s; %s) straddles the %g%s target; about %ld "
-            "trials per side would settle it if the estimate (%s%s) held",
-            lo, unit, hi, unit, note, target * scale, unit, need, est, unit);
+            "%s would settle it if the estimate (%s%s) held",
+            lo, unit, hi, unit, note, target * scale, unit, need,
+            r->paired ? "paired rounds" : "trials per side", est, unit);
     else
         snprintf(text, size,
                  "the 95%% interval (%s%s to %s%s; %s) straddles the %g%s target and the "

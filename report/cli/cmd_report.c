@@ -29,8 +29,8 @@
 #define MAX_DIRS      64
 #define MAX_SPECS     24
 #define NAME_BYTES    255 /* a folder name's limit on Linux (NAME_MAX) */
-#define TOPUP_HALF_PCT 3.0   /* headline half-width wanted, points of overhead */
-#define TOPUP_BUDGET_S 150.0 /* the saturated phase's share of a 5-minute report */
+#define TOPUP_HALF_PCT 5.0   /* headline half-width wanted, points of overhead */
+#define TOPUP_BUDGET_S 200.0 /* the saturated phase's share of a 6-minute report */
 
 typedef struct report_state {
     /* options */
@@ -39,6 +39,7 @@ typedef struct report_state {
     double target, reference, team_rate;
     int progress, from;
     opt_list sweep;
+    int64_t seed;
     opt_spec specs[MAX_SPECS];
     int argc;
     char **argv;
@@ -89,22 +90,22 @@ static void report_usage(FILE *out) {
         out,
         "usage: overhead report [options]\n\n"
         "Measure, analyse and publish in one go (what `make report` runs):\n"
-        "  1. saturated comparison: direct vs NATS (bot and DatabaseService as two\n"
-        "     processes) at the main storage setting, profiled trials interleaved with\n"
-        "     unprofiled ones (the profiler's own cost); more rounds when the\n"
-        "     headline interval is wider than 3 points and time allows;\n"
+        "  1. saturated rounds, one baseline for everything: direct, NATS (bot and\n"
+        "     DatabaseService as two processes) and every what-if variant of the\n"
+        "     workloads (grouped message release, compact encoding, batched commits,\n"
+        "     direct batched too; `overhead run --help`), unprofiled, each round in a\n"
+        "     fresh seeded random order, plus profiled direct and NATS trials for\n"
+        "     attribution; every comparison paired within rounds; more rounds when\n"
+        "     the headline interval is wider than 5 points and time allows;\n"
         "  2. chat rate: the same at a fixed event rate (CPU in points of one core);\n"
         "  3. A/A control: direct against direct with the saturated phase's events\n"
         "     per trial (the noise floor);\n"
         "  4. storage sweep: the comparison again with other storage settings, one run\n"
         "     each (%s events in memory, %s where every commit is fsynced);\n"
         "  5. with --cluster N: NATS on an N-node cluster with K services, and "
-        "JetStream;\n"
-        "  6. optimize: the workloads' what-if variants (grouped message release,\n"
-        "     compact encoding, batched commits; `overhead run --help`) interleaved\n"
-        "     with their own direct and NATS baselines, unprofiled, same storage.\n"
+        "JetStream.\n"
         "Then writes DOCS/sprints/active/SPRINT/CPU_OVERHEAD_ANALYSIS.{md,html,json},\n"
-        "rebuilds DOCS/index.html and prints the verdict. About 3-5 minutes on 2 "
+        "rebuilds DOCS/index.html and prints the verdict. About 5-6 minutes on 2 "
         "cores.\n\n"
         "options:\n"
         "  --sprint NAME      report folder (default %s)\n"
@@ -112,9 +113,10 @@ static void report_usage(FILE *out) {
         "  --runs DIR         where the runs are kept (default runs)\n"
         "  --quick            a short run for trying things (about a minute; wide CIs)\n"
         "  -k, --trials K     rounds of the saturated comparison (default %lld, more\n"
-        "                     if needed for a 3-point interval; quick %lld)\n"
-        "  -n, --events N     events per saturated trial (default: chosen by the runner\n"
-        "                     for >= 2000 samples per architecture)\n"
+        "                     if needed for a 5-point interval; quick %lld)\n"
+        "  -n, --events N     events per saturated trial (default %lld; quick %lld)\n"
+        "  --seed S           the saturated rounds' order seed (default: a fresh one,\n"
+        "                     recorded in run.json)\n"
         "  --storage NAME     main storage setting (default wal: WAL, "
         "synchronous=NORMAL)\n"
         "  --sweep LIST       other storage settings to compare (default "
@@ -122,7 +124,7 @@ static void report_usage(FILE *out) {
         "                     'none' to skip)\n"
         "  --rate R           chat rate in events/s (default %g; 0 to skip the phase)\n"
         "  --no-aa            skip the A/A control\n"
-        "  --no-optimize      skip the optimization phase (about a minute)\n"
+        "  --no-optimize      no what-if variants in the saturated rounds\n"
         "  --no-unprofiled    skip the unprofiled trials\n"
         "  --nats-arch ARCH   nats-2p (default) or nats (one process, the seed's "
         "set-up)\n"
@@ -145,7 +147,8 @@ static void report_usage(FILE *out) {
         report_thousands(mem, sizeof mem, plan_storage_events("memory", 0)),
         report_thousands(fsync, sizeof fsync, plan_storage_events("wal-full", 0)),
         REPORT_SPRINT, (long long)main_step->trials.full,
-        (long long)main_step->trials.quick, sweep, d.rate, d.services);
+        (long long)main_step->trials.quick, (long long)main_step->events.full,
+        (long long)main_step->events.quick, sweep, d.rate, d.services);
 }
 
 static void report_progress(void *ctx, const char *line) {
@@ -180,6 +183,7 @@ static void report_specs(report_state *st) {
         OPT_DOUBLE("rate", 0, &p->rate, 0, 1e6),
         OPT_FLAG("no-aa", 0, &p->aa, 0),
         OPT_FLAG("no-optimize", 0, &p->optimize, 0),
+        OPT_INT("seed", 0, &st->seed, 1, 1000000000000000LL),
         OPT_FLAG("no-unprofiled", 0, &p->unprofiled, 0),
         OPT_CHOICE("nats-arch", 0, &p->nats_arch, "nats|nats-2p"),
         OPT_INT("cluster", 0, &p->cluster, 0, 9),
@@ -224,6 +228,7 @@ static int report_parse(report_state *st, int argc, char **argv) {
     for (int i = 0; rc == OPTS_OK && i < args.n; i++)
         st->dirs[st->ndirs++] = args.v[i];
     opts_args_free(&args);
+    st->plan.seed = (uint64_t)st->seed;
     if (rc == OPTS_OK && st->sweep.n >= 0) {
         int none = st->sweep.n == 1 && strcmp(st->sweep.items[0], "none") == 0;
         st->plan.nsweep = none ? 0 : st->sweep.n;
@@ -290,9 +295,10 @@ static int report_topup(report_state *st, const plan_phase *first, double elapse
     long fit = per_round > 0 ? (long)((TOPUP_BUDGET_S - elapsed) / per_round) : 0;
     long extra = sz.needed - (long)sz.have < fit ? sz.needed - (long)sz.have : fit;
     fprintf(stderr,
-            "overhead report: headline half-width %.1f points after %zu trials a side; "
-            "about %ld a side would give %.0f: %s\n",
-            sz.half_pct, sz.have, sz.needed, TOPUP_HALF_PCT,
+            "overhead report: headline half-width %.1f points after %zu %s; "
+            "about %ld would give %.0f: %s\n",
+            sz.half_pct, sz.have, sz.paired ? "paired rounds" : "trials a side",
+            sz.needed, TOPUP_HALF_PCT,
             extra > 0 ? "running more rounds" : "no time left for more in this report");
     if (extra <= 0)
         return 0;

@@ -3,15 +3,25 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 /* The phases of a report, in the order they run. A full report takes about
- * 3-5 minutes on 2 cores; --quick about one.
- *   saturated   the headline comparison, as fast as the workloads go; N is
- *               chosen by the runner for >= 2000 samples per architecture;
+ * 5-6 minutes on 2 cores; --quick about one.
+ *   saturated   one baseline for everything: direct, NATS and every what-if
+ *               variant of the workloads (plan_variants; direct batched too)
+ *               in every round, in a fresh seeded random order per round,
+ *               each arm warmed up first, all with the same events per
+ *               trial. The unprofiled trials give the headline, the
+ *               profiler's effect and every variant's saving, each paired
+ *               within its round; profiled copies of the two baselines
+ *               serve attribution. Rounds: the paired log ratio's SD per
+ *               round is ~0.06-0.08 on a quiet 2-core VM (DESIGN.md), so a
+ *               5-point half-width on a ~120% overhead needs ~40 rounds;
  *               `overhead report` adds rounds when its headline interval is
- *               wider than 3 points and the time allows (cmd_report.c);
+ *               still wider and the time allows (cmd_report.c);
  *   chat rate   the same at the chat's event rate (CPU in points of a core),
  *               5 + 5 trials: fewer cannot give a 95% rank interval;
  *   A/A control direct against direct: the noise floor, with the saturated
@@ -19,19 +29,15 @@
  *   sweep       the comparison again at each other storage setting;
  *   cluster     NATS on a cluster (queue group) and JetStream, with as many
  *               events as the saturated phase, so that its baselines are
- *               that phase's trials;
- *   optimize    the what-if variants of the workloads (plan_variants)
- *               interleaved with their own baseline direct and NATS trials,
- *               same storage, unprofiled, as many rounds as the headline. */
+ *               that phase's trials. */
 /* clang-format off */
 const plan_step plan_steps[] = {
-    /* name          when             arms               rounds   sizing             events (full, quick)            warm-up unprof. -k/-n */
-    {"saturated",    PLAN_ALWAYS,     PLAN_ARMS_COMPARE, {5, 3}, PLAN_SIZE_EVENTS,  {PLAN_EVENTS_AUTO, 20000},      1,      1,      1},
-    {"optimize",     PLAN_IF_OPTIMIZE, PLAN_ARMS_OPTIMIZE, {5, 3}, PLAN_SIZE_EVENTS, {20000, 10000},                0,      0,      0},
-    {"chat rate",    PLAN_IF_RATE,    PLAN_ARMS_COMPARE, {5, 3}, PLAN_SIZE_AT_RATE, {4, 2} /* seconds */,          0,      0,      0},
-    {"A/A control",  PLAN_IF_AA,      PLAN_ARMS_AA,      {3, 2}, PLAN_SIZE_EVENTS,  {PLAN_EVENTS_FIRST, PLAN_EVENTS_FIRST}, 1, 0,  0},
-    {NULL,           PLAN_PER_SWEEP,  PLAN_ARMS_COMPARE, {3, 2}, PLAN_SIZE_STORAGE, {0, 0},                         1,      0,      0},
-    {"cluster",      PLAN_IF_CLUSTER, PLAN_ARMS_CLUSTER, {3, 2}, PLAN_SIZE_EVENTS,  {PLAN_EVENTS_FIRST, 20000},     1,      0,      0},
+    /* name          when             arms               rounds    sizing             events (full, quick)            warm-up unprof. -k/-n */
+    {"saturated",    PLAN_ALWAYS,     PLAN_ARMS_ALL,     {24, 3}, PLAN_SIZE_EVENTS,  {10000, 5000},                  1,      1,      1},
+    {"chat rate",    PLAN_IF_RATE,    PLAN_ARMS_COMPARE, {5, 3},  PLAN_SIZE_AT_RATE, {4, 2} /* seconds */,           0,      0,      0},
+    {"A/A control",  PLAN_IF_AA,      PLAN_ARMS_AA,      {3, 2},  PLAN_SIZE_EVENTS,  {PLAN_EVENTS_FIRST, PLAN_EVENTS_FIRST}, 1, 0,  0},
+    {NULL,           PLAN_PER_SWEEP,  PLAN_ARMS_COMPARE, {3, 2},  PLAN_SIZE_STORAGE, {0, 0},                          1,      0,      0},
+    {"cluster",      PLAN_IF_CLUSTER, PLAN_ARMS_CLUSTER, {3, 2},  PLAN_SIZE_EVENTS,  {PLAN_EVENTS_FIRST, 20000},      1,      0,      0},
 };
 /* clang-format on */
 const size_t plan_nsteps = sizeof plan_steps / sizeof plan_steps[0];
@@ -107,18 +113,25 @@ static void plan_phase_of(plan_phase *p, const plan_step *s, const char *name,
             if (strcmp(storage, "memory") == 0)
                 c->storages[0] = "wal";
             break;
-        case PLAN_ARMS_OPTIMIZE:
+        case PLAN_ARMS_ALL:
             c->archs[0] = "direct";
             c->archs[1] = o->nats_arch;
             c->narchs = 2;
-            for (size_t i = 0; i < plan_nvariants && i < RUNNER_MAX_LIST; i++)
-                c->variants[c->nvariants++] = plan_variants[i];
-            c->no_profiled = 1;
+            c->order_seed = o->seed;
             break;
     }
     c->trials = (int)(o->quick ? s->trials.quick : s->trials.full);
     c->warmup = s->warmup;
     c->unprofiled = s->unprofiled && o->unprofiled && !o->quick;
+    if (s->arms == PLAN_ARMS_ALL) {
+        /* the variants' savings rest on unprofiled trials: with them even in
+         * a quick report, never without */
+        c->unprofiled = s->unprofiled && o->unprofiled;
+        for (size_t i = 0;
+             c->unprofiled && o->optimize && i < plan_nvariants && i < RUNNER_MAX_LIST; i++)
+            c->variants[c->nvariants++] = plan_variants[i];
+        c->profile_baseline = 1;
+    }
     if (s->sizing == PLAN_SIZE_AT_RATE) {
         c->rate = o->rate;
         events = (int64_t)(o->rate * (double)events);
@@ -146,13 +159,16 @@ static int plan_applies(const plan_step *s, const plan_options *o) {
             return o->nsweep > 0;
         case PLAN_IF_CLUSTER:
             return o->cluster >= 1;
-        case PLAN_IF_OPTIMIZE:
-            return o->optimize;
     }
     return 0;
 }
 
-int plan_build(plan_phase *out, size_t *n, const plan_options *o, error *err) {
+int plan_build(plan_phase *out, size_t *n, const plan_options *o_in, error *err) {
+    plan_options seeded = *o_in;
+    const plan_options *o = &seeded;
+    /* a fresh order every report unless one is given (run.json keeps it) */
+    if (seeded.seed == 0)
+        seeded.seed = ((uint64_t)time(NULL) * 1000003u ^ (uint64_t)getpid()) % 1000000000000000ULL + 1;
     *n = 0;
     for (size_t i = 0; i < plan_nsteps; i++) {
         const plan_step *s = &plan_steps[i];

@@ -28,17 +28,18 @@ typedef enum plan_when {
     PLAN_IF_RATE,    /* the chat rate is > 0 */
     PLAN_IF_AA,      /* the A/A control is wanted */
     PLAN_PER_SWEEP,  /* once per swept storage other than the main one */
-    PLAN_IF_CLUSTER, /* a cluster of >= 1 node is asked for */
-    PLAN_IF_OPTIMIZE /* the optimization variants are wanted */
+    PLAN_IF_CLUSTER  /* a cluster of >= 1 node is asked for */
 } plan_when;
 
 typedef enum plan_arms {
     PLAN_ARMS_COMPARE, /* direct against the report's NATS architecture */
     PLAN_ARMS_AA,      /* direct against direct */
     PLAN_ARMS_CLUSTER, /* nats-cluster against jetstream, on a file database */
-    PLAN_ARMS_OPTIMIZE /* direct and the NATS architecture, each with every
-                          workload variant of plan_variants that applies,
-                          unprofiled only */
+    PLAN_ARMS_ALL      /* one baseline for everything: direct and the NATS
+                          architecture, each also with every workload variant
+                          of plan_variants that applies (unless --no-optimize),
+                          all in every round in a seeded random order;
+                          profiled copies of the two baselines only */
 } plan_arms;
 
 typedef enum plan_sizing {
@@ -68,7 +69,7 @@ typedef struct plan_step {
 extern const plan_step plan_steps[];
 extern const size_t plan_nsteps;
 
-/* The workload variants of the optimization phase, baseline first. */
+/* The workload variants measured in the saturated rounds, baseline first. */
 extern const char *const plan_variants[];
 extern const size_t plan_nvariants;
 
@@ -89,7 +90,8 @@ typedef struct plan_options {
     int nsweep;
     int cluster;  /* nodes of the cluster phase; 0: no such phase */
     int services; /* its DatabaseService processes */
-    int optimize; /* run the optimization phase (what-if variants) */
+    int optimize; /* the what-if variants run as arms of the saturated rounds */
+    uint64_t seed; /* the saturated rounds' order seed; 0: plan_build draws one */
 } plan_options;
 
 /* The defaults of `overhead report`. */

@@ -3,8 +3,12 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "procstat.h"
 
 void quiet_read(quiet_stat *out) {
     struct timespec ts;
@@ -44,4 +48,55 @@ void quiet_since(quiet_window *out, const quiet_stat *a, const quiet_stat *b,
         out->outside_s = 0;
     out->outside_pct = out->outside_s / out->wall_s * 100;
     out->steal_pct = out->steal_s / out->wall_s * 100;
+}
+
+/* The first line of 'path' (trailing newline removed) into 'out', or "". */
+static void first_line(const char *path, char *out, size_t size) {
+    out[0] = '\0';
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return;
+    if (fgets(out, (int)size, f) == NULL)
+        out[0] = '\0';
+    fclose(f);
+    out[strcspn(out, "\n")] = '\0';
+}
+
+/* Does /proc/cpuinfo list the "hypervisor" CPU flag? */
+static int cpuinfo_hypervisor(void) {
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    char line[4096];
+    int found = 0;
+    while (f != NULL && !found && fgets(line, sizeof line, f) != NULL)
+        found = strncmp(line, "flags", 5) == 0 && strstr(line, " hypervisor") != NULL;
+    if (f != NULL)
+        fclose(f);
+    return found;
+}
+
+char *quiet_virtualization(void) {
+    static const char *const containers[] = {"docker", "podman", "lxc", "lxc-libvirt",
+                                             "systemd-nspawn", "rkt", "wsl", "proot",
+                                             "pouch", "openvz", NULL};
+    char vendor[128], product[128], dmi[260] = "", text[400];
+    char *kind = procstat_command_line("systemd-detect-virt 2>/dev/null");
+    first_line("/sys/class/dmi/id/sys_vendor", vendor, sizeof vendor);
+    first_line("/sys/class/dmi/id/product_name", product, sizeof product);
+    if (vendor[0] || product[0])
+        snprintf(dmi, sizeof dmi, " (%s%s%s)", vendor, vendor[0] && product[0] ? " " : "",
+                 product);
+    int hyper = cpuinfo_hypervisor(), container = 0;
+    for (int i = 0; kind != NULL && containers[i] != NULL; i++)
+        container |= strcmp(kind, containers[i]) == 0;
+    if (container)
+        snprintf(text, sizeof text, "%s container%s%s", kind,
+                 hyper ? " in a virtual machine (hypervisor CPU flag)" : "", dmi);
+    else if (kind != NULL && strcmp(kind, "none") != 0)
+        snprintf(text, sizeof text, "%s virtual machine%s", kind, dmi);
+    else if (hyper)
+        snprintf(text, sizeof text, "virtual machine (hypervisor CPU flag)%s", dmi);
+    else
+        snprintf(text, sizeof text, "bare metal (no hypervisor CPU flag)%s", dmi);
+    free(kind);
+    return strdup(text);
 }

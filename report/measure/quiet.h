@@ -37,4 +37,11 @@ typedef struct quiet_window {
 void quiet_since(quiet_window *out, const quiet_stat *a, const quiet_stat *b,
                  double own_cpu_s);
 
+/* What the machine is, for the report's first lines: "KVM virtual machine
+ * (QEMU Standard PC)", "bare metal (no hypervisor flag)", ... from
+ * systemd-detect-virt when present, the cpuinfo "hypervisor" flag and the
+ * DMI vendor and product. A new string (caller frees), or NULL when out of
+ * memory. */
+char *quiet_virtualization(void);
+
 #endif

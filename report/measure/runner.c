@@ -25,6 +25,7 @@
 #include "natscluster.h"
 #include "natsd.h"
 #include "procstat.h"
+#include "quiet.h"
 
 #ifndef OVERHEAD_GPERFTOOLS_VERSION
 #define OVERHEAD_GPERFTOOLS_VERSION "unknown"
@@ -260,6 +261,9 @@ static json_t *runner_environment(const runner_config *cfg, const char *server_v
     if (env != NULL) {
         json_t *host = json_object_get(env, "host"),
                *v = json_object_get(env, "versions");
+        char *virt = quiet_virtualization();
+        json_object_set_new(host, "virtualization", virt ? json_string(virt) : json_null());
+        free(virt);
         json_object_set(v, "kernel", json_object_get(host, "kernel"));
         json_object_set_new(v, "compiler", json_string(OVERHEAD_COMPILER));
         json_object_set_new(v, "cflags", json_string(OVERHEAD_C_FLAGS));

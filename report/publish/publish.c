@@ -437,6 +437,19 @@ static json_t *index_row(const char *docs, const char *rel, const char *sprint) 
     buf_free(&href);
     if (row != NULL && rate_verdict != NULL)
         json_object_set_new(row, "rate_verdict", json_string(rate_verdict));
+    /* The host the figures hold for: the analysis's hardware line, or for
+     * older reports the CPU row of its environment table. */
+    const char *hw =
+        json_string_value(json_object_get(json_object_get(a, "hardware"), "text"));
+    json_t *env = json_object_get(a, "environment"), *e;
+    size_t k;
+    json_array_foreach(env, k, e) {
+        const char *name = json_string_value(json_object_get(e, "name"));
+        if (hw == NULL && name != NULL && strncmp(name, "CPU", 3) == 0)
+            hw = json_string_value(json_object_get(e, "value"));
+    }
+    if (row != NULL && hw != NULL)
+        json_object_set_new(row, "hardware", utf8_string(hw, strlen(hw)));
     struct stat sb;
     if (row != NULL &&
         snprintf(path, sizeof path, "%s/%s/data/README.md", docs, rel) < (int)sizeof path &&

@@ -1,0 +1,351 @@
+/* analysis: how far the figures can be trusted, from the run itself.
+ *
+ *   hardware   the host the figures hold for (CPU model, CPUs,
+ *              virtualisation), for the report's first lines: the same
+ *              source and plan give different overheads on different hosts;
+ *   machine    how quiet the machine was over each trial (CPU of processes
+ *              outside the trial, steal time; quiet.h), the worst seen, the
+ *              trials above the thresholds;
+ *   precision  variance components in the manner of Kalibera and Jones
+ *              ("Rigorous benchmarking in reasonable time", ISMM 2013): of
+ *              log CPU per event over the saturated rounds' unprofiled arms,
+ *              a two-way analysis without replication (arm x round) splits
+ *              the spread into between rounds (the machine drifting, shared
+ *              by every arm of a round: pairing cancels it) and between
+ *              trials within a round (the residual, which also holds the
+ *              noise within a trial); the rounds the goals need (headline
+ *              half-width <= GOAL_HEADLINE_PTS points, every variant saving
+ *              <= GOAL_VARIANT_US us/event) from the paired SDs, and the
+ *              time that takes at the run's own pace. */
+
+#include "an_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stats.h"
+
+#define QUIET_OUTSIDE_PCT 25.0 /* outside CPU above this (% of one core): flagged */
+#define QUIET_STEAL_PCT   5.0  /* steal above this (% of one core): flagged */
+#define QUIET_LIST_MAX    20   /* flagged trials listed */
+#define GOAL_HEADLINE_PTS 5.0
+#define GOAL_VARIANT_US   1.5
+#define PREC_MAX_ARMS     16
+
+static json_t *num_or_null(double v) {
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+/* c->a "hardware". */
+static void hardware(ctx *c) {
+    json_t *host = an_jget(c->runj, "host");
+    const char *model = an_jstr(host, "cpu_model");
+    double cpus = an_jnum(host, "cpus");
+    const char *virt = an_jstr(host, "virtualization");
+    char text[512], b[32] = "?";
+    if (isfinite(cpus))
+        snprintf(b, sizeof b, "%.0f", cpus);
+    snprintf(text, sizeof text, "%s, %s CPU%s, %s", model ? model : "unknown CPU", b,
+             cpus == 1 ? "" : "s", virt ? virt : "virtualisation not recorded");
+    json_object_set_new(c->a, "hardware",
+                        json_pack("{s:o, s:o, s:o, s:s}", "cpu_model",
+                                  model ? json_string(model) : json_null(), "cpus",
+                                  isfinite(cpus) ? json_integer((json_int_t)cpus)
+                                                 : json_null(),
+                                  "virtualization",
+                                  virt ? json_string(virt) : json_null(), "text", text));
+}
+
+/* c->a "machine": the quietness of every trial analysed. */
+static void machine(ctx *c) {
+    double outside[MAX_TRIALS];
+    size_t n = 0, nflag = 0;
+    const trial *wo = NULL, *ws = NULL;
+    json_t *flagged = json_array();
+    for (size_t i = 0; i < c->nt; i++) {
+        const trial *t = &c->t[i];
+        if (!isfinite(t->outside_pct))
+            continue;
+        outside[n++] = t->outside_pct;
+        if (wo == NULL || t->outside_pct > wo->outside_pct)
+            wo = t;
+        if (isfinite(t->steal_pct) && (ws == NULL || t->steal_pct > ws->steal_pct))
+            ws = t;
+        if (t->outside_pct > QUIET_OUTSIDE_PCT ||
+            (isfinite(t->steal_pct) && t->steal_pct > QUIET_STEAL_PCT)) {
+            if (nflag++ < QUIET_LIST_MAX)
+                json_array_append_new(
+                    flagged, json_pack("{s:i, s:s, s:o, s:o}", "trial", t->index, "tag",
+                                       t->tag ? t->tag : t->arch, "outside_pct",
+                                       an_fnum(t->outside_pct), "steal_pct",
+                                       an_fnum(t->steal_pct)));
+        }
+    }
+    if (n == 0) {
+        json_decref(flagged);
+        json_object_set_new(
+            c->a, "machine",
+            json_pack("{s:b, s:s}", "measured", 0, "text",
+                      "The records do not say how quiet the machine was (runs before "
+                      "the machine's CPU was recorded per trial)."));
+        return;
+    }
+    double med = stats_median(outside, n);
+    char text[1024], b[4][32];
+    snprintf(text, sizeof text,
+             "Over each trial, other processes used %s%% of one core at the median and "
+             "%s%% at worst (trial %d, %s); steal time was %s%% of one core at worst. "
+             "%zu of %zu trials were above %g%% outside CPU or %g%% steal%s. These "
+             "trials were kept (the paired rounds cancel what a round shares); the "
+             "figures are only as good as the machine was quiet.",
+             an_fmt(med, b[0], 32), an_fmt(wo->outside_pct, b[1], 32), wo->index,
+             wo->tag ? wo->tag : wo->arch, an_fmt(ws ? ws->steal_pct : NAN, b[2], 32),
+             nflag, n, QUIET_OUTSIDE_PCT, QUIET_STEAL_PCT,
+             nflag > QUIET_LIST_MAX ? " (the first 20 are listed)" : "");
+    json_object_set_new(
+        c->a, "machine",
+        json_pack("{s:b, s:I, s:o, s:o, s:o, s:o, s:I, s:f, s:f, s:o, s:s}", "measured",
+                  1, "trials", (json_int_t)n, "median_outside_pct", an_fnum(med),
+                  "worst_outside_pct", an_fnum(wo->outside_pct), "worst_steal_pct",
+                  an_fnum(ws ? ws->steal_pct : NAN), "worst_outside_trial",
+                  json_integer(wo->index), "flagged_count", (json_int_t)nflag,
+                  "outside_threshold_pct", QUIET_OUTSIDE_PCT, "steal_threshold_pct",
+                  QUIET_STEAL_PCT, "flagged", flagged, "text", text));
+    json_object_set_new(json_object_get(c->a, "machine"), "has_flagged",
+                        json_boolean(nflag > 0));
+}
+
+/* The unprofiled saturated arms of the headline's shared rounds: arm names
+ * (tags) and, per round, log CPU per event; complete rounds only. */
+typedef struct arms {
+    const char *tag[PREC_MAX_ARMS];
+    size_t na;
+    const char *dir;
+    int rounds; /* the largest round number */
+    double *y;  /* y[(round - 1) * na + arm], NAN when missing */
+    double *wall; /* wall seconds of every trial of a round, summed */
+} arms;
+
+static int arm_of(arms *a, const char *tag) {
+    for (size_t i = 0; i < a->na; i++)
+        if (strcmp(a->tag[i], tag) == 0)
+            return (int)i;
+    if (a->na == PREC_MAX_ARMS)
+        return -1;
+    a->tag[a->na] = tag;
+    return (int)a->na++;
+}
+
+/* Fill 'a' from the main run's trials at the headline storage. */
+static int arms_collect(ctx *c, arms *a) {
+    memset(a, 0, sizeof *a);
+    a->dir = c->gn->t[0]->dir;
+    for (size_t i = 0; i < c->nt; i++) {
+        const trial *t = &c->t[i];
+        if (strcmp(t->dir, a->dir) != 0 || t->rate > 0 || t->aa_group)
+            continue;
+        if (t->round > a->rounds)
+            a->rounds = t->round;
+        if (!t->profiled && t->round > 0)
+            arm_of(a, t->tag);
+    }
+    if (a->rounds < 3 || a->na < 2)
+        return -1;
+    a->y = malloc((size_t)a->rounds * a->na * sizeof *a->y);
+    a->wall = calloc((size_t)a->rounds, sizeof *a->wall);
+    if (a->y == NULL || a->wall == NULL)
+        return -1;
+    for (size_t k = 0; k < (size_t)a->rounds * a->na; k++)
+        a->y[k] = NAN;
+    for (size_t i = 0; i < c->nt; i++) {
+        const trial *t = &c->t[i];
+        if (strcmp(t->dir, a->dir) != 0 || t->rate > 0 || t->aa_group || t->round <= 0)
+            continue;
+        a->wall[t->round - 1] += t->wall_s;
+        int k = t->profiled ? -1 : arm_of(a, t->tag);
+        if (k >= 0 && t->per_event_us > 0)
+            a->y[(size_t)(t->round - 1) * a->na + (size_t)k] = log(t->per_event_us);
+    }
+    return 0;
+}
+
+/* Two-way analysis without replication over the complete rounds: variance
+ * of log CPU between rounds and residual (between trials within a round). */
+static json_t *components(const arms *a, double *sec_per_round) {
+    size_t R = 0, A = a->na;
+    double *rowm = calloc((size_t)a->rounds, sizeof *rowm), *colm = calloc(A, sizeof *colm);
+    int *full = calloc((size_t)a->rounds, sizeof *full);
+    double grand = 0, walls[4096];
+    size_t nw = 0;
+    json_t *out = NULL;
+    if (rowm == NULL || colm == NULL || full == NULL)
+        goto done;
+    for (int r = 0; r < a->rounds; r++) {
+        full[r] = 1;
+        for (size_t k = 0; k < A; k++)
+            full[r] &= isfinite(a->y[(size_t)r * A + k]);
+        if (!full[r])
+            continue;
+        R++;
+        if (nw < 4096)
+            walls[nw++] = a->wall[r];
+        for (size_t k = 0; k < A; k++) {
+            rowm[r] += a->y[(size_t)r * A + k] / (double)A;
+            colm[k] += a->y[(size_t)r * A + k];
+        }
+    }
+    if (R < 3)
+        goto done;
+    for (size_t k = 0; k < A; k++) {
+        colm[k] /= (double)R;
+        grand += colm[k] / (double)A;
+    }
+    double ss_round = 0, ss_res = 0;
+    for (int r = 0; r < a->rounds; r++) {
+        if (!full[r])
+            continue;
+        ss_round += (double)A * (rowm[r] - grand) * (rowm[r] - grand);
+        for (size_t k = 0; k < A; k++) {
+            double e = a->y[(size_t)r * A + k] - rowm[r] - colm[k] + grand;
+            ss_res += e * e;
+        }
+    }
+    double ms_round = ss_round / (double)(R - 1);
+    double ms_res = ss_res / (double)((R - 1) * (A - 1));
+    double v_round = (ms_round - ms_res) / (double)A;
+    if (v_round < 0)
+        v_round = 0;
+    double v_res = ms_res, total = v_round + v_res;
+    *sec_per_round = stats_median(walls, nw);
+    const char *dominant = v_round > v_res ? "between rounds" : "between trials within a round";
+    char text[1200], b[6][32];
+    snprintf(
+        text, sizeof text,
+        "Variance of log CPU per event over %zu complete rounds of %zu unprofiled arms "
+        "(Kalibera and Jones): between rounds %s%% of the total (SD %s%%), between trials "
+        "within a round %s%% (SD %s%%). The larger part is %s. %s Noise within a trial "
+        "is not separated here: it is part of the within-round part.",
+        R, A, an_fmt(total > 0 ? v_round / total * 100 : NAN, b[0], 32),
+        an_fmt(sqrt(v_round) * 100, b[1], 32),
+        an_fmt(total > 0 ? v_res / total * 100 : NAN, b[2], 32),
+        an_fmt(sqrt(v_res) * 100, b[3], 32), dominant,
+        v_round > v_res
+            ? "The machine drifts between rounds more than trials differ within one: "
+              "pairing within rounds removes the larger part, and more rounds (not "
+              "longer trials) narrow what is left."
+            : "Trials differ within a round more than rounds drift: pairing helps less, "
+              "and more rounds or longer trials (if the noise is within the trial) "
+              "narrow the intervals.");
+    out = json_pack("{s:I, s:I, s:f, s:f, s:o, s:o, s:o, s:o, s:s, s:s}", "rounds",
+                    (json_int_t)R, "arms", (json_int_t)A, "var_between_rounds", v_round,
+                    "var_within_round", v_res, "between_rounds_pct",
+                    an_fnum(total > 0 ? v_round / total * 100 : NAN), "within_round_pct",
+                    an_fnum(total > 0 ? v_res / total * 100 : NAN), "sd_between_rounds_pct",
+                    an_fnum(sqrt(v_round) * 100), "sd_within_round_pct",
+                    an_fnum(sqrt(v_res) * 100), "dominant", dominant, "text", text);
+done:
+    free(rowm);
+    free(colm);
+    free(full);
+    return out;
+}
+
+/* The rounds each goal needs from the paired SDs, and the time it takes. */
+static json_t *sizing(ctx *c, double sec_per_round, size_t have) {
+    const compare *h = &c->h;
+    double half_pts = h->ok ? (h->hi - h->lo) / 2 * 100 : NAN;
+    long need_h = h->ok ? an_trials_for_half(h, GOAL_HEADLINE_PTS / 100 / (1 + h->ratio))
+                        : -1;
+    double worst_half = NAN;
+    long need_v = 0;
+    const char *worst = NULL;
+    json_t *rows = json_object_get(json_object_get(c->a, "optimization"), "variants"), *r;
+    size_t i;
+    json_array_foreach(rows, i, r) {
+        double hw = an_jnum(r, "ci_half_us");
+        if (isfinite(hw) && (!isfinite(worst_half) || hw > worst_half)) {
+            worst_half = hw;
+            worst = an_jstr(r, "name");
+        }
+        /* the per-round SD of the saving, from its paired t interval */
+        json_t *alt = an_jget(r, "interval.alternative");
+        double lo = alt ? atof(an_jstr(alt, "lo") ? an_jstr(alt, "lo") : "nan") : NAN;
+        double hi = alt ? atof(an_jstr(alt, "hi") ? an_jstr(alt, "hi") : "nan") : NAN;
+        size_t np = (size_t)an_jnum(r, "pairs");
+        if (np >= 2 && isfinite(lo) && isfinite(hi)) {
+            double sd = (hi - lo) / 2 / stats_t_quantile(1 - (1 - CONFIDENCE) / 2,
+                                                         (double)(np - 1)) *
+                        sqrt((double)np);
+            long n = stats_pairs_for_half(sd, GOAL_VARIANT_US, CONFIDENCE);
+            if (n < 0 || n > need_v)
+                need_v = n < 0 ? -1 : n;
+        }
+    }
+    long need = need_h < 0 || need_v < 0 ? -1 : need_h > need_v ? need_h : need_v;
+    int met = isfinite(half_pts) && half_pts <= GOAL_HEADLINE_PTS &&
+              (!isfinite(worst_half) || worst_half <= GOAL_VARIANT_US);
+    char text[1200], b[6][32], widest[200] = "no variants were measured";
+    if (worst != NULL)
+        snprintf(widest, sizeof widest,
+                 "the widest variant interval is +/-%s us/event (%s)",
+                 an_fmt(worst_half, b[1], 32), worst);
+    snprintf(text, sizeof text,
+             "Goal: headline half-width <= %g points and every variant saving <= %g "
+             "us/event. Here: +/-%s points after %zu %s; %s. %s",
+             GOAL_HEADLINE_PTS, GOAL_VARIANT_US, an_fmt(half_pts, b[0], 32), have,
+             c->h.paired ? "paired rounds" : "trials a side", widest,
+             met ? "Both goals are met." : "");
+    if (!met && need > 0) {
+        size_t n = strlen(text);
+        n += (size_t)snprintf(text + n, sizeof text - n,
+                              "From the %s SDs, about %ld %s would meet both (headline "
+                              "%ld, variants %ld)",
+                              c->h.paired ? "paired" : "per-trial", need,
+                              c->h.paired ? "rounds" : "trials a side", need_h, need_v);
+        if (isfinite(sec_per_round) && n < sizeof text)
+            n += (size_t)snprintf(text + n, sizeof text - n,
+                                  ", about %s s of saturated rounds at this run's %s s "
+                                  "per round",
+                                  an_fmt((double)need * sec_per_round, b[2], 32),
+                                  an_fmt(sec_per_round, b[3], 32));
+        if (n < sizeof text)
+            snprintf(text + n, sizeof text - n, ".");
+    }
+    return json_pack("{s:b, s:o, s:o, s:s?, s:I, s:I, s:I, s:o, s:o, s:s}", "goal_met",
+                     met, "headline_half_pts", num_or_null(half_pts),
+                     "widest_variant_half_us", num_or_null(worst_half), "widest_variant",
+                     worst, "rounds_needed_headline", (json_int_t)need_h,
+                     "rounds_needed_variants", (json_int_t)need_v, "rounds_needed",
+                     (json_int_t)need, "seconds_per_round", num_or_null(sec_per_round),
+                     "seconds_needed",
+                     num_or_null(need > 0 ? (double)need * sec_per_round : NAN), "text",
+                     text);
+}
+
+/* c->a "precision". */
+static void precision(ctx *c) {
+    arms a;
+    double spr = NAN;
+    json_t *comp = NULL;
+    if (arms_collect(c, &a) == 0)
+        comp = components(&a, &spr);
+    json_t *p = json_object();
+    json_object_set_new(p, "components",
+                        comp ? comp
+                             : json_pack("{s:s}", "text",
+                                         "No variance components: fewer than 3 complete "
+                                         "rounds of at least 2 unprofiled arms."));
+    size_t have = c->h.paired ? c->h.npairs : (c->gd->n < c->gn->n ? c->gd->n : c->gn->n);
+    json_object_set_new(p, "sizing", sizing(c, spr, have));
+    json_object_set_new(c->a, "precision", p);
+    free(a.y);
+    free(a.wall);
+}
+
+void an_precision(ctx *c) {
+    hardware(c);
+    machine(c);
+    precision(c);
+}
