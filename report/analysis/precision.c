@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonfile.h"
 #include "stats.h"
 
 #define QUIET_OUTSIDE_PCT 25.0 /* outside CPU above this (% of one core): flagged */
@@ -34,9 +35,6 @@
 #define GOAL_VARIANT_US   1.5
 #define PREC_MAX_ARMS     16
 
-static json_t *num_or_null(double v) {
-    return isfinite(v) ? json_real(v) : json_null();
-}
 
 /* c->a "hardware". */
 static void hardware(ctx *c) {
@@ -106,13 +104,14 @@ static void machine(ctx *c) {
              nflag > QUIET_LIST_MAX ? " (the first 20 are listed)" : "");
     json_object_set_new(
         c->a, "machine",
-        json_pack("{s:b, s:I, s:o, s:o, s:o, s:o, s:I, s:f, s:f, s:o, s:s}", "measured",
+        json_pack("{s:b, s:I, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:s}", "measured",
                   1, "trials", (json_int_t)n, "median_outside_pct", an_fnum(med),
                   "worst_outside_pct", an_fnum(wo->outside_pct), "worst_steal_pct",
                   an_fnum(ws ? ws->steal_pct : NAN), "worst_outside_trial",
                   json_integer(wo->index), "flagged_count", (json_int_t)nflag,
-                  "outside_threshold_pct", QUIET_OUTSIDE_PCT, "steal_threshold_pct",
-                  QUIET_STEAL_PCT, "flagged", flagged, "text", text));
+                  "outside_threshold_pct", jsonfile_num(QUIET_OUTSIDE_PCT),
+                  "steal_threshold_pct", jsonfile_num(QUIET_STEAL_PCT), "flagged",
+                  flagged, "text", text));
     json_object_set_new(json_object_get(c->a, "machine"), "has_flagged",
                         json_boolean(nflag > 0));
 }
@@ -238,9 +237,10 @@ static json_t *components(const arms *a, double *sec_per_round) {
             : "Trials differ within a round more than rounds drift: pairing helps less, "
               "and more rounds or longer trials (if the noise is within the trial) "
               "narrow the intervals.");
-    out = json_pack("{s:I, s:I, s:f, s:f, s:o, s:o, s:o, s:o, s:s, s:s}", "rounds",
-                    (json_int_t)R, "arms", (json_int_t)A, "var_between_rounds", v_round,
-                    "var_within_round", v_res, "between_rounds_pct",
+    out = json_pack("{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s}", "rounds",
+                    (json_int_t)R, "arms", (json_int_t)A, "var_between_rounds",
+                    jsonfile_num(v_round), "var_within_round", jsonfile_num(v_res),
+                    "between_rounds_pct",
                     an_fnum(total > 0 ? v_round / total * 100 : NAN), "within_round_pct",
                     an_fnum(total > 0 ? v_res / total * 100 : NAN), "sd_between_rounds_pct",
                     an_fnum(sqrt(v_round) * 100), "sd_within_round_pct",
@@ -314,13 +314,13 @@ static json_t *sizing(ctx *c, double sec_per_round, size_t have) {
             snprintf(text + n, sizeof text - n, ".");
     }
     return json_pack("{s:b, s:o, s:o, s:s?, s:I, s:I, s:I, s:o, s:o, s:s}", "goal_met",
-                     met, "headline_half_pts", num_or_null(half_pts),
-                     "widest_variant_half_us", num_or_null(worst_half), "widest_variant",
+                     met, "headline_half_pts", jsonfile_num(half_pts),
+                     "widest_variant_half_us", jsonfile_num(worst_half), "widest_variant",
                      worst, "rounds_needed_headline", (json_int_t)need_h,
                      "rounds_needed_variants", (json_int_t)need_v, "rounds_needed",
-                     (json_int_t)need, "seconds_per_round", num_or_null(sec_per_round),
+                     (json_int_t)need, "seconds_per_round", jsonfile_num(sec_per_round),
                      "seconds_needed",
-                     num_or_null(need > 0 ? (double)need * sec_per_round : NAN), "text",
+                     jsonfile_num(need > 0 ? (double)need * sec_per_round : NAN), "text",
                      text);
 }
 

@@ -13,6 +13,7 @@ int cmd_index(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_repeat(int argc, char **argv);
 
 int cmd_top(int argc, char **argv);
 int cmd_json(int argc, char **argv);

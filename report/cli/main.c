@@ -14,6 +14,7 @@ typedef struct command {
 
 static const command commands[] = {
     {"report", cmd_report, "measure, analyse and publish the report (make report)"},
+    {"repeat", cmd_repeat, "run the default report N times: do the runs agree?"},
     {"run", cmd_run, "run interleaved direct/NATS trials and write run records"},
     {"analyze", cmd_analyze, "analyse a run: overhead with CI, breakdown, hotspots (JSON)"},
     {"render", cmd_render, "render an analysis into CPU_OVERHEAD_ANALYSIS.{md,html,json}"},
