@@ -87,6 +87,28 @@ for n in 1000 100000; do
     rm -f "$tmp"/s.db*
 done
 
+# Per-thread CPU from the kernel: the threads the workload names (its
+# pthread_create interposer) sum to the process's measured CPU; nats.c's
+# delivery thread is named by its exported entry and does most of the work;
+# some nats.c thread blocks and wakes at least once per 10 events (the
+# collector).
+two_process "threads" 30000
+if python3 - "$tmp/svc.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+th, m = r["threads"], r["measured"]
+cpu = m["user_s"] + m["sys_s"]
+tsum = sum(t["cpu_s"] for t in th)
+by = {t["name"]: t for t in th}
+assert abs(tsum - cpu) <= 0.03 * cpu + 0.02, (tsum, cpu)
+assert sum(t["main"] for t in th) == 1, th
+d = by["natsSub_deliverMsgs"]
+assert d["cpu_s"] == max(t["cpu_s"] for t in th), th
+assert any(t["name"].startswith("libnats") and t["voluntary"] >= 3000 for t in th), th
+print(f"ok: {len(th)} threads, {tsum:.3f} s of {cpu:.3f} s measured")
+PY
+then :; else echo "FAIL: per-thread CPU in the service's result" >&2; fail=1; fi
+
 # Every variant, two processes: each event stored exactly once.
 n=20000
 for v in baseline gc64 compact batch10 batch100 batch100-compact; do

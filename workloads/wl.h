@@ -19,6 +19,9 @@
  *   --profile FILE    profile the measured work into FILE (default: unprofiled)
  *   --freq HZ         sampling frequency; sets CPUPROFILE_FREQUENCY and
  *                     re-executes itself so gperftools sees it (default 250)
+ *   --sampler S       itimer (gperftools' default), thread-timers or
+ *                     task-clock (default; see wlthreads.h); thread-timers
+ *                     sets CPUPROFILE_PER_THREAD_TIMERS=1 the same way
  *   --rate R          pace events at R per second (default: as fast as possible)
  *   --result FILE     write the result JSON there (default: stdout)
  * chat_nats only:
@@ -60,6 +63,7 @@
 #include "chatlog.h"
 #include "chatvariant.h"
 #include "error.h"
+#include "wlthreads.h"
 
 typedef struct wl_options {
     int64_t events;
@@ -91,6 +95,8 @@ typedef struct wl_options {
     int shared_db;
     int js_replicas;
     const char *js_storage;
+    const char *sampler_name;
+    wl_sampler sampler;
 } wl_options;
 
 /* Parse the options above into *opts (defaults filled first). 'nats' allows
@@ -121,6 +127,8 @@ typedef struct wl_window {
     double user_s, sys_s, wall_s;
     int profiling;
     int fd; /* --window-fd, or -1 */
+    wl_threads_snap th0; /* the threads at the start */
+    json_t *threads;     /* per-thread deltas at the stop (wl_threads_json), owned */
 } wl_window;
 
 /* Start the window, and the profiler when opts->profile is set. */
@@ -140,7 +148,9 @@ void wl_pace(const wl_options *opts, double start, int64_t i);
 /* 1 when event 'i' is not due yet (wl_pace would sleep), 0 otherwise. */
 int wl_early(const wl_options *opts, double start, int64_t i);
 
-/* The result skeleton: {"role", "events":{}, "measured":{}, "db":{}, "profile"}.
+/* The result skeleton: {"role", "events":{}, "measured":{}, "db":{}, "profile",
+ * "threads":[] (the window's per-thread CPU and context switches, see
+ * wlthreads.h; absent when they could not be read)}.
  * New reference, or NULL when out of memory. */
 json_t *wl_result_new(const char *role, const wl_options *opts, const wl_window *w);
 

@@ -73,6 +73,8 @@ static void run_usage(FILE *out) {
     fprintf(out,
 "  --freq HZ            profiler sampling frequency (default 250; the kernel tick caps\n"
 "                       the real rate at ~250 Hz, so more only misstates the period)\n"
+"  --sampler S          task-clock|itimer|thread-timers (default task-clock where\n"
+"                       perf events open, else itimer; see docs/run-record.md)\n"
 "  --rate R             fixed-rate mode: the publisher paces R events/s (default:\n"
 "                       saturated, as fast as possible)\n"
 "  --aa                 A/A control: direct against direct, interleaved like a real\n"
@@ -135,6 +137,7 @@ static int run_parse(run_args *r, int argc, char **argv, error *err) {
         OPT_INT("batch", 0, &c->batch, 1, 1000000),
         OPT_LIST("variant", 0, &r->variants, 1, RUNNER_MAX_LIST),
         OPT_INT("freq", 0, &c->freq, 1, 4000),
+        OPT_CHOICE("sampler", 0, &c->sampler, "itimer|thread-timers|task-clock"),
         OPT_DOUBLE("rate", 0, &c->rate, 0, 1e9),
         OPT_FLAG("aa", 0, &c->aa, 1),
         OPT_FLAG("unprofiled", 0, &c->unprofiled, 1),

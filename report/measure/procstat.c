@@ -3,8 +3,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/perf_event.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,4 +182,22 @@ int procstat_spawn(pid_t *out, char *const argv[], const char *log_path,
     close(logfd);
     *out = pid;
     return 0;
+}
+
+const char *procstat_default_sampler(void) {
+    static const char *sampler;
+    if (sampler != NULL)
+        return sampler;
+    struct perf_event_attr a;
+    memset(&a, 0, sizeof a);
+    a.size = sizeof a;
+    a.type = PERF_TYPE_SOFTWARE;
+    a.config = PERF_COUNT_SW_TASK_CLOCK;
+    a.sample_period = 4000000;
+    a.disabled = 1;
+    int fd = (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+    if (fd >= 0)
+        close(fd);
+    sampler = fd >= 0 ? "task-clock" : "itimer";
+    return sampler;
 }

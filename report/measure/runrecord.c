@@ -59,6 +59,9 @@ static void proc_clear(runrecord_proc *p) {
     free(p->profile);
     free(p->profile_error);
     free(p->log);
+    for (int i = 0; i < p->nthreads; i++)
+        free(p->threads[i].name);
+    free(p->threads);
 }
 
 void runrecord_free(runrecord *r) {
@@ -67,7 +70,8 @@ void runrecord_free(runrecord *r) {
     char *strs[] = {r->run_id,     r->arch,           r->tag,
                     r->storage,    r->aa_group,       r->failure,
                     r->db.storage, r->db.path_kind,   r->db.path,
-                    r->db.journal, r->db.synchronous, r->variant};
+                    r->db.journal, r->db.synchronous, r->variant,
+                    r->sampling.sampler};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(strs[i]);
     for (int i = 0; i < r->nprocs; i++)
@@ -109,6 +113,48 @@ static json_t *window_json(const runrecord_window *w) {
                      num(w->sys_s), "cpu_s", num(w->cpu_s), "wall_s", num(w->wall_s));
 }
 
+static json_t *threads_json(const runrecord_proc *p) {
+    json_t *a = json_array();
+    for (int i = 0; a != NULL && i < p->nthreads; i++) {
+        const runrecord_thread *t = &p->threads[i];
+        json_array_append_new(
+            a, json_pack("{s:s, s:i, s:b, s:b, s:o, s:I, s:I}", "name", t->name, "tid",
+                         t->tid, "main", t->main, "started", t->started, "cpu_s",
+                         num(t->cpu_s), "voluntary", (json_int_t)t->voluntary,
+                         "involuntary", (json_int_t)t->involuntary));
+    }
+    return a;
+}
+
+int runrecord_proc_threads(runrecord_proc *p, json_t *threads) {
+    size_t n = json_is_array(threads) ? json_array_size(threads) : 0;
+    if (n == 0)
+        return 0;
+    if (n > RUNRECORD_MAX_THREADS)
+        n = RUNRECORD_MAX_THREADS;
+    p->threads = calloc(n, sizeof *p->threads);
+    if (p->threads == NULL)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_array_get(threads, i);
+        json_t *name = json_object_get(o, "name"), *cpu = json_object_get(o, "cpu_s");
+        if (!json_is_string(name) || !json_is_number(cpu) ||
+            !isfinite(json_number_value(cpu)))
+            continue;
+        runrecord_thread *t = &p->threads[p->nthreads];
+        if ((t->name = strdup(json_string_value(name))) == NULL)
+            return -1;
+        t->tid = (int)json_integer_value(json_object_get(o, "tid"));
+        t->main = json_is_true(json_object_get(o, "main"));
+        t->started = json_is_true(json_object_get(o, "started"));
+        t->cpu_s = json_number_value(cpu);
+        t->voluntary = json_integer_value(json_object_get(o, "voluntary"));
+        t->involuntary = json_integer_value(json_object_get(o, "involuntary"));
+        p->nthreads++;
+    }
+    return 0;
+}
+
 static json_t *proc_json(const runrecord_proc *p) {
     json_t *o = json_pack("{s:s, s:o, s:o, s:o, s:o}", "role", p->role, "cpu_s",
                           num(p->cpu_s), "cpu_source", str(p->cpu_source), "measured",
@@ -145,6 +191,8 @@ static json_t *proc_json(const runrecord_proc *p) {
         json_object_set_new(o, "samples", json_integer((json_int_t)p->samples));
         json_object_set_new(o, "effective_hz", num(p->effective_hz));
     }
+    if (p->threads != NULL)
+        json_object_set_new(o, "threads", threads_json(p));
     return o;
 }
 
@@ -212,6 +260,13 @@ static json_t *db_json(const runrecord *r) {
                      r->db.event_id_unique);
 }
 
+/* The sampler is added only when known, so older records read back equal. */
+static void sampler_json(const runrecord *r, json_t *j) {
+    json_t *smp = json_object_get(j, "sampling");
+    if (smp != NULL && r->sampling.sampler != NULL)
+        json_object_set_new(smp, "sampler", json_string(r->sampling.sampler));
+}
+
 json_t *runrecord_to_json(const runrecord *r) {
     json_t *j = json_pack(
         "{s:s, s:o, s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:b, s:o,"
@@ -235,6 +290,7 @@ json_t *runrecord_to_json(const runrecord *r) {
         return NULL;
     if (r->loss_accepted)
         json_object_set_new(j, "loss_accepted", json_true());
+    sampler_json(r, j);
     json_object_set_new(j, "variant",
                         r->variant_info ? json_incref(r->variant_info) : json_null());
     json_object_set_new(

@@ -44,6 +44,20 @@ typedef struct runrecord_window {
     double user_s, sys_s, cpu_s, wall_s;
 } runrecord_window;
 
+/* One thread of a workload process over its measured window, as the kernel
+ * counts it (/proc/self/task/<tid>/schedstat and status, read by the
+ * workload at the window's edges; see workloads/wlthreads.h). */
+typedef struct runrecord_thread {
+    char *name;         /* its entry: a symbol, or <module>+0x<offset>; "main" */
+    int tid, main;      /* main: the process's main thread */
+    int started;        /* 1: started inside the window (counts since its start) */
+    double cpu_s;       /* on-CPU seconds (schedstat) */
+    int64_t voluntary;  /* context switches: blocked (wake-ups) */
+    int64_t involuntary; /* preempted */
+} runrecord_thread;
+
+#define RUNRECORD_MAX_THREADS 64
+
 /* One process of a trial. */
 typedef struct runrecord_proc {
     char *role;                          /* direct, inproc, service, bot, nats-server */
@@ -62,6 +76,8 @@ typedef struct runrecord_proc {
     double effective_hz;                 /* NAN: null */
     char *log;                           /* NULL: absent */
     int samples_flagged;                 /* set by runrecord_read, see above */
+    runrecord_thread *threads;           /* owned; NULL when absent */
+    int nthreads;
 } runrecord_proc;
 
 /* One trial record (schema RUNRECORD_SCHEMA). Strings are owned. */
@@ -102,6 +118,7 @@ typedef struct runrecord {
         int requested_hz;
         int64_t period_us; /* RUNRECORD_UNKNOWN: null */
         double effective_hz;
+        char *sampler; /* itimer, thread-timers, task-clock; NULL: absent (itimer) */
     } sampling;
     /* The workloads' what-if variant (--variant): its name (NULL: absent, the
      * baseline) and the storing workload's description of it (owned JSON:
@@ -136,6 +153,11 @@ runrecord *runrecord_new(void);
 
 /* Free a record and everything it owns. NULL is a no-op. */
 void runrecord_free(runrecord *r);
+
+/* Copy the workload's "threads" array (wl_threads_json) into p->threads.
+ * Entries that are not objects with a name and a finite cpu_s are skipped;
+ * absent or not an array leaves none. Returns 0, or -1 when out of memory. */
+int runrecord_proc_threads(runrecord_proc *p, json_t *threads);
 
 /* Duplicate 's' into *dst (freeing the old value); NULL stays NULL.
  * Returns 0, or -1 when out of memory. */

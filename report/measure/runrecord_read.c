@@ -139,6 +139,40 @@ static int read_window(rd *d, json_t *m, const char *path, runrecord_window *w) 
     return 0;
 }
 
+/* A process's optional threads[]: each an object with a name, a tid, and
+ * non-negative finite CPU and context switch counts. */
+static int read_threads(rd *d, json_t *a, const char *path, runrecord_proc *p) {
+    if (a == NULL || json_is_null(a))
+        return 0;
+    if (!json_is_array(a) || json_array_size(a) > RUNRECORD_MAX_THREADS)
+        return error_set(d->err, ERR_INPUT,
+                         "%s: field %s must be an array of at most %d threads", d->name,
+                         path, RUNRECORD_MAX_THREADS);
+    size_t i;
+    json_t *t;
+    json_array_foreach(a, i, t) {
+        char f[160];
+        double cpu = NAN;
+        int64_t tid = 0, vol = 0, inv = 0;
+        char *name = NULL;
+        snprintf(f, sizeof f, "%s[%zu]", path, i);
+        if (!json_is_object(t))
+            return error_set(d->err, ERR_INPUT, "%s: field %s must be an object", d->name,
+                             f);
+        int rc = get_str(d, t, "name", f, 0, &name) != 0 ||
+                 get_int(d, t, "tid", f, 0, 0, INT32_MAX, &tid) != 0 ||
+                 get_num(d, t, "cpu_s", f, 0, 0, MAX_SECONDS, &cpu) != 0 ||
+                 get_int(d, t, "voluntary", f, 0, 0, INT64_MAX / 2, &vol) != 0 ||
+                 get_int(d, t, "involuntary", f, 0, 0, INT64_MAX / 2, &inv) != 0;
+        free(name);
+        if (rc)
+            return -1;
+    }
+    return runrecord_proc_threads(p, a) != 0
+               ? error_set(d->err, ERR_NOMEM, "%s: out of memory", d->name)
+               : 0;
+}
+
 static int read_proc(rd *d, json_t *o, int i, runrecord_proc *p) {
     char path[64], f[96];
     snprintf(path, sizeof path, "processes[%d]", i);
@@ -187,6 +221,8 @@ static int read_proc(rd *d, json_t *o, int i, runrecord_proc *p) {
         if (read_window(d, m, F("measured"), &p->measured) != 0)
             return -1;
     }
+    if (read_threads(d, json_object_get(o, "threads"), F("threads"), p) != 0)
+        return -1;
 #undef F
     /* A path that leaves the run directory is not a profile of this run. */
     if (p->profile != NULL && (p->profile[0] == '/' || strstr(p->profile, "..") != NULL))
@@ -371,7 +407,9 @@ static int read_top(rd *d, json_t *rec, runrecord *r) {
         get_int(d, smp, "period_us", "sampling.period_us", OPTIONAL | NULLABLE, 0,
                 INT64_MAX / 2, &r->sampling.period_us) != 0 ||
         get_num(d, smp, "effective_hz", "sampling.effective_hz", OPTIONAL | NULLABLE, 0,
-                1e9, &r->sampling.effective_hz) != 0)
+                1e9, &r->sampling.effective_hz) != 0 ||
+        get_str(d, smp, "sampler", "sampling.sampler", OPTIONAL, &r->sampling.sampler) !=
+            0)
         return -1;
     return get_json(d, rec, "cluster", 0, &r->cluster) != 0 ||
                    get_json(d, rec, "jetstream", 0, &r->jetstream) != 0 ||

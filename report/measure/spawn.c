@@ -148,6 +148,8 @@ void runner_args(const runner *r, const variant *v, const child *c, int64_t n,
     if (c->prof[0] != '\0') {
         ARG("--profile");
         ARG("%s", c->prof);
+        ARG("--sampler");
+        ARG("%s", cfg->sampler != NULL ? cfg->sampler : procstat_default_sampler());
     }
     ARG("--result");
     ARG("%s", c->result);

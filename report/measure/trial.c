@@ -505,6 +505,7 @@ static void account_child(trial *t, const child *c, json_t *res, runrecord_proc 
         p->measured.wall_s = json_real_value(json_object_get(m, "wall_s"));
         rec->cpu.measured_s += p->measured.cpu_s;
     }
+    runrecord_proc_threads(p, json_object_get(res, "threads"));
     if (t->is_nats)
         p->node = c->node;
     if (strcmp(c->role, "service") == 0) {
@@ -606,6 +607,10 @@ static void trial_account(trial *t) {
     rec->machine.outside_s = q.outside_s;
     rec->machine.steal_s = q.steal_s;
     rec->sampling.requested_hz = t->cfg->freq;
+    if (t->v->profiled)
+        runrecord_set_str(&rec->sampling.sampler, t->cfg->sampler != NULL
+                                                      ? t->cfg->sampler
+                                                      : procstat_default_sampler());
     rec->sampling.effective_hz = t->v->profiled && t->all_profiles && t->prof_cpu > 0
                                      ? (double)rec->samples / t->prof_cpu
                                      : NAN;
