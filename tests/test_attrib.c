@@ -126,11 +126,11 @@ static void build_rates(void) {
         synth_stack(&ssvc[i], 150, "json_loads", "on_msg", NULL);
         synth_done(&ssvc[i]);
         td[i] = (attrib_trial){.index = i + 1, .events = 10000, .nprocs = 1};
-        td[i].procs[0] = (attrib_proc){"direct", 1.0, &sd[i].a, -1};
+        td[i].procs[0] = (attrib_proc){"direct", 1.0, &sd[i].a, -1, NULL, 0};
         tn[i] = (attrib_trial){.index = i + 1, .events = 10000, .nprocs = 3};
-        tn[i].procs[0] = (attrib_proc){"bot", 1.2, &sbot[i].a, -1};
-        tn[i].procs[1] = (attrib_proc){"service", 1.0, &ssvc[i].a, -1};
-        tn[i].procs[2] = (attrib_proc){"nats-server", 0.1, NULL, cat("broker process")};
+        tn[i].procs[0] = (attrib_proc){"bot", 1.2, &sbot[i].a, -1, NULL, 0};
+        tn[i].procs[1] = (attrib_proc){"service", 1.0, &ssvc[i].a, -1, NULL, 0};
+        tn[i].procs[2] = (attrib_proc){"nats-server", 0.1, NULL, cat("broker process"), NULL, 0};
     }
 }
 
@@ -181,8 +181,8 @@ static void test_unattributed(void) {
     synth_stack(&s, 70, "sqlite3VdbeExec", "sqlite3_step", NULL);
     synth_done(&s);
     attrib_trial t = {.index = 1, .events = 1000, .nprocs = 2};
-    t.procs[0] = (attrib_proc){"direct", 0.5, &s.a, -1};
-    t.procs[1] = (attrib_proc){"direct", 0.25, NULL, -1}; /* CPU, no profile */
+    t.procs[0] = (attrib_proc){"direct", 0.5, &s.a, -1, NULL, 0};
+    t.procs[1] = (attrib_proc){"direct", 0.25, NULL, -1, NULL, 0}; /* CPU, no profile */
     double us[ATTRIB_MAX_CATS];
     attrib_trial_us(&t, us);
     CHECK_NEAR_US(us[cat("SQLite")], 350, 1e-9);
@@ -201,7 +201,7 @@ static void test_unattributed(void) {
  * (1 s of CPU over 1000 events: 1 sample = 1000 us / samples). */
 static double cat_us(synth *s, const char *name) {
     attrib_trial t = {.index = 1, .events = 1000, .nprocs = 1};
-    t.procs[0] = (attrib_proc){"bot", 1.0, &s->a, -1};
+    t.procs[0] = (attrib_proc){"bot", 1.0, &s->a, -1, NULL, 0};
     double us[ATTRIB_MAX_CATS];
     attrib_trial_us(&t, us);
     return us[cat(name)];
@@ -283,10 +283,10 @@ static void build_rule_case(pattern_fn nats_extra, pattern_fn direct_extra) {
         synth_done(&rn[i]);
         rtd[i] = (attrib_trial){.index = i + 1, .events = 1000, .nprocs = 1};
         rtd[i].procs[0] =
-            (attrib_proc){"direct", (double)rd[i].a.samples / 250, &rd[i].a, -1};
+            (attrib_proc){"direct", (double)rd[i].a.samples / 250, &rd[i].a, -1, NULL, 0};
         rtn[i] = (attrib_trial){.index = i + 1, .events = 1000, .nprocs = 1};
         rtn[i].procs[0] =
-            (attrib_proc){"service", (double)rn[i].a.samples / 250, &rn[i].a, -1};
+            (attrib_proc){"service", (double)rn[i].a.samples / 250, &rn[i].a, -1, NULL, 0};
     }
 }
 
@@ -432,6 +432,53 @@ static void test_variants_hook(void) {
     json_decref(o.optimization);
 }
 
+/* Per-thread scaling: each known thread's stacks get the CPU the kernel
+ * measured for that thread; stacks of no known thread keep their raw share;
+ * a thread with CPU and no sample is unattributed. Recomputed by hand: 100
+ * samples, 1 s over 1000 events, delivery 0.7 s, collector 0.3 s. */
+static void test_threads(void) {
+    static synth s;
+    synth_init(&s);
+    synth_stack(&s, 80, "sqlite3VdbeExec", "sqlite3_step", "natsSub_deliverMsgs",
+                "wl_trampoline", "start_thread", "clone3", NULL);
+    synth_stack(&s, 10, "__futex_abstimed_wait_common", "libnats.so.3.4.1+0x37140",
+                "libnats.so.3.4.1+0x377f0", "wl_trampoline", "start_thread", "clone3",
+                NULL);
+    synth_stack(&s, 10, "sqlite3VdbeExec", NULL); /* truncated: no thread */
+    synth_done(&s);
+    attrib_thread th[3] = {{"natsSub_deliverMsgs", 0.7},
+                           {"libnats.so.3.4.1+0x37140", 0.3},
+                           {"main", 0}};
+    attrib_thread_share sh[3];
+    double scale[3], unsampled = -1;
+    CHECK(attrib_thread_shares(&s.a, th, 3, sh, scale, &unsampled) == 0);
+    CHECK_EQ_INT((int)sh[0].samples, 80);
+    CHECK_EQ_INT((int)sh[1].samples, 10);
+    CHECK_NEAR_US(sh[0].sampled_share, 80.0 / 90, 1e-12);
+    CHECK_NEAR_US(sh[1].kernel_share, 0.3, 1e-12);
+    CHECK_NEAR_US(scale[0], 0.9 * 0.7 / 0.8, 1e-12);
+    CHECK_NEAR_US(scale[1], 0.9 * 0.3 / 0.1, 1e-12);
+    CHECK_NEAR_US(scale[2], 1, 1e-12);
+    CHECK_NEAR_US(unsampled, 0, 1e-12);
+    attrib_trial t = {.index = 1, .events = 1000, .nprocs = 1};
+    t.procs[0] = (attrib_proc){"service", 1.0, &s.a, -1, scale, 0};
+    double us[ATTRIB_MAX_CATS];
+    attrib_trial_us(&t, us);
+    CHECK_NEAR_US(us[cat("SQLite")], 630 + 100, 1e-9);
+    CHECK_NEAR_US(us[cat("thread hand-off / event loop")], 270, 1e-9);
+    /* A thread with CPU that no stack ran on: its part is unattributed. */
+    th[2].cpu_s = 0.25; /* 0.7 + 0.3 + 0.25 = 1.25 s: main is 20% */
+    CHECK(attrib_thread_shares(&s.a, th, 3, sh, scale, &unsampled) == 0);
+    CHECK_NEAR_US(unsampled, 0.9 * 0.2, 1e-12);
+    t.procs[0].unsampled = unsampled;
+    attrib_trial_us(&t, us);
+    double total = 0;
+    for (size_t k = 0; k < attrib_ncats(); k++)
+        total += us[k];
+    CHECK_NEAR_US(total, 1000, 1e-9);
+    CHECK_NEAR_US(us[cat("unattributed")], 180, 1e-9);
+}
+
 int main(void) {
     error err;
     error_clear(&err);
@@ -444,6 +491,7 @@ int main(void) {
     test_rules();
     test_sizing();
     test_variants_hook();
+    test_threads();
     categories_free(cats);
     return check_status();
 }

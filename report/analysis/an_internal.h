@@ -14,6 +14,7 @@
  *   attribution.c per-process attribution (attrib), hotspots, rules
  *   flame.c      the differential flame graph
  *   ratemodel.c  CPU against event rate: model, crossing, the team's rate
+ *   threads.c    per-thread CPU and wake-ups, the sampler against the kernel
  *   recommend.c  recommendation and conclusion
  *   meta.c       metadata, configuration, trials table, environment
  *   analysis.c   analysis_defaults, analysis_run */
@@ -141,6 +142,8 @@ typedef struct ctx {
     size_t nad, nan_;
     aggregate **paggs; /* one per profile, owned, for attribution */
     size_t npaggs;
+    double **pscales; /* per-thread stack scales of those profiles, owned */
+    size_t npscales;
     attrib_result attr;
     int have_attr;
     recrule_result rules[RECRULES_MAX];
@@ -266,6 +269,14 @@ int an_attribution(ctx *c);
 void an_attribution_free(ctx *c);
 /* The "breakdown" section and chart, and the hotspots, from c->attr. */
 int an_breakdown_rows(ctx *c, json_t *hot);
+
+/* ---- threads.c ---------------------------------------------------------- */
+
+/* The "threads" section: per-thread CPU and context switches per event from
+ * the kernel (unprofiled trials, saturated and at the chat rate), and the
+ * sampler's per-thread shares against the kernel's (profiled headline
+ * trials, also in "sampling"). Needs an_attribution. */
+void an_threads(ctx *c);
 
 /* ---- sections.c --------------------------------------------------------- */
 

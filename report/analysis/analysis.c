@@ -99,6 +99,7 @@ int analysis_run(json_t **out, const char *const *rundirs, size_t ndirs,
     an_architectures(c);
     if (an_breakdown(c) != 0)
         goto done;
+    an_threads(c);
     if (o->optimization != NULL)
         json_object_set_new(c->a, "optimization", json_deep_copy(o->optimization));
     an_avoidable(c);

@@ -32,6 +32,11 @@ double attrib_weight(const attrib_trial *t, size_t p) {
     return pr->cpu_s / (double)pr->agg->samples / t->events * 1e6;
 }
 
+double attrib_stack_weight(const attrib_trial *t, size_t p, size_t i) {
+    const double *sc = t->procs[p].scale;
+    return attrib_weight(t, p) * (sc != NULL ? sc[i] : 1);
+}
+
 void attrib_trial_us(const attrib_trial *t, double *out) {
     size_t nc = attrib_ncats();
     long unattr = (long)nc - 1;
@@ -51,12 +56,14 @@ void attrib_trial_us(const attrib_trial *t, double *out) {
             out[unattr] += cpu_us;
             continue;
         }
+        out[unattr] += cpu_us * pr->unsampled;
         /* per stack, as the hotspots' categories are (aggregate_categorize):
          * a "(caller)" leaf's samples go where its caller's do */
         const aggregate *a = pr->agg;
         for (size_t i = 0; i < a->nstacks; i++) {
             long k = attrib_cat_index(aggregate_stack_category(a, &a->stacks[i]));
-            out[k < 0 ? unattr : k] += (double)a->stacks[i].count * w;
+            out[k < 0 ? unattr : k] +=
+                (double)a->stacks[i].count * w * (pr->scale != NULL ? pr->scale[i] : 1);
         }
     }
 }
@@ -64,12 +71,19 @@ void attrib_trial_us(const attrib_trial *t, double *out) {
 double attrib_trial_fn_us(const attrib_trial *t, const char *module, const char *name) {
     double us = 0;
     for (size_t p = 0; p < t->nprocs; p++) {
-        double w = attrib_weight(t, p);
         const aggregate *a = t->procs[p].agg;
-        for (size_t i = 0; w > 0 && i < a->nfns; i++)
+        double w = attrib_weight(t, p);
+        if (w == 0)
+            continue;
+        for (size_t i = 0; t->procs[p].scale == NULL && i < a->nfns; i++)
             if (strcmp(a->fns[i].name, name) == 0 &&
                 strcmp(a->fns[i].module, module) == 0)
                 us += (double)a->fns[i].flat * w;
+        for (size_t i = 0; t->procs[p].scale != NULL && i < a->nstacks; i++) {
+            const aggregate_fn *leaf = &a->fns[a->frames[a->stacks[i].first]];
+            if (strcmp(leaf->name, name) == 0 && strcmp(leaf->module, module) == 0)
+                us += (double)a->stacks[i].count * attrib_stack_weight(t, p, i);
+        }
     }
     return us;
 }

@@ -15,6 +15,7 @@
 #define OVERHEAD_ATTRIB_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "aggregate.h"
 #include "stats.h"
@@ -39,7 +40,49 @@ typedef struct attrib_proc {
     double cpu_s;         /* its measured CPU over the trial's window */
     const aggregate *agg; /* its profile (borrowed, categorized), NULL if none */
     long fixed_cat;       /* >= 0: all its CPU is this category (nats-server) */
+    const double *scale;  /* per stack of agg: its samples' weight relative to
+                             the process's mean (attrib_thread_shares), or NULL
+                             (every sample weighs the same) */
+    double unsampled;     /* share of its CPU on threads with no sample: counted
+                             unattributed */
 } attrib_proc;
+
+/* ---- threads: the kernel's per-thread CPU against the samples ---------- */
+
+/* A thread of a process as the kernel counted it (the trial record's
+ * processes[].threads): its entry's name and its CPU. */
+typedef struct attrib_thread {
+    const char *name;
+    double cpu_s;
+} attrib_thread;
+
+/* What the sampler gave one thread. */
+typedef struct attrib_thread_share {
+    uint64_t samples;     /* stacks that ran on it */
+    double kernel_share;  /* its CPU / the threads' CPU */
+    double sampled_share; /* its samples / the samples of known threads */
+} attrib_thread_share;
+
+/* Root-most frames searched for a thread's entry (clone3, start_thread, the
+ * workload's trampoline, nats.c's own, then the entry). */
+#define ATTRIB_THREAD_DEPTH 6
+
+/* The thread stack 'st' ran on: the index in th[0..n-1] of the first thread
+ * whose name is one of the stack's ATTRIB_THREAD_DEPTH root-most functions
+ * ("main" for the main thread); -1 when none is. */
+long attrib_stack_thread(const aggregate *a, const aggregate_stack *st,
+                         const attrib_thread *th, size_t n);
+
+/* Each thread's samples and shares (out[n]) and, when 'scale' is not NULL,
+ * the weight of each stack (scale[a->nstacks]) that gives every known
+ * thread the share of the process's CPU the kernel measured: the samplers
+ * under-sample threads that run in short bursts, and no sampler sees the
+ * context switch itself, which the kernel charges to the thread. Stacks of
+ * no known thread keep weight 1. *unsampled: the share of the CPU on threads
+ * without a sample. Returns 0, or -1 when out of memory. */
+int attrib_thread_shares(const aggregate *a, const attrib_thread *th, size_t n,
+                         attrib_thread_share *out, double *scale, double *unsampled);
+
 
 typedef struct attrib_trial {
     int index;     /* the trial's number, for messages */
@@ -51,6 +94,9 @@ typedef struct attrib_trial {
 /* Microseconds per event that one sample of process p stands for; 0 when
  * the process has no samples. */
 double attrib_weight(const attrib_trial *t, size_t p);
+/* The per-event microseconds one sample of stack i of process p stands for
+ * (attrib_weight x its scale). */
+double attrib_stack_weight(const attrib_trial *t, size_t p, size_t i);
 
 /* Per-event microseconds of each category in trial t (out[attrib_ncats()]).
  * A process with CPU but no samples counts as unattributed. */

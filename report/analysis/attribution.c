@@ -31,6 +31,45 @@ static int keep_agg(ctx *c, aggregate *a) {
     return 0;
 }
 
+/* Thread scaling of one process: when its record lists its threads, each
+ * thread's stacks weigh what the kernel measured for that thread
+ * (attrib_thread_shares). The scale array is kept with the analysis. */
+static int thread_scale(ctx *c, json_t *proc, attrib_proc *ap) {
+    json_t *ths = json_object_get(proc, "threads"), *t;
+    size_t n = json_array_size(ths), k;
+    if (n == 0 || ap->agg == NULL || ap->agg->nstacks == 0)
+        return 0;
+    attrib_thread *th = calloc(n, sizeof *th);
+    attrib_thread_share *sh = calloc(n, sizeof *sh);
+    double *scale = malloc(ap->agg->nstacks * sizeof *scale);
+    int rc = -1;
+    if (th == NULL || sh == NULL || scale == NULL)
+        goto done;
+    json_array_foreach(ths, k, t) {
+        th[k].name = an_jstr(t, "name");
+        th[k].cpu_s = an_jnum(t, "cpu_s");
+        if (th[k].name == NULL || !(th[k].cpu_s >= 0)) {
+            th[k].name = "";
+            th[k].cpu_s = 0;
+        }
+    }
+    if (attrib_thread_shares(ap->agg, th, n, sh, scale, &ap->unsampled) != 0)
+        goto done;
+    double **ks = realloc(c->pscales, (c->npscales + 1) * sizeof *ks);
+    if (ks == NULL)
+        goto done;
+    c->pscales = ks;
+    c->pscales[c->npscales++] = scale;
+    ap->scale = scale;
+    scale = NULL;
+    rc = 0;
+done:
+    free(th);
+    free(sh);
+    free(scale);
+    return rc == 0 ? 0 : error_set(c->err, ERR_NOMEM, "out of memory");
+}
+
 /* One profiled trial as attrib sees it: each process with its own CPU and
  * its own profile; nats-server (no profile) is the broker row. */
 static int attrib_of(ctx *c, const trial *t, attrib_trial *out) {
@@ -73,6 +112,8 @@ static int attrib_of(ctx *c, const trial *t, attrib_trial *out) {
         if (keep_agg(c, a) != 0)
             return -1;
         ap->agg = a;
+        if (thread_scale(c, p, ap) != 0)
+            return -1;
     }
     return 0;
 }
@@ -103,6 +144,9 @@ void an_attribution_free(ctx *c) {
     for (size_t i = 0; i < c->npaggs; i++)
         aggregate_free(c->paggs[i]);
     free(c->paggs);
+    for (size_t i = 0; i < c->npscales; i++)
+        free(c->pscales[i]);
+    free(c->pscales);
     free(c->ad);
     free(c->an);
 }
@@ -146,6 +190,12 @@ static void residual_text(ctx *c, char *text, size_t size) {
         an_fmt(r->residual_us, b3, 32),
         an_fmt(r->measured_us != 0 ? r->residual_us / r->measured_us * 100 : NAN, b4,
                32));
+    if (c->npscales > 0 && n < size)
+        n += (size_t)snprintf(
+            text + n, size - n,
+            " Within a process, each thread's samples are weighed to the CPU the kernel "
+            "measured for that thread (its records' threads), because the sampler "
+            "under-samples threads that run in short bursts (see Sampling health).");
     if (r->residual_large && n < size) {
         snprintf(text + n, size - n,
                  " **Warning:** the residual exceeds %s%% of the overhead: the profiled "

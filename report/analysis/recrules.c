@@ -130,7 +130,7 @@ static int rule_trial_us(const recrule *r, const attrib_trial *t, callers *cl,
             }
             if (!path || (r->kind == RECRULE_STACK && need_with && !with))
                 continue;
-            *us += (double)st->count * w;
+            *us += (double)st->count * attrib_stack_weight(t, p, s);
             if (r->kind != RECRULE_CALLERS || cl == NULL)
                 continue;
             const char *caller = "(none)";
