@@ -41,4 +41,34 @@ while read -r name pct; do
         exit 1
     }
 done <<<"$recs"
+# Per-thread truth from the kernel: the table for both architectures,
+# saturated and at the chat rate; each process's threads add up to its
+# measured CPU; each thread's weighed share of the samples is its kernel share
+# (a thread no stack is matched to would get none).
+grep -qF '### Threads: CPU and wake-ups per event' "$md" ||
+    { echo "missing in the report: the per-thread table" >&2; exit 1; }
+python3 - "$tmp/docs/sprints/active/e2e-sprint" <<'PY'
+import glob, json, os, sys
+d = sys.argv[1]
+a = json.load(open(os.path.join(d, "CPU_OVERHEAD_ANALYSIS.json")))
+th = a["threads"]
+seen = {(r["arch"], r["phase"]) for r in th["rows"]}
+nats = a["config"]["nats_arch"]
+for want in [("direct", "saturated"), (nats, "saturated"), ("direct", "50 events/s"),
+             (nats, "50 events/s")]:
+    assert want in seen, (want, seen)
+n = 0
+for f in glob.glob(os.path.join(d, "data", "**", "trial-*.json"), recursive=True):
+    for p in json.load(open(f)).get("processes", []):
+        if p.get("threads") and p.get("measured"):
+            s, m = sum(t["cpu_s"] for t in p["threads"]), p["measured"]["cpu_s"]
+            assert abs(s - m) <= 0.05 * m + 0.01, (f, p["role"], s, m)
+            n += 1
+assert n > 0, "no record has threads"
+for r in th["sampling_rows"]:
+    k, w = float(r["kernel_pct"]), float(r["weighted_pct"])
+    if k >= 2 and r["samples"] >= 20:
+        assert abs(w / k - 1) <= 0.10, r
+print(f"threads: ok ({n} processes, {len(th['rows'])} rows)")
+PY
 echo "report e2e: ok"

@@ -15,6 +15,7 @@
  *   flame.c      the differential flame graph
  *   ratemodel.c  CPU against event rate: model, crossing, the team's rate
  *   threads.c    per-thread CPU and wake-ups, the sampler against the kernel
+ *   removal.c    sampled costs beside the measured savings of the variants
  *   recommend.c  recommendation and conclusion
  *   meta.c       metadata, configuration, trials table, environment
  *   analysis.c   analysis_defaults, analysis_run */
@@ -277,6 +278,14 @@ int an_breakdown_rows(ctx *c, json_t *hot);
  * sampler's per-thread shares against the kernel's (profiled headline
  * trials, also in "sampling"). Needs an_attribution. */
 void an_threads(ctx *c);
+
+/* ---- removal.c ---------------------------------------------------------- */
+
+/* "removal": each rule pattern or breakdown row a measured variant removes,
+ * its sampled cost beside the variant's measured saving (both intervals), a
+ * sentence where they disagree, and the rule's action re-quoted with the
+ * measured figure. After an_avoidable and an_optimize. */
+void an_removal(ctx *c);
 
 /* ---- sections.c --------------------------------------------------------- */
 

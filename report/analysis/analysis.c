@@ -105,6 +105,7 @@ int analysis_run(json_t **out, const char *const *rundirs, size_t ndirs,
     an_avoidable(c);
     an_optimize(c);
     an_precision(c);
+    an_removal(c);
     an_trials(c);
     an_recommend(c);
     an_conclusion(c);

@@ -188,6 +188,7 @@ static json_t *thread_rows(ctx *c, trows *rows, int *used_profiled) {
 typedef struct srow {
     const char *arch, *role, *name;
     double samples, cpu;
+    double weighted; /* its weighed share of the samples x the process's CPU */
 } srow;
 
 typedef struct sacc {
@@ -229,14 +230,17 @@ static int sample_trials(sacc *acc, const group *g, const attrib_trial *at,
                 continue;
             attrib_thread *th = calloc(n, sizeof *th);
             attrib_thread_share *sh = calloc(n, sizeof *sh);
-            double unsampled;
-            int rc = th == NULL || sh == NULL;
+            const aggregate *ag = at[i].procs[k].agg;
+            double *scale = malloc((ag->nstacks ? ag->nstacks : 1) * sizeof *scale);
+            double unsampled, pcpu = 0;
+            int rc = th == NULL || sh == NULL || scale == NULL;
             json_array_foreach(ths, j, t) {
                 th[j].name = an_jstr(t, "name") ? an_jstr(t, "name") : "";
                 th[j].cpu_s = fmax(0, an_jnum(t, "cpu_s"));
+                pcpu += th[j].cpu_s;
             }
             if (rc == 0)
-                rc = attrib_thread_shares(at[i].procs[k].agg, th, n, sh, NULL, &unsampled);
+                rc = attrib_thread_shares(ag, th, n, sh, scale, &unsampled);
             for (j = 0; rc == 0 && j < n; j++) {
                 srow *r = srow_get(&acc->r, &acc->n, &acc->cap, g->t[i]->arch, role,
                                    th[j].name);
@@ -248,11 +252,18 @@ static int sample_trials(sacc *acc, const group *g, const attrib_trial *at,
                 }
                 r->samples += (double)sh[j].samples;
                 r->cpu += th[j].cpu_s;
+                /* the breakdown's view of this thread: its stacks as weighed */
+                double wsum = 0;
+                for (size_t s = 0; ag->samples > 0 && s < ag->nstacks; s++)
+                    if (attrib_stack_thread(ag, &ag->stacks[s], th, n) == (long)j)
+                        wsum += (double)ag->stacks[s].count * scale[s];
+                r->weighted += ag->samples > 0 ? wsum / (double)ag->samples * pcpu : 0;
                 tt->samples += (double)sh[j].samples;
                 tt->cpu += th[j].cpu_s;
             }
             free(th);
             free(sh);
+            free(scale);
             if (rc != 0)
                 return -1;
         }
@@ -291,9 +302,10 @@ static json_t *sampling_rows(ctx *c, int *judged, int *fair, double *worst) {
         if (judge && fabs(rel) > fabs(*worst))
             *worst = rel;
         json_array_append_new(
-            out, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:I, s:s}", "arch", r->arch,
-                           "role", r->role, "thread", r->name, "kernel_pct",
+            out, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:I, s:s}", "arch",
+                           r->arch, "role", r->role, "thread", r->name, "kernel_pct",
                            an_fnum(ks * 100), "sampled_pct", an_fnum(ss * 100),
+                           "weighted_pct", an_fnum(r->weighted / tt->cpu * 100),
                            "rel_diff_pct", an_fsigned(rel * 100), "samples",
                            (json_int_t)r->samples, "fair",
                            !judge ? "not judged" : ok ? "yes" : "no"));
