@@ -27,36 +27,6 @@ static void chatsvc_on_closed(natsConnection *nc, void *closure) {
     pthread_mutex_unlock(&svc->mu);
 }
 
-int chatsvc_store(chatsvc *svc, natsMsg *msg, error *err) {
-    chat_event ev;
-    json_t *doc = NULL;
-    char why[200];
-    const char *data = natsMsg_GetData(msg);
-    if (chatcodec_decode(&ev, &doc, svc->cfg.encoding, data,
-                         (size_t)natsMsg_GetDataLength(msg), why, sizeof why) != 0) {
-        /* Logged, counted, never fatal; the first few only, to keep logs short. */
-        if (svc->malformed < 5)
-            fprintf(stderr, "chatsvc: malformed event ignored (%s): %.60s\n", why,
-                    data ? data : "");
-        return 1;
-    }
-    chatlog_log_n(svc->log, ev.id, ev.username, ev.username_len, ev.message,
-                  ev.message_len, ev.timestamp, err);
-    json_decref(doc);
-    return 0;
-}
-
-void chatsvc_count(chatsvc *svc, int bad, const error *err) {
-    svc->received++;
-    if (bad)
-        svc->malformed++;
-    else if (err->kind != ERR_NONE && !svc->failed) {
-        svc->failed = 1;
-        snprintf(svc->fail_text, sizeof svc->fail_text, "%s", err->text);
-    }
-    svc->stored = chatlog_committed(svc->log);
-}
-
 /* Destroy every held message (their events are committed). */
 static void chatsvc_release_held(chatsvc *svc) {
     for (int i = 0; i < svc->nheld; i++)

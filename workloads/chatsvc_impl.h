@@ -1,5 +1,6 @@
 /* chatsvc_impl: the service's state, shared by its core-NATS half
- * (chatsvc.c) and its JetStream half (chatjs.c). Internal. */
+ * (chatsvc.c), its JetStream half (chatjs.c) and the event handling both use
+ * (chatstore.c). Internal. Calls go chatsvc.c -> chatjs.c -> chatstore.c. */
 #ifndef OVERHEAD_CHATSVC_IMPL_H
 #define OVERHEAD_CHATSVC_IMPL_H
 
@@ -32,7 +33,7 @@ struct chatsvc {
     char fail_text[1100];
 };
 
-/* Decode and validate one event and store it (not committed when a batch is
+/* chatstore.c: decode and validate one event and store it (not committed when a batch is
  * open). Returns 1 for a malformed event, 0 when handled (storage errors go
  * to 'err'). Does not destroy 'msg'. */
 int chatsvc_store(chatsvc *svc, natsMsg *msg, error *err);

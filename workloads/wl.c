@@ -97,7 +97,7 @@ static void wl_defaults(wl_options *opts) {
     opts->batch_ms = CHATVARIANT_BATCH_MS;
     opts->variant_name = "baseline";
     opts->freq = 250;
-    opts->sampler_name = "task-clock";
+    opts->sampler_name = "itimer";
     opts->expect = -1;
     opts->ready_fd = -1;
     opts->window_fd = -1;
@@ -183,8 +183,7 @@ static const char wl_usage_common[] =
     "  --variant NAME    a what-if variant, below (default baseline)\n"
     "  --profile FILE    profile the measured work into FILE\n"
     "  --freq HZ         sampling frequency (default 250)\n"
-    "  --sampler S       itimer, thread-timers or task-clock (default: per-thread\n"
-    "                    task-clock events, fair to threads that run in bursts)\n"
+    "  --sampler S       itimer (default), thread-timers or task-clock\n"
     "  --rate R          events per second (default: as fast as possible)\n"
     "  --result FILE     the result JSON (default: stdout); it includes the\n"
     "                    publish-to-commit latency p50/p99 of the stored events\n"

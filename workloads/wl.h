@@ -19,8 +19,8 @@
  *   --profile FILE    profile the measured work into FILE (default: unprofiled)
  *   --freq HZ         sampling frequency; sets CPUPROFILE_FREQUENCY and
  *                     re-executes itself so gperftools sees it (default 250)
- *   --sampler S       itimer (gperftools' default), thread-timers or
- *                     task-clock (default; see wlthreads.h); thread-timers
+ *   --sampler S       itimer (gperftools' default, and ours), thread-timers
+ *                     or task-clock (see wlthreads.h); thread-timers
  *                     sets CPUPROFILE_PER_THREAD_TIMERS=1 the same way
  *   --rate R          pace events at R per second (default: as fast as possible)
  *   --result FILE     write the result JSON there (default: stdout)

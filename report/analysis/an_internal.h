@@ -10,7 +10,10 @@
  *   verdicts.c   verdict, headline and profiler effect, chat rate, noise
  *                floor, reference figure, sample-count check
  *   sections.c   architectures, storage sensitivity
+ *   known.c      known functions' descriptions, pooled samples -> time
  *   breakdown.c  pooled profiles, sampling health, the breakdown section
+ *                (calls attribution.c and flame.c, which call only known.c
+ *                and helpers.c: no circle)
  *   attribution.c per-process attribution (attrib), hotspots, rules
  *   flame.c      the differential flame graph
  *   ratemodel.c  CPU against event rate: model, crossing, the team's rate
@@ -231,6 +234,17 @@ json_t *an_interval_json(const compare *r);
 /* Warn "WHAT: n too small for 95% ..." when 'r' is short of 95%. */
 void an_few_trials_warn(ctx *c, const char *what, const compare *r);
 
+/* ---- known.c ------------------------------------------------------------ */
+
+/* Per-event microseconds that 'k' pooled samples of side 's' stand for. */
+double an_us_of(const side *s, uint64_t k);
+/* Read the known functions ("glob<TAB>description" lines) into *k; a NULL
+ * path leaves none. ERR_INPUT names the file and line. */
+int an_known_load(ctx *c, known *k, const char *path);
+void an_known_free(known *k);
+/* The description of a known function, or NULL. */
+const char *an_known_describe(const known *k, const char *name);
+
 /* ---- flame.c ------------------------------------------------------------ */
 
 /* The differential flame graph chart (c->froot, c->charts "flame"). */
@@ -240,10 +254,6 @@ void an_flame_free(fnode *n);
 
 /* ---- breakdown.c -------------------------------------------------------- */
 
-double an_us_of(const side *s, uint64_t k);
-void an_known_free(known *k);
-/* The description of a known function, or NULL. */
-const char *an_known_describe(const known *k, const char *name);
 int an_profiles(ctx *c);
 int an_breakdown(ctx *c);
 

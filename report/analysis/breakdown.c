@@ -4,7 +4,6 @@
 
 #include "an_internal.h"
 
-#include <fnmatch.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,59 +55,6 @@ static int pool_profiles(ctx *c, side *s, const group *g, const categories *cats
     return aggregate_categorize(s->agg, cats, c->err);
 }
 
-/* Per-event microseconds that 'k' samples of side 's' stand for. */
-double an_us_of(const side *s, uint64_t k) {
-    return s->agg->samples ? (double)k / (double)s->agg->samples * s->work_us : 0;
-}
-
-void an_known_free(known *k) {
-    free(k->text);
-    free(k->glob);
-    free(k->desc);
-}
-
-static int known_load(ctx *c, known *k, const char *path) {
-    memset(k, 0, sizeof *k);
-    if (path == NULL)
-        return 0;
-    uint8_t *text = NULL;
-    size_t len;
-    if (file_read_all(&text, &len, path, c->err) != 0)
-        return -1;
-    k->text = (char *)text;
-    size_t lines = 1;
-    for (size_t i = 0; i < len; i++)
-        lines += text[i] == '\n';
-    k->glob = calloc(lines, sizeof *k->glob);
-    k->desc = calloc(lines, sizeof *k->desc);
-    if (k->glob == NULL || k->desc == NULL)
-        return error_set(c->err, ERR_NOMEM, "%s: out of memory", path);
-    int lineno = 0;
-    for (char *line = k->text, *next; line != NULL && *line; line = next) {
-        lineno++;
-        next = strchr(line, '\n');
-        if (next != NULL)
-            *next++ = '\0';
-        if (*line == '#' || *line == '\0')
-            continue;
-        char *tab = strchr(line, '\t');
-        if (tab == NULL)
-            return error_set(c->err, ERR_INPUT,
-                             "%s:%d: expected 'pattern<TAB>description'", path, lineno);
-        *tab = '\0';
-        k->glob[k->n] = line;
-        k->desc[k->n++] = tab + 1;
-    }
-    return 0;
-}
-
-const char *an_known_describe(const known *k, const char *name) {
-    for (size_t i = 0; i < k->n; i++)
-        if (fnmatch(k->glob[i], name, 0) == 0)
-            return k->desc[i];
-    return NULL;
-}
-
 /* Broker and workload CPU per event; pool the headline trials' profiles. */
 int an_profiles(ctx *c) {
     const analysis_options *o = c->o;
@@ -124,7 +70,7 @@ int an_profiles(ctx *c) {
 
     /* Profiles: pooled per architecture over the profiled headline trials. */
     if (categories_load(&c->cats, o->categories, err) != 0 ||
-        known_load(c, &c->kn, o->functions) != 0)
+        an_known_load(c, &c->kn, o->functions) != 0)
         return -1;
     c->have_profiles = c->pd->n > 0 && c->pn->n > 0;
     if (c->have_profiles && (pool_profiles(c, &c->sd, c->pd, c->cats) != 0 ||

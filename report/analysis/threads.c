@@ -82,6 +82,12 @@ static int trow_add(trow *r, double cpu, double wake, double pre, double share) 
     return 0;
 }
 
+/* Is thread record 'o' named 'name'? */
+static int named(json_t *o, const char *name) {
+    const char *n = an_jstr(o, "name");
+    return n != NULL && strcmp(n, name) == 0;
+}
+
 /* One process's threads in one trial, same-named threads (two connections'
  * readers) summed. */
 static int add_process(trows *rows, const trial *t, json_t *proc) {
@@ -95,12 +101,11 @@ static int add_process(trows *rows, const trial *t, json_t *proc) {
     json_array_foreach(ths, k, th) {
         const char *name = an_jstr(th, "name");
         int first = 1;
-        json_array_foreach(ths, j, o) if (j < k && name != NULL &&
-                                          strcmp(an_jstr(o, "name"), name) == 0) first = 0;
+        json_array_foreach(ths, j, o) if (j < k && name != NULL && named(o, name)) first = 0;
         if (name == NULL || !first)
             continue;
         double c = 0, w = 0, p = 0;
-        json_array_foreach(ths, j, o) if (strcmp(an_jstr(o, "name"), name) == 0) {
+        json_array_foreach(ths, j, o) if (named(o, name)) {
             c += an_jnum(o, "cpu_s");
             w += an_jnum(o, "voluntary");
             p += an_jnum(o, "involuntary");

@@ -73,8 +73,8 @@ static void run_usage(FILE *out) {
     fprintf(out,
 "  --freq HZ            profiler sampling frequency (default 250; the kernel tick caps\n"
 "                       the real rate at ~250 Hz, so more only misstates the period)\n"
-"  --sampler S          task-clock|itimer|thread-timers (default task-clock where\n"
-"                       perf events open, else itimer; see docs/run-record.md)\n"
+"  --sampler S          itimer (default), task-clock or thread-timers; see\n"
+"                       docs/run-record.md\n"
 "  --rate R             fixed-rate mode: the publisher paces R events/s (default:\n"
 "                       saturated, as fast as possible)\n"
 "  --aa                 A/A control: direct against direct, interleaved like a real\n"

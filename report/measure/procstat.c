@@ -184,10 +184,10 @@ int procstat_spawn(pid_t *out, char *const argv[], const char *log_path,
     return 0;
 }
 
-const char *procstat_default_sampler(void) {
-    static const char *sampler;
-    if (sampler != NULL)
-        return sampler;
+int procstat_task_clock_ok(void) {
+    static int ok = -1;
+    if (ok >= 0)
+        return ok;
     struct perf_event_attr a;
     memset(&a, 0, sizeof a);
     a.size = sizeof a;
@@ -198,6 +198,6 @@ const char *procstat_default_sampler(void) {
     int fd = (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
     if (fd >= 0)
         close(fd);
-    sampler = fd >= 0 ? "task-clock" : "itimer";
-    return sampler;
+    ok = fd >= 0;
+    return ok;
 }

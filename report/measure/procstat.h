@@ -44,10 +44,9 @@ char *procstat_command_line(const char *cmd);
 int procstat_spawn(pid_t *out, char *const argv[], const char *log_path,
                    const int *keep_fds, int nkeep, error *err);
 
-/* The workloads' sampler when none is asked for: "task-clock" when this
- * process may open a software task-clock perf event on itself (root,
- * CAP_PERFMON or kernel.perf_event_paranoid <= 1; the workloads need the same
- * and run as the same user), else "itimer". Probed once. */
-const char *procstat_default_sampler(void);
+/* Can this process open a software task-clock perf event on itself (root,
+ * CAP_PERFMON or kernel.perf_event_paranoid <= 1)? The workloads, run as the
+ * same user, then can use --sampler task-clock. Probed once. */
+int procstat_task_clock_ok(void);
 
 #endif

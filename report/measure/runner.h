@@ -50,7 +50,7 @@ typedef struct runner_config {
     int nstorages;
     int batch;       /* events per commit */
     int freq;        /* requested sampling frequency, Hz */
-    const char *sampler; /* the workloads' --sampler; NULL: procstat_default_sampler */
+    const char *sampler; /* the workloads' --sampler; NULL: itimer */
     double rate;     /* events/s; 0 = saturated */
     int aa;          /* A/A control: direct against direct */
     int unprofiled;  /* add an unprofiled copy of every variant */

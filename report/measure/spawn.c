@@ -149,7 +149,7 @@ void runner_args(const runner *r, const variant *v, const child *c, int64_t n,
         ARG("--profile");
         ARG("%s", c->prof);
         ARG("--sampler");
-        ARG("%s", cfg->sampler != NULL ? cfg->sampler : procstat_default_sampler());
+        ARG("%s", cfg->sampler != NULL ? cfg->sampler : "itimer");
     }
     ARG("--result");
     ARG("%s", c->result);

@@ -608,9 +608,8 @@ static void trial_account(trial *t) {
     rec->machine.steal_s = q.steal_s;
     rec->sampling.requested_hz = t->cfg->freq;
     if (t->v->profiled)
-        runrecord_set_str(&rec->sampling.sampler, t->cfg->sampler != NULL
-                                                      ? t->cfg->sampler
-                                                      : procstat_default_sampler());
+        runrecord_set_str(&rec->sampling.sampler,
+                          t->cfg->sampler != NULL ? t->cfg->sampler : "itimer");
     rec->sampling.effective_hz = t->v->profiled && t->all_profiles && t->prof_cpu > 0
                                      ? (double)rec->samples / t->prof_cpu
                                      : NAN;
