@@ -177,8 +177,44 @@ static void test_resolve(void) {
     rmdir(dir);
 }
 
+/* The rate sweep: one unprofiled phase per rate other than the chat rate,
+ * each long enough for its events to count; none by default. */
+static void test_rate_sweep(void) {
+    plan_options o;
+    plan_phase ph[PLAN_MAX_PHASES];
+    size_t n = 0;
+    plan_defaults(&o);
+    CHECK_EQ_INT(o.nrates, 0);
+    CHECK_EQ_INT(plan_build(ph, &n, &o, NULL), 0);
+    for (size_t i = 0; i < n; i++)
+        CHECK(strncmp(ph[i].name, "rate ", 5) != 0);
+    o.rates[0] = 10;
+    o.rates[1] = o.rate; /* the chat-rate phase measures it already */
+    o.rates[2] = 1000;
+    o.nrates = 3;
+    CHECK_EQ_INT(plan_build(ph, &n, &o, NULL), 0);
+    const plan_phase *r10 = find(ph, n, "rate 10/s"), *r1k = find(ph, n, "rate 1000/s");
+    CHECK(r10 != NULL && r1k != NULL);
+    char chat[32];
+    snprintf(chat, sizeof chat, "rate %g/s", o.rate);
+    CHECK(find(ph, n, chat) == NULL);
+    const plan_step *s = step(PLAN_PER_RATE);
+    if (r10 == NULL || r1k == NULL || s == NULL)
+        return;
+    CHECK(r10->cfg.rate == 10 && r1k->cfg.rate == 1000);
+    CHECK_EQ_INT(r10->cfg.events, 10 * s->events.full > PLAN_SWEEP_MIN_EVENTS
+                                      ? 10 * s->events.full
+                                      : PLAN_SWEEP_MIN_EVENTS);
+    CHECK_EQ_INT(r1k->cfg.events, 1000 * s->events.full);
+    CHECK_EQ_INT(r1k->cfg.trials, s->trials.full);
+    CHECK(r1k->cfg.unprofiled && r1k->cfg.no_profiled);
+    CHECK_EQ_STR(r1k->cfg.archs[0], "direct");
+    CHECK_EQ_STR(r1k->cfg.archs[1], o.nats_arch);
+}
+
 int main(void) {
     test_defaults();
+    test_rate_sweep();
     test_quick_and_overrides();
     test_switches();
     test_resolve();

@@ -134,6 +134,7 @@ typedef struct ctx {
     trial *t;
     size_t nt;
     const char *nats_arch, *storage;
+    double chat_rate; /* the rate of the chat-rate section (an_select) */
     json_t *warnings; /* strings */
     json_t *unnamed;  /* binaries whose functions stayed unnamed (strings), or NULL */
     error *err;

@@ -16,6 +16,9 @@ typedef struct analysis_options {
     double target_pct;          /* the overhead target, default 5 */
     double reference_pct;       /* the figure the team quoted, default 5.80 */
     double team_rate;           /* events/s a team asks about (rate model); 0: none */
+    double chat_rate;           /* the chat-rate section's events/s among several
+                                   measured rates; 0: the rate with the most trials
+                                   (the lowest of a tie) */
     const char *nats_arch;      /* headline NATS architecture; NULL: nats-2p if
                                    measured, else nats */
     const char *storage;        /* headline storage; NULL: the first measured */

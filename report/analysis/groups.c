@@ -24,7 +24,7 @@ void an_select_trials(ctx *c, group *g, const char *arch, const char *storage,
         if ((profiled != ANY && t->profiled != profiled) ||
             (aa != ANY && t->aa_group != aa))
             continue;
-        if ((t->rate > 0) != rated)
+        if ((t->rate > 0) != rated || (rated && c->chat_rate > 0 && t->rate != c->chat_rate))
             continue;
         double v = util ? t->util_pp : t->per_event_us;
         if (isnan(v))
@@ -88,6 +88,19 @@ int an_select(ctx *c) {
         return -1;
     }
     c->sn.arch = c->nats_arch;
+    /* The chat rate: a rate sweep measures others, which only the rate model
+     * reads. */
+    c->chat_rate = o->chat_rate;
+    size_t best = 0;
+    for (size_t i = 0; c->chat_rate <= 0 && i < c->nt; i++) {
+        if (!(c->t[i].rate > 0) || c->t[i].aa_group)
+            continue;
+        size_t k = 0;
+        for (size_t j = 0; j < c->nt; j++)
+            k += c->t[j].rate == c->t[i].rate && !c->t[j].aa_group;
+        if (k > best || (k == best && c->t[i].rate < c->chat_rate))
+            best = k, c->chat_rate = c->t[i].rate;
+    }
     /* The headline and the verdict rest on unprofiled trials (the profiler
      * adds ~3% to direct and ~0.7% to NATS); profiled trials serve
      * attribution. Without unprofiled trials, the profiled ones stand in. */

@@ -26,6 +26,8 @@ static void analyze_usage(FILE *out) {
             "      --target PCT       overhead target in percent (default 5)\n"
             "      --reference PCT    the figure the team quoted (default 5.80)\n"
             "      --team-rate R      also give the rate model's verdict at R events/s\n"
+            "      --chat-rate R      the chat-rate section's events/s when several rates\n"
+            "                         were measured (default: the rate with most trials)\n"
             "      --nats-arch ARCH   headline NATS architecture: nats or nats-2p\n"
             "                         (default: nats-2p when measured)\n"
             "      --storage NAME     headline storage setting (default: the first)\n"
@@ -59,6 +61,7 @@ int cmd_analyze(int argc, char **argv) {
         OPT_DOUBLE("target", 0, &o.target_pct, 0, 1e6),
         OPT_DOUBLE("reference", 0, &o.reference_pct, 0, 1e6),
         OPT_DOUBLE("team-rate", 0, &o.team_rate, 0, 1e9),
+        OPT_DOUBLE("chat-rate", 0, &o.chat_rate, 0, 1e9),
         OPT_CHOICE("nats-arch", 0, &o.nats_arch, "nats|nats-2p"),
         OPT_STRING("storage", 0, &o.storage),
         OPT_STRING("sprint", 0, &o.sprint),

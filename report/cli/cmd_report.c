@@ -38,7 +38,7 @@ typedef struct report_state {
     const char *sprint, *docs, *runs;
     double target, reference, team_rate;
     int progress, from;
-    opt_list sweep;
+    opt_list sweep, rate_sweep;
     int64_t seed;
     opt_spec specs[MAX_SPECS];
     int argc;
@@ -103,7 +103,10 @@ static void report_usage(FILE *out) {
         "  4. storage sweep: the comparison again with other storage settings, one run\n"
         "     each (%s events in memory, %s where every commit is fsynced);\n"
         "  5. with --cluster N: NATS on an N-node cluster with K services, and "
-        "JetStream.\n"
+        "JetStream;\n"
+        "  6. with --rate-sweep LIST: the comparison at each of those event rates,\n"
+        "     unprofiled, for the CPU-against-rate model (10,1000,10000: about a\n"
+        "     minute more).\n"
         "Then writes DOCS/sprints/active/SPRINT/CPU_OVERHEAD_ANALYSIS.{md,html,json},\n"
         "rebuilds DOCS/index.html and prints the verdict. About 5-6 minutes on 2 "
         "cores.\n\n"
@@ -137,6 +140,9 @@ static void report_usage(FILE *out) {
         "  --services K       services of the cluster phase (default %d)\n"
         "  --target PCT       overhead target in percent (default 5)\n"
         "  --reference PCT    the figure the team quoted (default 5.80)\n"
+        "  --rate-sweep LIST  more event rates for the CPU-against-rate model, e.g.\n"
+        "                     10,1000,10000 (default none: the model needs three\n"
+        "                     rates, and has the chat rate and saturation)\n"
         "  --team-rate R      your chat's events/s: the rate model's verdict there\n"
         "  --from DIR...      skip measuring: analyse and publish these run directories\n"
         "                     (the rest of the command line; the first is the main run)\n"
@@ -180,6 +186,7 @@ static void report_specs(report_state *st) {
         OPT_INT("events", 'n', &p->events, 1, 100000000),
         OPT_STRING("storage", 0, &p->storage),
         OPT_LIST("sweep", 0, &st->sweep, 0, PLAN_MAX_SWEEP),
+        OPT_LIST("rate-sweep", 0, &st->rate_sweep, 0, PLAN_MAX_SWEEP),
         OPT_DOUBLE("rate", 0, &p->rate, 0, 1e6),
         OPT_FLAG("no-aa", 0, &p->aa, 0),
         OPT_FLAG("no-optimize", 0, &p->optimize, 0),
@@ -212,6 +219,7 @@ static int report_parse(report_state *st, int argc, char **argv) {
     st->reference = ao.reference_pct;
     st->progress = isatty(2);
     st->sweep.n = -1; /* not given */
+    st->rate_sweep.n = -1;
     st->argc = argc;
     st->argv = argv;
     report_specs(st);
@@ -234,6 +242,16 @@ static int report_parse(report_state *st, int argc, char **argv) {
         st->plan.nsweep = none ? 0 : st->sweep.n;
         for (int i = 0; i < st->plan.nsweep; i++)
             st->plan.sweep[i] = st->sweep.items[i];
+    }
+    for (int i = 0; rc == OPTS_OK && i < st->rate_sweep.n; i++) {
+        const char *v = st->rate_sweep.items[i];
+        char *end = NULL;
+        double r = strtod(v, &end);
+        if (end == v || *end != '\0' || !(r > 0 && r <= 1e6))
+            rc = error_set(&st->err, ERR_INPUT,
+                           "--rate-sweep: '%s' is not an event rate (0 < R <= 1000000)", v);
+        else
+            st->plan.rates[st->plan.nrates++] = r;
     }
     return rc;
 }
@@ -412,6 +430,10 @@ static void report_analyze_opts(const report_state *st, const analysis_options *
         size_t n = strlen(opts);
         snprintf(opts + n, size - n, " --team-rate %g", st->team_rate);
     }
+    if (!st->from && st->plan.rate > 0) {
+        size_t n = strlen(opts);
+        snprintf(opts + n, size - n, " --chat-rate %g", st->plan.rate);
+    }
     const char *names[] = {"--sprint", "--reproduce", "--nats-arch", "--storage"};
     const char *vals[] = {st->sprint, st->reproduce, o->nats_arch, o->storage};
     for (size_t i = 0; i < 4; i++)
@@ -430,6 +452,7 @@ static int report_publish(report_state *st) {
     o.target_pct = st->target;
     o.reference_pct = st->reference;
     o.team_rate = st->team_rate;
+    o.chat_rate = st->from ? 0 : st->plan.rate;
     o.nats_arch = st->from ? NULL : st->plan.nats_arch;
     o.storage = st->from ? NULL : st->plan.storage;
     o.sprint = st->sprint;

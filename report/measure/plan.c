@@ -29,7 +29,11 @@
  *   sweep       the comparison again at each other storage setting;
  *   cluster     NATS on a cluster (queue group) and JetStream, with as many
  *               events as the saturated phase, so that its baselines are
- *               that phase's trials. */
+ *               that phase's trials;
+ *   rate sweep  (--rate-sweep) the comparison at each other offered rate,
+ *               unprofiled, for the CPU-against-rate model: with the chat
+ *               rate and the saturated rounds, five rates cost about a
+ *               minute more. */
 /* clang-format off */
 const plan_step plan_steps[] = {
     /* name          when             arms               rounds    sizing             events (full, quick)            warm-up unprof. -k/-n */
@@ -38,6 +42,7 @@ const plan_step plan_steps[] = {
     {"A/A control",  PLAN_IF_AA,      PLAN_ARMS_AA,      {3, 2},  PLAN_SIZE_EVENTS,  {PLAN_EVENTS_FIRST, PLAN_EVENTS_FIRST}, 1, 0,  0},
     {NULL,           PLAN_PER_SWEEP,  PLAN_ARMS_COMPARE, {3, 2},  PLAN_SIZE_STORAGE, {0, 0},                          1,      0,      0},
     {"cluster",      PLAN_IF_CLUSTER, PLAN_ARMS_CLUSTER, {3, 2},  PLAN_SIZE_EVENTS,  {PLAN_EVENTS_FIRST, 20000},      1,      0,      0},
+    {NULL,           PLAN_PER_RATE,   PLAN_ARMS_COMPARE, {4, 2},  PLAN_SIZE_SWEEP,   {2, 1} /* seconds */,           0,      1,      0},
 };
 /* clang-format on */
 const size_t plan_nsteps = sizeof plan_steps / sizeof plan_steps[0];
@@ -86,7 +91,7 @@ void plan_defaults(plan_options *o) {
 
 /* One phase of step 's' at 'storage'. */
 static void plan_phase_of(plan_phase *p, const plan_step *s, const char *name,
-                          const char *storage, const plan_options *o) {
+                          const char *storage, double rate, const plan_options *o) {
     runner_config *c = &p->cfg;
     int64_t events = o->quick ? s->events.quick : s->events.full;
     memset(p, 0, sizeof *p);
@@ -135,6 +140,14 @@ static void plan_phase_of(plan_phase *p, const plan_step *s, const char *name,
     if (s->sizing == PLAN_SIZE_AT_RATE) {
         c->rate = o->rate;
         events = (int64_t)(o->rate * (double)events);
+    } else if (s->sizing == PLAN_SIZE_SWEEP) {
+        c->rate = rate;
+        events = (int64_t)(rate * (double)events);
+        if (events < PLAN_SWEEP_MIN_EVENTS)
+            events = PLAN_SWEEP_MIN_EVENTS;
+        /* unprofiled only: the model needs CPU, not stacks */
+        c->unprofiled = 1;
+        c->no_profiled = 1;
     } else if (s->sizing == PLAN_SIZE_STORAGE) {
         events = plan_storage_events(storage, o->quick);
     }
@@ -159,9 +172,15 @@ static int plan_applies(const plan_step *s, const plan_options *o) {
             return o->nsweep > 0;
         case PLAN_IF_CLUSTER:
             return o->cluster >= 1;
+        case PLAN_PER_RATE:
+            return o->nrates > 0;
     }
     return 0;
 }
+
+/* The names of the rate sweep's phases ("rate 1000/s"): plan_phase borrows
+ * its name, and phases outlive plan_build. */
+static char plan_rate_names[PLAN_MAX_SWEEP][40];
 
 int plan_build(plan_phase *out, size_t *n, const plan_options *o_in, error *err) {
     plan_options seeded = *o_in;
@@ -174,13 +193,22 @@ int plan_build(plan_phase *out, size_t *n, const plan_options *o_in, error *err)
         const plan_step *s = &plan_steps[i];
         if (!plan_applies(s, o))
             continue;
-        for (int k = 0; k < (s->when == PLAN_PER_SWEEP ? o->nsweep : 1); k++) {
+        int reps = s->when == PLAN_PER_SWEEP ? o->nsweep : s->when == PLAN_PER_RATE ? o->nrates : 1;
+        for (int k = 0; k < reps; k++) {
             const char *storage = s->when == PLAN_PER_SWEEP ? o->sweep[k] : o->storage;
+            const char *name = s->name ? s->name : storage;
+            double rate = s->when == PLAN_PER_RATE ? o->rates[k] : 0;
             if (s->when == PLAN_PER_SWEEP && strcmp(storage, o->storage) == 0)
                 continue; /* measured by the main phases already */
+            if (s->when == PLAN_PER_RATE) {
+                if (!(rate > 0) || (o->rate > 0 && rate == o->rate))
+                    continue; /* the chat-rate phase measures that rate */
+                snprintf(plan_rate_names[k], sizeof plan_rate_names[k], "rate %g/s", rate);
+                name = plan_rate_names[k];
+            }
             if (*n >= PLAN_MAX_PHASES)
                 return error_set(err, ERR_INPUT, "more than %d phases", PLAN_MAX_PHASES);
-            plan_phase_of(&out[(*n)++], s, s->name ? s->name : storage, storage, o);
+            plan_phase_of(&out[(*n)++], s, name, storage, rate, o);
         }
     }
     return 0;

@@ -18,6 +18,7 @@
 
 #define PLAN_MAX_PHASES 16
 #define PLAN_MAX_SWEEP  8
+#define PLAN_SWEEP_MIN_EVENTS 30 /* a swept rate's trial: enough wake-ups to count */
 
 /* Special event counts of a step. */
 #define PLAN_EVENTS_AUTO  (-1) /* the runner chooses N after the warm-up */
@@ -28,6 +29,7 @@ typedef enum plan_when {
     PLAN_IF_RATE,    /* the chat rate is > 0 */
     PLAN_IF_AA,      /* the A/A control is wanted */
     PLAN_PER_SWEEP,  /* once per swept storage other than the main one */
+    PLAN_PER_RATE,   /* once per rate of the rate sweep other than the chat rate */
     PLAN_IF_CLUSTER  /* a cluster of >= 1 node is asked for */
 } plan_when;
 
@@ -45,7 +47,9 @@ typedef enum plan_arms {
 typedef enum plan_sizing {
     PLAN_SIZE_EVENTS,  /* 'events' is the count per trial (or PLAN_EVENTS_*) */
     PLAN_SIZE_AT_RATE, /* 'events' is seconds at the chat rate */
-    PLAN_SIZE_STORAGE  /* plan_storage_events() of the phase's storage */
+    PLAN_SIZE_STORAGE, /* plan_storage_events() of the phase's storage */
+    PLAN_SIZE_SWEEP    /* 'events' is seconds at the swept rate, at least
+                          PLAN_SWEEP_MIN_EVENTS events */
 } plan_sizing;
 
 /* A number for a full report and for a --quick one. */
@@ -92,6 +96,8 @@ typedef struct plan_options {
     int services; /* its DatabaseService processes */
     int optimize; /* the what-if variants run as arms of the saturated rounds */
     uint64_t seed; /* the saturated rounds' order seed; 0: plan_build draws one */
+    double rates[PLAN_MAX_SWEEP]; /* the rate sweep (events/s), for the rate model */
+    int nrates;
 } plan_options;
 
 /* The defaults of `overhead report`. */
