@@ -31,6 +31,8 @@ static double median(double *v, size_t n) {
 /* Hodges-Lehmann of paired values: the median of the Walsh averages. */
 static double walsh_median(const double *x, size_t n) {
     static double w[512 * 513 / 2];
+    if (n > 512)
+        n = 512;
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         for (size_t j = i; j < n; j++)
@@ -142,20 +144,36 @@ int main(int argc, char **argv) {
     CHECK(trials > 0);
     CHECK(nd >= 2 && nn >= 2);
     if (nd >= 2 && nn >= 2) {
-        /* paired by round: per round the log ratio and the difference of its
-         * NATS and direct trials, then the median of their Walsh averages */
-        double lr[512], df[512];
+        /* paired by round when the analysis paired them (at least 6 rounds):
+         * per round the log ratio and the difference of its NATS and direct
+         * trials, then the median of their Walsh averages; else unpaired:
+         * the median over every NATS trial against every direct trial */
+        static double lr[512 * 512], df[512 * 512];
         size_t np = 0;
-        for (size_t i = 0; i < nd; i++)
-            for (size_t j = 0; j < nn; j++)
-                if (rd[i] == rn[j]) {
+        double ov, ov_us;
+        int paired = json_is_true(json_object_get(
+            json_object_get(json_object_get(a, "headline"), "interval"), "paired"));
+        if (paired) {
+            for (size_t i = 0; i < nd; i++)
+                for (size_t j = 0; j < nn; j++)
+                    if (rd[i] == rn[j]) {
+                        lr[np] = log(n[j] / d[i]);
+                        df[np++] = n[j] - d[i];
+                        break;
+                    }
+            CHECK_MSG(np == nd && np == nn, "%zu pairs of %zu direct and %zu NATS trials",
+                      np, nd, nn);
+            ov = expm1(walsh_median(lr, np));
+            ov_us = walsh_median(df, np);
+        } else {
+            for (size_t i = 0; i < nd; i++)
+                for (size_t j = 0; j < nn; j++) {
                     lr[np] = log(n[j] / d[i]);
                     df[np++] = n[j] - d[i];
-                    break;
                 }
-        CHECK_MSG(np == nd && np == nn, "%zu pairs of %zu direct and %zu NATS trials", np,
-                  nd, nn);
-        double ov = expm1(walsh_median(lr, np)), ov_us = walsh_median(df, np);
+            ov = expm1(median(lr, np));
+            ov_us = median(df, np);
+        }
         double md = median(d, nd), mn = median(n, nn);
         json_t *v = json_object_get(json_object_get(a, "headline"), "values");
         double got_d = json_number_value(json_object_get(v, "direct_us"));

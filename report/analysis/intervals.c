@@ -17,8 +17,10 @@
 
 #include "stats.h"
 
-/* Pairs up when at least this many rounds hold both arms... */
-#define PAIRED_MIN 3
+/* Pairs up when at least this many rounds hold both arms (the fewest whose
+ * signed-rank interval can reach 95%: fewer pairs would give a wider, less
+ * covering interval than the unpaired 3 + 3 or 5 + 5 trials do)... */
+#define PAIRED_MIN 6
 /* ...and they hold at least this share of the smaller group's trials. */
 #define PAIRED_SHARE 0.75
 

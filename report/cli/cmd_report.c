@@ -323,6 +323,9 @@ static int report_topup(report_state *st, const plan_phase *first, double elapse
     plan_phase more = *first;
     more.cfg.trials = (int)extra;
     more.cfg.warmup = 0;
+    /* its own order: the first run's seed would repeat the first rounds' */
+    if (more.cfg.order_seed != 0)
+        more.cfg.order_seed += 1;
     more.events_from_first = 1;
     plan_resolve(&more, st->run_dirs[0]);
     fprintf(stderr, "overhead report: phase %s (%ld more rounds, about %.0f s)\n",

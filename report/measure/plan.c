@@ -23,7 +23,8 @@
  *               `overhead report` adds rounds when its headline interval is
  *               still wider and the time allows (cmd_report.c);
  *   chat rate   the same at the chat's event rate (CPU in points of a core),
- *               5 + 5 trials: fewer cannot give a 95% rank interval;
+ *               6 rounds: the fewest paired rounds that give a 95% rank
+ *               interval;
  *   A/A control direct against direct: the noise floor, with the saturated
  *               phase's events per trial (its noise is the headline's);
  *   sweep       the comparison again at each other storage setting;
@@ -38,7 +39,7 @@
 const plan_step plan_steps[] = {
     /* name          when             arms               rounds    sizing             events (full, quick)            warm-up unprof. -k/-n */
     {"saturated",    PLAN_ALWAYS,     PLAN_ARMS_ALL,     {24, 3}, PLAN_SIZE_EVENTS,  {10000, 5000},                  1,      1,      1},
-    {"chat rate",    PLAN_IF_RATE,    PLAN_ARMS_COMPARE, {5, 3},  PLAN_SIZE_AT_RATE, {4, 2} /* seconds */,           0,      0,      0},
+    {"chat rate",    PLAN_IF_RATE,    PLAN_ARMS_COMPARE, {6, 3},  PLAN_SIZE_AT_RATE, {4, 2} /* seconds */,           0,      0,      0},
     {"A/A control",  PLAN_IF_AA,      PLAN_ARMS_AA,      {3, 2},  PLAN_SIZE_EVENTS,  {PLAN_EVENTS_FIRST, PLAN_EVENTS_FIRST}, 1, 0,  0},
     {NULL,           PLAN_PER_SWEEP,  PLAN_ARMS_COMPARE, {3, 2},  PLAN_SIZE_STORAGE, {0, 0},                          1,      0,      0},
     {"cluster",      PLAN_IF_CLUSTER, PLAN_ARMS_CLUSTER, {3, 2},  PLAN_SIZE_EVENTS,  {PLAN_EVENTS_FIRST, 20000},      1,      0,      0},
