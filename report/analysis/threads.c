@@ -132,11 +132,12 @@ static int trow_cmp(const void *x, const void *y) {
 }
 
 /* Which trials the per-thread table rests on: the headline's storage, no
- * A/A control, no optimization variant; unprofiled ones when an
- * architecture has any at that rate (the profiler's signals are context
- * switches too). */
+ * A/A control, the baseline workloads (no what-if variant, wherever the
+ * plan put them); unprofiled ones when an architecture has any at that rate
+ * (the profiler's signals are context switches too). */
 static int table_trial(ctx *c, const trial *t, int profiled) {
-    if (t->aa_group || t->optimize || t->profiled != profiled)
+    if (t->aa_group || t->profiled != profiled ||
+        (t->variant != NULL && strcmp(t->variant, "baseline") != 0))
         return 0;
     if (c->storage != NULL && t->storage != NULL && strcmp(t->storage, c->storage) != 0)
         return 0;
@@ -338,7 +339,7 @@ void an_threads(ctx *c) {
              "switches, /proc/self/task/*/schedstat and status, read by the workload "
              "at its measured window's edges), medians over %s trials. A wake-up is a "
              "voluntary context switch: the thread blocked and was woken again.",
-             used_profiled ? "profiled (no unprofiled trial has thread counts)"
+             used_profiled ? "unprofiled trials where a phase has them, else profiled"
                            : "unprofiled");
     json_t *sec = json_pack("{s:o, s:s, s:b}", "rows", tr, "note", note, "have",
                             json_array_size(tr) > 0);

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "opts.h"
+#include "procstat.h"
 #include "runner.h"
 
 /* The --help text: one line per option, kept as typed. */
@@ -178,6 +179,11 @@ static int run_parse(run_args *r, int argc, char **argv, error *err) {
         c->nstorages = r->storages.n;
     if (c->nats_pid > 0 && c->nats_url == NULL)
         return error_set(err, ERR_INPUT, "--nats-pid needs --nats-url (or NATS_URL)");
+    if (c->sampler != NULL && strcmp(c->sampler, "task-clock") == 0 &&
+        !procstat_task_clock_ok())
+        return error_set(err, ERR_INPUT,
+                         "--sampler task-clock: perf events cannot be opened here (needs "
+                         "root, CAP_PERFMON or kernel.perf_event_paranoid <= 1)");
     return OPTS_OK;
 }
 
