@@ -58,24 +58,42 @@ typedef struct rm_arch {
 /* The baseline trials of 'arch' at every rate: unprofiled where there are
  * (the profiler's own cost is not the architecture's), never the A/A
  * control's or an optimization variant's. */
+/* A baseline trial of 'arch' at the headline's storage, outside the A/A
+ * control. */
+static int rm_eligible(const ctx *c, const trial *t, const char *arch) {
+    return strcmp(t->arch, arch) == 0 && !t->aa_group && !t->outlier &&
+           strcmp(t->variant, "baseline") == 0 &&
+           (c->storage == NULL || t->storage == NULL || strcmp(t->storage, c->storage) == 0);
+}
+
 static void rm_collect(ctx *c, rm_arch *a, const char *arch) {
     memset(a, 0, sizeof *a);
     a->arch = arch;
-    int any_unprof[2] = {0, 0}; /* [saturated, rated] */
+    /* Per offered rate, unprofiled trials where that rate has any: a sweep
+     * phase is unprofiled while the chat-rate phase may be profiled only. */
+    double unprof_rates[RATEFIT_MAX_RATES];
+    size_t nunprof = 0;
     for (size_t i = 0; i < c->nt; i++) {
         const trial *t = &c->t[i];
-        if (strcmp(t->arch, arch) == 0 && !t->aa_group && !t->profiled &&
-            strcmp(t->variant, "baseline") == 0)
-            any_unprof[t->rate > 0] = 1;
+        if (!rm_eligible(c, t, arch) || t->profiled)
+            continue;
+        size_t k = 0;
+        while (k < nunprof && unprof_rates[k] != t->rate)
+            k++;
+        if (k == nunprof && nunprof < RATEFIT_MAX_RATES)
+            unprof_rates[nunprof++] = t->rate;
     }
     for (size_t i = 0; i < c->nt && a->n < RM_MAX_POINTS; i++) {
         const trial *t = &c->t[i];
-        if (strcmp(t->arch, arch) != 0 || t->aa_group || t->outlier ||
-            strcmp(t->variant, "baseline") != 0 || (t->profiled && any_unprof[t->rate > 0]))
+        if (!rm_eligible(c, t, arch))
             continue;
-        /* One storage: the headline's. */
-        if (c->storage != NULL && t->storage != NULL && strcmp(t->storage, c->storage) != 0)
-            continue;
+        if (t->profiled) {
+            size_t k = 0;
+            while (k < nunprof && unprof_rates[k] != t->rate)
+                k++;
+            if (k < nunprof)
+                continue;
+        }
         double wakes = trial_wakes(t);
         if (!(t->window_s > 0) || !isfinite(t->util_pp) || t->stored <= 0)
             continue;
