@@ -18,9 +18,9 @@
 #define RM_MAX_POINTS 1024
 #define RM_GRID       41 /* curve points over the measured range, log spaced */
 
-/* The workloads' wake-ups per event in trial 't': voluntary context switches
- * of every thread the record lists (the workloads read their own threads at
- * the window's edges), over the stored events. NAN when no process lists
+/* Wake-ups per event in trial 't': voluntary context switches of every
+ * thread the record lists (the workloads read their own threads at the
+ * window's edges, the runner nats-server's), over the stored events. NAN when no process lists
  * threads (older records). */
 static double trial_wakes(const trial *t) {
     json_t *procs = an_jget(t->rec, "processes"), *p, *th;
@@ -258,8 +258,8 @@ void an_rate_model(ctx *c) {
             snprintf(why, sizeof why,
                  "No rate model: it needs trials at three or more rates for each "
                  "architecture, with the threads' wake-ups recorded; this run has %zu "
-                 "rate%s for direct and %zu for %s (`overhead run --rate R` at more "
-                 "rates, analysed together with this run, adds them).",
+                 "rate%s for direct and %zu for %s (`make report "
+                 "REPORT_ARGS='--rate-sweep 10,1000,10000'` adds three, in about a minute).",
                  d.ngroups, d.ngroups == 1 ? "" : "s", n.ngroups, c->nats_arch);
         json_object_set_new(sec, "available", json_false());
         json_object_set_new(sec, "why", json_string(why));

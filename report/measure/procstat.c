@@ -40,6 +40,20 @@ int procstat_read(procstat_cpu *out, pid_t pid, error *err) {
             out->on_cpu_ns += ns;
         fclose(f);
         f = NULL;
+        /* Its wake-ups: the rate model counts every process's. */
+        snprintf(path, sizeof path, "/proc/%d/task/%.20s/status", (int)pid, de->d_name);
+        f = fopen(path, "r");
+        if (f == NULL)
+            continue;
+        long long v;
+        while (fgets(buf, sizeof buf, f) != NULL) {
+            if (sscanf(buf, "voluntary_ctxt_switches: %lld", &v) == 1)
+                out->voluntary += v;
+            else if (sscanf(buf, "nonvoluntary_ctxt_switches: %lld", &v) == 1)
+                out->involuntary += v;
+        }
+        fclose(f);
+        f = NULL;
     }
     closedir(dir);
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);

@@ -19,6 +19,8 @@ typedef struct procstat_cpu {
     uint64_t on_cpu_ns; /* sum over /proc/PID/task/TID/schedstat, field 1 */
     double user_s;      /* /proc/PID/stat utime / CLK_TCK (10 ms resolution) */
     double sys_s;       /* /proc/PID/stat stime / CLK_TCK */
+    int64_t voluntary;  /* context switches summed over /proc/PID/task/TID/status: */
+    int64_t involuntary; /* blocked (its wake-ups), and preempted */
 } procstat_cpu;
 
 /* Read the CPU counters of 'pid'. Returns 0, or -1 with ERR_SYSTEM when the

@@ -560,6 +560,17 @@ static void account_server(trial *t, int i, runrecord_proc *p) {
             w->wall_s = t->tw1 - t->tw0;
             t->server_window_cpu += w->cpu_s;
             t->server_windows++;
+            /* Its threads as one: nats-server's goroutines move between
+             * threads, so only their sum means anything. */
+            int64_t vol = t->w1[i].voluntary - t->w0[i].voluntary,
+                    inv = t->w1[i].involuntary - t->w0[i].involuntary;
+            json_t *all = json_pack("[{s:s, s:i, s:b, s:b, s:f, s:I, s:I}]", "name",
+                                    "nats-server (all threads)", "tid", (int)r->node_pid[i],
+                                    "main", 1, "started", 0, "cpu_s", w->cpu_s, "voluntary",
+                                    (json_int_t)vol, "involuntary", (json_int_t)inv);
+            if (all != NULL && vol >= 0 && inv >= 0 && p->threads == NULL)
+                runrecord_proc_threads(p, all);
+            json_decref(all);
         }
     } else {
         /* Unknown (external server without its pid), or a node killed during
