@@ -109,6 +109,19 @@ print(html.unescape(m.group(1)) if m else "NORESULT")' >"$art/$name-$w.txt" || t
         page_check "$docs/index.html" index "$w"
         grep -q '^CHARTS 1$' "$art/index-$w.txt" || bad "index at $w px: no trend chart"
     done
+    # The decision block fits the first screen at 1280 x 800: measured, and
+    # kept as a screenshot of that screen (ARTIFACTS/report-first-screen.png).
+    bottom=$(sed -n 's/^DECISION_BOTTOM //p' "$art/report-1280.txt")
+    [ -n "$bottom" ] && [ "$bottom" -le 800 ] \
+        || bad "report at 1280 x 800: the decision block ends at ${bottom:-?} px, below the first screen"
+    prof=$(mktemp -d)
+    timeout 120 "$chrome" --headless --no-sandbox --disable-gpu --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --hide-scrollbars --user-data-dir="$prof" --virtual-time-budget=5000 \
+        --window-size=1280,800 --screenshot="$art/report-first-screen.png" \
+        "file://$report" >/dev/null 2>&1 || true
+    rm -rf "$prof"
+    [ -s "$art/report-first-screen.png" ] || bad "no screenshot of the first screen"
     page_check "$report" flame-zoom 1280 '#zoom'
     grep -q '^ZOOM ok' "$art/flame-zoom-1280.txt" || bad "flame graph: a click does not zoom"
     grep -qE '^SEARCH [1-9]' "$art/flame-zoom-1280.txt" || bad "flame graph: search finds nothing"

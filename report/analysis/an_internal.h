@@ -194,6 +194,14 @@ void an_warn(ctx *c, const char *fmtstr, ...) __attribute__((format(printf, 2, 3
  * profile that names a missing or changed binary is ERR_INPUT naming it,
  * unless c->o->allow_unnamed; every such binary is noted in c->unnamed. */
 int an_profile_load(ctx *c, const char *path, symprof **out);
+/* ---- warngroups.c --------------------------------------------------------- */
+
+/* The warnings (strings) grouped, one line per kind: a kind's warnings about
+ * several trials or profile files become one line with their count, the
+ * trials or files (at most 8 named) and the first one as an example. A new
+ * array (empty when out of memory). */
+json_t *an_warning_groups(json_t *warnings);
+
 /* Is 'arch' one of the NATS architectures (nats, nats-2p, ...)? */
 int an_is_nats_arch(const char *arch);
 /* The analysis's "charts" object (c->charts), created when there is none. */

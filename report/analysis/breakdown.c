@@ -189,6 +189,23 @@ int an_breakdown(ctx *c) {
     json_object_set_new(c->a, "hotspots", hot);
     json_t *sampling = json_object_get(c->a, "sampling");
     json_object_set_new(sampling, "warnings", json_copy(c->warnings));
+    json_t *groups = an_warning_groups(c->warnings);
+    size_t nw = json_array_size(c->warnings), ng = json_array_size(groups);
+    json_object_set_new(sampling, "warning_groups", groups);
+    if (nw > 0) {
+        char text[256];
+        if (nw == 1)
+            snprintf(text, sizeof text, "One warning; it is in the appendix (B).");
+        else if (ng == 1)
+            snprintf(text, sizeof text,
+                     "%zu warnings, all of one kind; they are in the appendix (B).", nw);
+        else
+            snprintf(text, sizeof text,
+                     "%zu warnings of %zu kinds; they are in the appendix (B), one line "
+                     "per kind.",
+                     nw, ng);
+        json_object_set_new(sampling, "warning_summary", json_string(text));
+    }
     json_object_set_new(sampling, "unnamed_binaries",
                         c->unnamed ? json_copy(c->unnamed) : json_array());
     size_t nu = c->unnamed ? json_array_size(c->unnamed) : 0;

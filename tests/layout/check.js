@@ -97,6 +97,8 @@
   });
   var dec = document.querySelector("main > blockquote");
   if (dec) out.push((dec.scrollWidth <= dec.clientWidth + 1 ? "FITS " : "SCROLLS ") + "decision");
+  /* Where the decision block ends, from the top of the page (CSS px). */
+  if (dec) out.push("DECISION_BOTTOM " + Math.ceil(dec.getBoundingClientRect().bottom + window.scrollY));
   if (window.location.hash === "#zoom") {
     var g = document.querySelectorAll("figure.flame g.fr")[1];
     if (g) {
