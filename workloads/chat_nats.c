@@ -103,6 +103,7 @@ typedef struct nats_run {
     chatpub *pub;
     int64_t published, rows;
     chatsvc_stats st;
+    double idle_cpu_s, idle_wall_s; /* --idle-ms */
 } nats_run;
 
 /* Open the chat log and the service (inproc, service), the publisher (inproc,
@@ -118,7 +119,7 @@ static int nats_open(nats_run *r, error *err) {
         chatlog_config cfg =
             wl_chatlog_config(o, o->js, o->shared_db ? CHATPROTO_JS_BUSY_TIMEOUT_MS : 0);
         chatsvc_config sc = {.url = o->url,
-                             .subject = o->subject,
+                             .subject = o->store_subject ? o->store_subject : o->subject,
                              .queue = o->queue,
                              .end_marker = o->queue != NULL,
                              .jetstream = o->js,
@@ -147,6 +148,7 @@ static int nats_open(nats_run *r, error *err) {
  * verify the rows against the counts. */
 static int nats_measure(nats_run *r, error *err) {
     const wl_options *o = &r->opts;
+    wl_idle(o, &r->idle_cpu_s, &r->idle_wall_s);
     if (wl_window_start(&r->win, o, err) != 0)
         return -1;
     if (r->pub != NULL && publish_all(r->pub, o, &r->published, err) != 0) {
@@ -203,6 +205,12 @@ static void nats_result(nats_run *r, error *err) {
     json_object_set_new(db, "synchronous",
                         r->log ? json_string(chatlog_synchronous(r->log)) : json_null());
     json_object_set_new(res, "subject", json_string(o->subject));
+    json_object_set_new(res, "store_subject",
+                        o->store_subject ? json_string(o->store_subject) : json_null());
+    if (o->idle_ms > 0)
+        json_object_set_new(res, "idle",
+                            json_pack("{s:f, s:f}", "cpu_s", r->idle_cpu_s, "wall_s",
+                                      r->idle_wall_s));
     json_object_set_new(res, "queue", o->queue ? json_string(o->queue) : json_null());
     json_object_set_new(res, "jetstream", json_boolean(o->js));
     if (r->pub != NULL)

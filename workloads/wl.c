@@ -56,6 +56,8 @@ static const wl_opt wl_opts[] = {
     {"--js-replicas", 1, WL_INT, WL_FIELD(js_replicas), 1, 5},
     {"--js-storage", 1, WL_STR, WL_FIELD(js_storage), 0, 0},
     {"--stall-ms", 1, WL_INT, WL_FIELD(stall_ms), 1, INT_MAX},
+    {"--idle-ms", 1, WL_INT, WL_FIELD(idle_ms), 0, 60000},
+    {"--store-subject", 1, WL_STR, WL_FIELD(store_subject), 0, 0},
 };
 
 /* Store one option's value 'v' into its field. */
@@ -113,8 +115,12 @@ static void wl_defaults(wl_options *opts) {
 static int wl_check(wl_options *opts, int nats, error *err) {
     if (opts->events < 0)
         return error_set(err, ERR_INPUT, "--events N is required");
+    /* Published on a subject the service does not subscribe to: nothing is
+     * stored, nothing waited for (the team's test as written). */
+    int unstored = opts->store_subject != NULL && opts->subject != NULL &&
+                   strcmp(opts->store_subject, opts->subject) != 0;
     if (opts->expect < 0)
-        opts->expect = opts->events;
+        opts->expect = unstored ? 0 : opts->events;
     int sampler = wl_sampler_parse(opts->sampler_name);
     if (sampler < 0)
         return error_set(err, ERR_INPUT,
@@ -201,7 +207,12 @@ static const char wl_usage_nats[] =
     "  --queue GROUP     service: join a queue group, complete on the end marker\n"
     "  --end-marker 0|1  bot: publish SUBJECT.end after the last event\n"
     "  --js 0|1, --js-admin 0|1, --js-replicas R, --js-storage file|memory\n"
-    "  --shared-db 0|1   service: other services write the same database file\n";
+    "  --shared-db 0|1   service: other services write the same database file\n"
+    "  --idle-ms MS      first sleep MS ms, connected and subscribed, and report the\n"
+    "                    process's own CPU over it (idle.cpu_s, idle.wall_s)\n"
+    "  --store-subject S inproc: the service subscribes to S instead of --subject;\n"
+    "                    events published on another subject are not stored (the\n"
+    "                    team's test as written), so none are waited for\n";
 
 void wl_usage(FILE *out, int nats) {
     fprintf(out, "usage: %s --events N [options]\n\n%s%s\nvariants:\n",
@@ -286,6 +297,22 @@ static void wl_rusage(double *user, double *sys) {
     getrusage(RUSAGE_SELF, &ru);
     *user = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
     *sys = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+void wl_idle(const wl_options *opts, double *cpu_s, double *wall_s) {
+    *cpu_s = *wall_s = 0;
+    if (opts->idle_ms <= 0)
+        return;
+    double u0, s0, u1, s1, t0 = wl_mono();
+    wl_rusage(&u0, &s0);
+    double due = t0 + opts->idle_ms / 1000.0;
+    struct timespec ts = {.tv_sec = (time_t)due,
+                          .tv_nsec = (long)((due - (double)(time_t)due) * 1e9)};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+        ;
+    wl_rusage(&u1, &s1);
+    *wall_s = wl_mono() - t0;
+    *cpu_s = (u1 - u0) + (s1 - s0);
 }
 
 int wl_window_start(wl_window *w, const wl_options *opts, error *err) {

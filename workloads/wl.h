@@ -97,6 +97,8 @@ typedef struct wl_options {
     const char *js_storage;
     const char *sampler_name;
     wl_sampler sampler;
+    int idle_ms;               /* measure own CPU idle over this long, before the window */
+    const char *store_subject; /* inproc/service: subscribe here instead of --subject */
 } wl_options;
 
 /* Parse the options above into *opts (defaults filled first). 'nats' allows
@@ -130,6 +132,12 @@ typedef struct wl_window {
     wl_threads_snap th0; /* the threads at the start */
     json_t *threads;     /* per-thread deltas at the stop (wl_threads_json), owned */
 } wl_window;
+
+/* Sleep opts->idle_ms (connected and subscribed, nothing published) and
+ * return this process's CPU seconds over it in *cpu_s and the wall seconds
+ * in *wall_s: the idle CPU the team's protocol subtracts (both 0 when
+ * idle_ms is 0). */
+void wl_idle(const wl_options *opts, double *cpu_s, double *wall_s);
 
 /* Start the window, and the profiler when opts->profile is set. */
 int wl_window_start(wl_window *w, const wl_options *opts, error *err);
