@@ -416,8 +416,8 @@ static void test_variants_hook(void) {
     CHECK_MSG(analysis_run(&a, dirs, 1, &o, &err) == 0, "%s", err.text);
     json_t *r = json_object_get(a, "recommendation");
     t = json_string_value(json_object_get(r, "optimization_text"));
-    CHECK_MSG(t != NULL && strstr(t, "2 optimization variant(s) were measured") &&
-                  strstr(t, "1 save CPU significantly") && strstr(t, "8.60"),
+    CHECK_MSG(t != NULL && strstr(t, "2 optimization variants were measured") &&
+                  strstr(t, "one saves CPU significantly") && strstr(t, "8.60"),
               "optimization_text: %s", t ? t : "(none)");
     CHECK_EQ_INT(json_integer_value(json_object_get(r, "variants_significant")), 1);
     int found = 0;
@@ -427,6 +427,13 @@ static void test_variants_hook(void) {
         found += strstr(json_string_value(v), "batch-destroy") != NULL;
     }
     CHECK_EQ_INT(found, 1);
+    /* the decision block: the significant variant only, with its interval */
+    json_t *top = json_object_get(r, "top_actions");
+    CHECK_EQ_INT((long long)json_array_size(top), 1);
+    const char *tt = json_string_value(json_object_get(json_array_get(top, 0), "text"));
+    CHECK(tt != NULL && strncmp(tt, "batch-destroy: ", 15) == 0);
+    CHECK(strcmp(json_string_value(json_object_get(json_array_get(top, 0), "ci_lo_us")),
+                 "7.90") == 0);
     CHECK(json_object_get(a, "optimization") != NULL);
     json_decref(a);
     json_decref(o.optimization);

@@ -3,7 +3,8 @@
 # against the raw list (sampling.warnings) of the analysis fixture, another
 # way: every warning is counted in exactly one group line, a line per kind
 # (no two lines with the same text once subjects and numbers are taken out),
-# and the Markdown lists the groups in the appendix, not in the body.
+# and the Markdown lists the groups in the appendix, not in the body; the
+# decision block holds at most three actions, and no text says "(s)".
 #
 #   warning-groups.sh OVERHEAD
 set -eu
@@ -35,5 +36,9 @@ for g in groups:
     assert g not in body, "a warning in the main body: " + g[:60]
     assert ("- " + g) in appendix, "a warning group missing from the appendix: " + g[:60]
 assert "### A. Per-trial measurements" in appendix and "| trial |" not in body
+# the decision block: at most three actions, no placeholder, no "(s)" anywhere
+decision = [l for l in md.splitlines() if l.startswith("> ")]
+assert sum(l.startswith("> - Action:") for l in decision) <= 3, decision
+assert "Target: reduce" not in md and "(s)" not in md, "placeholder or (s) plural"
 print("warning groups: ok (%d warnings, %d lines)" % (len(raw), len(groups)))
 PY

@@ -187,6 +187,9 @@ json_t *an_fnum(double v);
 json_t *an_fsigned(double v);
 /* an_fnum's text in 'buf'; returns 'buf'. */
 const char *an_fmt(double v, char *buf, size_t size);
+/* "one ONE" or "N MANY" in 'buf' (sentences built for the number, never
+ * "(s)"); returns 'buf'. */
+const char *an_count(size_t n, const char *one, const char *many, char *buf, size_t size);
 /* Append a warning to the analysis's list. */
 void an_warn(ctx *c, const char *fmtstr, ...) __attribute__((format(printf, 2, 3)));
 /* Load the profile of trial file 'path' (symprof_load: its symbolized

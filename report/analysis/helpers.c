@@ -122,3 +122,11 @@ int an_profile_load(ctx *c, const char *path, symprof **out) {
     }
     return 0;
 }
+
+const char *an_count(size_t n, const char *one, const char *many, char *buf, size_t size) {
+    if (n == 1)
+        snprintf(buf, size, "one %s", one);
+    else
+        snprintf(buf, size, "%zu %s", n, many);
+    return buf;
+}

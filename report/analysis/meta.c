@@ -48,15 +48,17 @@ void an_meta(ctx *c) {
     const char *journal = an_jstr(r0, "db.journal"),
                *sync = an_jstr(r0, "db.synchronous");
     const char *kind = an_jstr(r0, "db.path_kind");
-    char storage_label[256], storage_desc[512], order[256] = "";
+    char storage_label[256], storage_desc[512], order[256] = "", batch_text[64];
+    snprintf(batch_text, sizeof batch_text, "%g events per commit",
+             an_jnum(r0, "db.batch"));
     snprintf(storage_label, sizeof storage_label, "%s%s%s%s%s",
              kind && strcmp(kind, "memory") == 0 ? "in-memory SQLite" : "SQLite file",
              journal ? ", journal_mode=" : "", journal ? journal : "",
              sync ? ", synchronous=" : "", sync ? sync : "");
     snprintf(storage_desc, sizeof storage_desc,
-             "%s (setting '%s'), a fresh database per trial, %g event(s) per commit",
-             storage_label, c->storage,
-             an_jnum(r0, "db.batch") > 0 ? an_jnum(r0, "db.batch") : 1);
+             "%s (setting '%s'), a fresh database per trial, %s", storage_label,
+             c->storage,
+             an_jnum(r0, "db.batch") > 1 ? batch_text : "one event per commit");
     for (size_t i = 0, n = 0; i < c->nt && n < sizeof order - 4; i++)
         if (!c->t[i].optimize && strcmp(c->t[i].storage, c->storage) == 0 &&
             c->t[i].rate == 0 && !c->t[i].aa_group &&

@@ -275,9 +275,9 @@ static json_t *opt_summary(const opt_set *bn, const opt_set *bd, double overhead
     char batched[400] = "";
     if (nb > 0)
         snprintf(batched, sizeof batched,
-                 "Against direct batched alike, %zu of %zu batching variant(s) use less "
+                 "Against direct batched alike, %zu of %zu batching %s less "
                  "CPU per event.",
-                 beat, nb);
+                 beat, nb, nb == 1 ? "variant uses" : "variants use");
     /* A share of an overhead that is not there means nothing: say so rather
      * than leave the column's "n/a" unexplained. */
     if (!(overhead > 0))
@@ -286,14 +286,15 @@ static json_t *opt_summary(const opt_set *bn, const opt_set *bd, double overhead
                  "no saving is stated as a share of the overhead.",
                  nb > 0 ? " " : "");
     snprintf(text, sizeof text,
-             "%zu variant(s) measured against their own baseline (%zu NATS and %zu "
+             "%zu %s measured against their own baseline (%zu NATS and %zu "
              "direct trials, unprofiled, interleaved): NATS %s us/event, direct %s "
              "us/event, overhead %s us/event. %zu save CPU significantly (rank "
              "interval above 0); the largest saving is %s (%s us/event, %s%% of the "
              "overhead, leaving %s%% against direct). %s Latency is measured publish "
              "to commit at saturation, so it includes the time an event waits in the "
              "service's queue.",
-             json_array_size(rows), bn->n, bd->n, an_fmt(bn->med, b[0], 32),
+             json_array_size(rows), json_array_size(rows) == 1 ? "variant" : "variants",
+             bn->n, bd->n, an_fmt(bn->med, b[0], 32),
              an_fmt(bd->med, b[1], 32), an_fmt(overhead, b[2], 32), nsig,
              best ? json_string_value(json_object_get(best, "name")) : "none",
              bt ? json_string_value(json_object_get(bt, "saving_us")) : "n/a",

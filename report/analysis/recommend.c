@@ -10,6 +10,15 @@
 #include <stdio.h>
 #include <string.h>
 
+/* 'buf' (holding the text 's') with its first letter upper case: it starts a
+ * sentence. Returns 'buf'. */
+static const char *an_capital(char *buf, const char *s) {
+    (void)s;
+    if (buf[0] >= 'a' && buf[0] <= 'z')
+        buf[0] = (char)(buf[0] - 'a' + 'A');
+    return buf;
+}
+
 #define REASON_SHARE 0.05 /* of the overhead: a breakdown row worth a reason */
 
 /* One rule's evidence as JSON, and its sentence. */
@@ -91,12 +100,11 @@ static size_t variants_judge(ctx *c, size_t *nsig, double *best, char *names,
         double cp = an_jnum(v, "ci_coverage_pct");
         if (isfinite(cp))
             snprintf(cov, sizeof cov, ", coverage %.1f%%", cp);
-        snprintf(
-            line, sizeof line,
-            "Measured variant %s saves %s us per event (interval %s to %s%s), %s%% "
-            "of the overhead",
-            name, an_fmt(s, b1, 32), an_fmt(lo, b2, 32), an_fmt(hi, b3, 32), cov,
-            an_fmt(c->overhead_us > 0 ? s / c->overhead_us * 100 : NAN, b4, 32));
+        snprintf(line, sizeof line,
+                 "Measured variant %s saves %s us per event (interval %s to %s%s), %s%% "
+                 "of the overhead",
+                 name, an_fmt(s, b1, 32), an_fmt(lo, b2, 32), an_fmt(hi, b3, 32), cov,
+                 an_fmt(c->overhead_us > 0 ? s / c->overhead_us * 100 : NAN, b4, 32));
         json_array_append_new(c->reasons, json_string(line));
         const char *what = an_jstr(v, "what");
         snprintf(line, sizeof line, "Adopt %s%s%s (measured saving %s us per event)",
@@ -129,11 +137,12 @@ static void breakdown_reasons(ctx *c) {
 /* The recommendation's summary into 'out' (and the priority and decision);
  * 'brief' leaves out the verdicts' explanations (they are stated once, in
  * headline.verdict_text and chat_rate.verdict_text), for the decision block. */
-static void summarize(ctx *c, const size_t *counts, double fired_us, double best, int brief,
-                      char *out, size_t size, const char **priority, const char **decision) {
+static void summarize(ctx *c, const size_t *counts, double fired_us, double best,
+                      int brief, char *out, size_t size, const char **priority,
+                      const char **decision) {
     const analysis_options *o = c->o;
     size_t fired = counts[0], nvar = counts[1], nsig = counts[2];
-    char b1[32], b2[32], b3[32], why[800];
+    char b1[32], b2[32], b3[32], b4[48], why[800];
     const char *vt = brief ? "" : c->vtext;
     /* the PASS and INCONCLUSIVE sentences end with ": why", the others carry " (why)" */
     snprintf(why, sizeof why, "%s%s", brief ? "" : ": ", vt);
@@ -154,46 +163,162 @@ static void summarize(ctx *c, const size_t *counts, double fired_us, double best
         if (fired > 0 || nsig > 0) {
             *priority = "Priority 2: Optimize";
             *decision = "Optimize in Sprint 11";
-            snprintf(
-                out, size,
-                "The per-event overhead is above the %g%% target%s. %zu pattern(s) "
-                "in the profiles account for %s us per event (%s%% of the overhead)%s%s%s; "
-                "removing avoidable work is the first step.",
-                o->target_pct, why, fired, an_fmt(fired_us, b1, 32),
-                an_fmt(c->overhead_us > 0 ? fired_us / c->overhead_us * 100 : NAN, b2, 32),
-                nsig ? " and measured variants save up to " : "",
-                nsig ? an_fmt(best, b3, 32) : "", nsig ? " us" : "");
+            snprintf(out, size,
+                     "The per-event overhead is above the %g%% target%s. %s "
+                     "in the profiles account%s for %s us per event (%s%% of the "
+                     "overhead)%s%s%s; "
+                     "removing avoidable work is the first step.",
+                     o->target_pct, why,
+                     an_capital(b4, an_count(fired, "pattern", "patterns", b4, 48)),
+                     fired == 1 ? "s" : "", an_fmt(fired_us, b1, 32),
+                     an_fmt(c->overhead_us > 0 ? fired_us / c->overhead_us * 100 : NAN,
+                            b2, 32),
+                     nsig ? " and measured variants save up to " : "",
+                     nsig ? an_fmt(best, b3, 32) : "", nsig ? " us" : "");
         } else if (nvar > 0) {
             *priority = "Priority 1: No Action Needed";
             *decision = "Accept overhead";
-            snprintf(out, size,
-                     "The per-event overhead is above the %g%% target%s, but no rule finds "
-                     "avoidable work in the profiles and none of the measured alternatives "
-                     "reduces it significantly: as measured, it is the cost of this bus.",
-                     o->target_pct, why);
+            snprintf(
+                out, size,
+                "The per-event overhead is above the %g%% target%s, but no rule finds "
+                "avoidable work in the profiles and none of the measured alternatives "
+                "reduces it significantly: as measured, it is the cost of this bus.",
+                o->target_pct, why);
         } else {
             *priority = "Investigate further";
             *decision = "Investigate further";
-            snprintf(out, size,
-                     "The per-event overhead is above the %g%% target%s and no rule finds "
-                     "avoidable work in the profiles. Look at the hotspots and the flame "
-                     "graph, and measure alternatives.",
-                     o->target_pct, why);
+            snprintf(
+                out, size,
+                "The per-event overhead is above the %g%% target%s and no rule finds "
+                "avoidable work in the profiles. Look at the hotspots and the flame "
+                "graph, and measure alternatives.",
+                o->target_pct, why);
         }
     }
     json_t *cr = json_object_get(c->a, "chat_rate");
     if (cr != NULL) {
         size_t n = strlen(out);
-        snprintf(out + n, size - n,
-                 " In the original target's own terms (points of one core at %s events/s) "
-                 "the verdict is %s%s%s.",
-                 an_jstr(cr, "rate"), an_jstr(cr, "verdict"), brief ? "" : ": ",
-                 brief ? "" : an_jstr(cr, "verdict_text"));
+        snprintf(
+            out + n, size - n,
+            " In the original target's own terms (points of one core at %s events/s) "
+            "the verdict is %s%s%s.",
+            an_jstr(cr, "rate"), an_jstr(cr, "verdict"), brief ? "" : ": ",
+            brief ? "" : an_jstr(cr, "verdict_text"));
     }
 }
 
+#define TOP_ACTIONS 3
+
+/* The family of a variant: its name up to the first digit or '-'
+ * ("batch100-compact" and "batch10" are both "batch"), so that the decision
+ * block lists one change of each kind, the one that saves most. */
+static void variant_family(const char *name, char *out, size_t size) {
+    size_t k = 0;
+    while (name[k] && name[k] != '-' && !(name[k] >= '0' && name[k] <= '9') &&
+           k + 1 < size)
+        out[k] = name[k], k++;
+    out[k] = '\0';
+}
+
+/* Which variant family removes the pattern a rule finds on the stacks. */
+static const char *rule_family(const char *rule_id) {
+    static const char *const map[][2] = {{"handoff", "gc"}, {"encode_twice", "compact"}};
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(map[i][0], rule_id) == 0)
+            return map[i][1];
+    return NULL;
+}
+
+/* At most TOP_ACTIONS actions for the decision block, each a measured change
+ * with its saving (interval, share of the one overhead), what it gives up,
+ * and the profile pattern it removes merged into it: the significant
+ * variants, best first, one per family; then fired rules that no listed
+ * variant removes, while there is room. */
+static json_t *top_actions(ctx *c) {
+    json_t *out = json_array(), *vs = an_jget(c->a, "optimization.variants"), *v;
+    json_t *pick[64];
+    size_t np = 0, k;
+    char fam[64], b[5][32], text[1024];
+    json_array_foreach(vs, k, v) {
+        if (!(an_jnum(v, "ci_lo_us") > 0) || an_jstr(v, "name") == NULL || np == 64)
+            continue;
+        pick[np++] = v;
+    }
+    /* best first */
+    for (size_t i = 1; i < np; i++)
+        for (size_t j = i;
+             j > 0 && an_jnum(pick[j], "saving_us") > an_jnum(pick[j - 1], "saving_us");
+             j--) {
+            json_t *t = pick[j];
+            pick[j] = pick[j - 1];
+            pick[j - 1] = t;
+        }
+    int used_rule[RECRULES_MAX] = {0};
+    char fams[TOP_ACTIONS][64];
+    size_t nf = 0;
+    for (size_t i = 0; i < np && json_array_size(out) < TOP_ACTIONS; i++) {
+        const char *name = an_jstr(pick[i], "name");
+        variant_family(name, fam, sizeof fam);
+        int seen = 0;
+        for (size_t f = 0; f < nf; f++)
+            seen |= strcmp(fams[f], fam) == 0;
+        if (seen)
+            continue;
+        snprintf(fams[nf++], sizeof fams[0], "%s", fam);
+        double s = an_jnum(pick[i], "saving_us");
+        double pct = an_jnum(pick[i], "saving_pct");
+        if (!isfinite(pct) && c->overhead_us > 0)
+            pct = s / c->overhead_us * 100;
+        const char *what = an_jstr(pick[i], "what");
+        int n = snprintf(text, sizeof text, "%s%s%s", name, what ? ": " : "",
+                         what ? what : "");
+        for (size_t r = 0; c->have_attr && r < c->nrules; r++) {
+            const char *rf = rule_family(c->rules[r].rule->id);
+            if (!c->rules[r].fired || rf == NULL || strcmp(rf, fam) != 0)
+                continue;
+            used_rule[r] = 1;
+            if (n > 0 && (size_t)n < sizeof text)
+                n += snprintf(text + n, sizeof text - (size_t)n,
+                              "; it removes the pattern the profiles show as %s (%s us "
+                              "per event there)",
+                              c->rules[r].rule->what,
+                              an_fmt(c->rules[r].delta.est, b[4], 32));
+        }
+        json_array_append_new(
+            out, json_pack("{s:s, s:o, s:o, s:o, s:o, s:s}", "text", text, "saving_us",
+                           an_fnum(s), "ci_lo_us", an_fnum(an_jnum(pick[i], "ci_lo_us")),
+                           "ci_hi_us", an_fnum(an_jnum(pick[i], "ci_hi_us")),
+                           "saving_pct", an_fnum(pct), "gives_up",
+                           an_jstr(pick[i], "gives_up") ? an_jstr(pick[i], "gives_up")
+                                                        : "nothing measured"));
+    }
+    for (size_t r = 0;
+         c->have_attr && r < c->nrules && json_array_size(out) < TOP_ACTIONS; r++) {
+        const recrule_result *rr = &c->rules[r];
+        if (!rr->fired || used_rule[r])
+            continue;
+        const char *rf = rule_family(rr->rule->id);
+        int listed = 0;
+        for (size_t f = 0; rf != NULL && f < nf; f++)
+            listed |= strcmp(fams[f], rf) == 0;
+        if (listed)
+            continue;
+        snprintf(text, sizeof text,
+                 "%s (not measured as a variant: the profiles put it "
+                 "at %s us per event)",
+                 rr->rule->action, an_fmt(rr->delta.est, b[0], 32));
+        json_array_append_new(
+            out,
+            json_pack("{s:s, s:o, s:o, s:o, s:o, s:s}", "text", text, "saving_us",
+                      an_fnum(rr->delta.est), "ci_lo_us",
+                      rr->ok ? an_fnum(rr->delta.lo) : json_string("n/a"), "ci_hi_us",
+                      rr->ok ? an_fnum(rr->delta.hi) : json_string("n/a"), "saving_pct",
+                      an_fnum(rr->share * 100), "gives_up", "not measured"));
+    }
+    return out;
+}
+
 void an_recommend(ctx *c) {
-    const analysis_options *o = c->o;
     const char *priority, *decision;
     char summary[2048], brief[1024], names[512], opt[768], b1[32];
     size_t fired = 0, nsig;
@@ -208,29 +333,31 @@ void an_recommend(ctx *c) {
         snprintf(opt, sizeof opt,
                  "No optimization variants were measured in this run, so whether the "
                  "remaining overhead is inherent to the bus is not established here.");
-    else
-        snprintf(opt, sizeof opt,
-                 "%zu optimization variant(s) were measured (%s); %zu save CPU "
-                 "significantly%s%s us per event.",
-                 nvar, names, nsig, nsig ? ", the best " : "",
-                 nsig ? an_fmt(best, b1, 32) : "");
+    else {
+        char n1[48], n2[48];
+        snprintf(opt, sizeof opt, "%s measured (%s); %s CPU significantly%s%s%s.",
+                 an_count(nvar, "optimization variant was", "optimization variants were",
+                          n1, sizeof n1),
+                 names,
+                 nsig == 0   ? "none saves"
+                 : nsig == 1 ? "one saves"
+                             : an_count(nsig, "", "save", n2, sizeof n2),
+                 nsig ? ", the best " : "", nsig ? an_fmt(best, b1, 32) : "",
+                 nsig ? " us per event" : "");
+    }
     size_t counts[3] = {fired, nvar, nsig};
-    summarize(c, counts, fired_us, best, 0, summary, sizeof summary, &priority, &decision);
+    summarize(c, counts, fired_us, best, 0, summary, sizeof summary, &priority,
+              &decision);
     summarize(c, counts, fired_us, best, 1, brief, sizeof brief, &priority, &decision);
     breakdown_reasons(c);
-    if (json_array_size(c->actions) > 0) {
-        char line[128];
-        snprintf(line, sizeof line, "Target: reduce the overhead to <%g%%",
-                 o->target_pct);
-        json_array_append_new(c->actions, json_string(line));
-    }
+    json_t *top = top_actions(c);
     json_object_set_new(
         c->a, "recommendation",
-        json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:o, s:s, s:I, s:I}", "priority",
+        json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:o, s:o, s:s, s:I, s:I}", "priority",
                   priority, "decision", decision, "summary", summary, "summary_short",
-                  brief, "reasons", c->reasons,
-                  "has_actions", json_array_size(c->actions) > 0, "actions", c->actions,
-                  "optimization_text", opt, "rules_fired", (json_int_t)fired,
+                  brief, "reasons", c->reasons, "has_actions",
+                  json_array_size(c->actions) > 0, "actions", c->actions, "top_actions",
+                  top, "optimization_text", opt, "rules_fired", (json_int_t)fired,
                   "variants_significant", (json_int_t)nsig));
 }
 

@@ -50,11 +50,13 @@ void an_architectures(ctx *c) {
                services = an_jnum(t0->rec, "cluster.services");
         char shape[96];
         if (strcmp(archs[k], "jetstream") == 0)
-            snprintf(shape, sizeof shape, "JetStream, %g node(s), %g service(s)",
-                     nodes > 0 ? nodes : 1, services > 0 ? services : 1);
+            snprintf(shape, sizeof shape, "JetStream, %g %s, %g %s", nodes > 0 ? nodes : 1,
+                     nodes > 1 ? "nodes" : "node", services > 0 ? services : 1,
+                     services > 1 ? "services" : "service");
         else if (nodes > 1 || services > 1)
-            snprintf(shape, sizeof shape, "%g node(s), %g service(s) in a queue group",
-                     nodes > 0 ? nodes : 1, services > 0 ? services : 1);
+            snprintf(shape, sizeof shape, "%g %s, %g %s in a queue group",
+                     nodes > 0 ? nodes : 1, nodes > 1 ? "nodes" : "node",
+                     services > 0 ? services : 1, services > 1 ? "services" : "service");
         else
             snprintf(shape, sizeof shape, "%s",
                      strcmp(archs[k], "nats") == 0

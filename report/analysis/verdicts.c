@@ -235,8 +235,8 @@ void an_noise_floor(ctx *c) {
     if (np < 2 || stats_paired_t(d, np, CONFIDENCE, &pt) != 0) {
         if (c->g1->n + c->g2->n > 0)
             an_warn(c,
-                    "A/A control: %zu pair(s) of trials; 2 are needed for a noise floor",
-                    np);
+                    "A/A control: %zu %s of trials; 2 are needed for a noise floor", np,
+                    np == 1 ? "pair" : "pairs");
         return;
     }
     /* One trial's noise is the pairs' spread over sqrt(2); at the headline's
