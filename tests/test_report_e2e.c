@@ -9,14 +9,21 @@
  * storage (the report's plan puts unprofiled copies in every round), their
  * medians, and the overhead paired by round: the median of the Walsh
  * averages of the per-round log ratios (and of the differences, the one
- * denominator of the breakdown's residual). Also checks that every trial stored every event
- * and that the Markdown and HTML show the same numbers. */
+ * denominator of the breakdown's residual). The interval's bounds and
+ * coverage are recomputed too, independently of report/util/stats.c, as
+ * exact rank order statistics: of the Walsh averages with the exact Wilcoxon
+ * signed-rank null when the headline is paired, else of the pairwise log
+ * ratios with the exact Mann-Whitney null (Gaussian binomial coefficients):
+ * the bounds must be those, not merely contain the estimate. Also checks
+ * that every trial stored every event and that the Markdown and HTML show
+ * the same numbers. */
 #include "check.h"
 
 #include <dirent.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int cmp(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
@@ -49,6 +56,119 @@ static char *slurp(const char *path) {
     fclose(f);
     buf[n] = '\0';
     return buf;
+}
+
+/* Counts of the exact Mann-Whitney U = 0..na*nb under the null: the
+ * coefficients of the Gaussian binomial [na+nb choose na](q), built as
+ * prod_{i=1..na} (1 - q^(nb+i)) / (1 - q^i), each division exact. The caller
+ * frees. */
+static double *mw_null(size_t na, size_t nb) {
+    size_t top = na * nb;
+    double *c = calloc(top + na + nb + 2, sizeof *c);
+    if (c == NULL)
+        return NULL;
+    c[0] = 1;
+    size_t deg = 0;
+    for (size_t i = 1; i <= na; i++) {
+        size_t m = nb + i;
+        for (size_t u = deg + m; u >= m; u--) /* times (1 - q^m) */
+            c[u] -= c[u - m];
+        deg += m;
+        for (size_t u = i; u <= deg; u++) /* divided by (1 - q^i) */
+            c[u] += c[u - i];
+        deg -= i;
+    }
+    return c;
+}
+
+/* Counts of the exact Wilcoxon signed-rank W+ = 0..n(n+1)/2 under the null:
+ * the coefficients of prod_{i=1..n} (1 + q^i). The caller frees. */
+static double *wsr_null(size_t n) {
+    size_t top = n * (n + 1) / 2;
+    double *c = calloc(top + 1, sizeof *c);
+    if (c == NULL)
+        return NULL;
+    c[0] = 1;
+    size_t deg = 0;
+    for (size_t i = 1; i <= n; i++) {
+        for (size_t u = deg + i; u >= i; u--)
+            c[u] += c[u - i];
+        deg += i;
+    }
+    return c;
+}
+
+/* The rank interval's index k (1-based) from null counts cnt[0..top] at 95%:
+ * k = c + 1 for the largest c with P(stat <= c) <= 2.5%, else 1 (too few
+ * for 95%: the widest interval). *coverage is 1 - 2 P(stat <= k - 1). */
+static size_t rank_k(const double *cnt, size_t top, double *coverage) {
+    double total = 0, below = 0;
+    for (size_t u = 0; u <= top; u++)
+        total += cnt[u];
+    long c = -1;
+    for (size_t u = 0; u <= top / 2; u++) {
+        below += cnt[u];
+        if (below / total > 0.025 * (1 + 1e-9))
+            break;
+        c = (long)u;
+    }
+    double tail = c < 0 ? cnt[0] / total : 0;
+    for (long u = 0; u <= c; u++)
+        tail += cnt[u] / total;
+    *coverage = 1 - 2 * tail;
+    return c < 0 ? 1 : (size_t)c + 1;
+}
+
+/* Check the headline's interval (values.ci_lo, ci_hi, coverage, overhead)
+ * against the order statistics of 'w' (n sorted log values) at index k. */
+static void check_bounds(json_t *v, const char *what, double *w, size_t n, size_t k,
+                         double coverage) {
+    qsort(w, n, sizeof *w, cmp);
+    double est = expm1(n % 2 ? w[n / 2] : (w[n / 2 - 1] + w[n / 2]) / 2);
+    double lo = expm1(w[k - 1]), hi = expm1(w[n - k]);
+    double got = json_number_value(json_object_get(v, "overhead"));
+    double got_lo = json_number_value(json_object_get(v, "ci_lo"));
+    double got_hi = json_number_value(json_object_get(v, "ci_hi"));
+    double got_cov = json_number_value(json_object_get(v, "coverage"));
+    CHECK_MSG(fabs(got - est) < 1e-9, "%s: overhead %.12g vs recomputed %.12g", what, got,
+              est);
+    CHECK_MSG(fabs(got_lo - lo) < 1e-9 && fabs(got_hi - hi) < 1e-9,
+              "%s: interval [%.12g, %.12g] vs order statistics %zu and %zu of %zu: "
+              "[%.12g, %.12g]",
+              what, got_lo, got_hi, k, n + 1 - k, n, lo, hi);
+    CHECK_MSG(fabs(got_cov - coverage) < 1e-9, "%s: coverage %.12g vs exact %.12g", what,
+              got_cov, coverage);
+}
+
+/* The headline's bounds from exact rank order statistics: for a paired
+ * headline the Walsh averages of the np per-round log ratios x[] with the
+ * signed-rank k; else the np pairwise log ratios x[] with the Mann-Whitney k
+ * for nd + nn trials. */
+static void check_rank_bounds(json_t *v, int paired, const double *x, size_t np,
+                              size_t nd, size_t nn) {
+    size_t m = paired ? np * (np + 1) / 2 : np;
+    double *w = malloc((m ? m : 1) * sizeof *w);
+    double *cnt = paired ? wsr_null(np) : mw_null(nd, nn), coverage;
+    CHECK(w != NULL && cnt != NULL);
+    if (w != NULL && cnt != NULL) {
+        size_t x_ = 0;
+        for (size_t i = 0; i < np; i++)
+            if (paired)
+                for (size_t j = i; j < np; j++)
+                    w[x_++] = (x[i] + x[j]) / 2;
+            else
+                w[x_++] = x[i];
+        size_t k = rank_k(cnt, paired ? m : nd * nn, &coverage);
+        check_bounds(v,
+                     paired ? "Hodges-Lehmann (signed-rank)"
+                            : "Hodges-Lehmann (Mann-Whitney)",
+                     w, m, k, coverage);
+        printf("headline: %s Hodges-Lehmann, %zu values, k = %zu, coverage %.4f: bounds "
+               "checked\n",
+               paired ? "paired" : "unpaired", m, k, coverage);
+    }
+    free(w);
+    free(cnt);
 }
 
 int main(int argc, char **argv) {
@@ -186,6 +306,15 @@ int main(int argc, char **argv) {
         double hi = json_number_value(json_object_get(v, "ci_hi"));
         CHECK_MSG(lo <= ov && ov <= hi, "overhead %g outside its CI [%g, %g]", ov, lo,
                   hi);
+        /* the bounds themselves (lr holds the per-round or pairwise ratios) */
+        const char *method = json_string_value(json_object_get(
+            json_object_get(json_object_get(a, "headline"), "interval"), "method"));
+        CHECK_MSG(method != NULL && strstr(method, "Hodges-Lehmann") != NULL &&
+                      strstr(method, paired ? "signed-rank" : "exact") != NULL,
+                  "headline interval method '%s' (paired %d) is not one this test "
+                  "recomputes",
+                  method ? method : "(none)", paired);
+        check_rank_bounds(v, paired, lr, np, nd, nn);
         CHECK_EQ_INT(json_integer_value(
                          json_object_get(json_object_get(a, "headline"), "n_direct")),
                      nd);
