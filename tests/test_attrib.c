@@ -374,6 +374,38 @@ static void test_rules(void) {
     CHECK(strstr(r->callers, "publish_event") && strstr(r->callers, "log_event"));
 }
 
+/* Controls where one condition alone decides (issue 20, item 2): the
+ * pattern present on the NATS side but not significant (one trial in five
+ * carries it: its Welch interval holds 0 while its share is far above the
+ * threshold), and significant but below its share (a steady few samples
+ * beside a large overhead elsewhere). */
+static void p_flush_sporadic(synth *s, int i) {
+    if (i == NT - 1)
+        synth_stack(s, 400, "__libc_send", "natsConnection_FlushTimeout",
+                    "natsConnection_Flush", "publish_event", NULL);
+}
+static void p_flush_small(synth *s, int i) {
+    synth_stack(s, 10 + (uint64_t)i % 2, "__libc_send", "natsConnection_FlushTimeout",
+                "natsConnection_Flush", "publish_event", NULL);
+    synth_stack(s, 2000 + (uint64_t)i, "natsConnection_Publish", "publish_event", "main",
+                NULL);
+}
+
+static void test_rule_controls(void) {
+    build_rule_case(p_flush_sporadic, NULL);
+    const recrule_result *r = eval_rule("round_trip");
+    CHECK_MSG(r->ok && r->delta.lo <= 0 && r->share >= r->rule->min_share,
+              "control not as built: lo %g, share %.3f", r->delta.lo, r->share);
+    CHECK_MSG(!r->fired, "round_trip fired on a pattern that is not significant (lo %g)",
+              r->delta.lo);
+    build_rule_case(p_flush_small, NULL);
+    r = eval_rule("round_trip");
+    CHECK_MSG(r->ok && r->delta.lo > 0 && r->share < r->rule->min_share,
+              "control not as built: lo %g, share %.3f", r->delta.lo, r->share);
+    CHECK_MSG(!r->fired, "round_trip fired below its share (%.3f < %.3f)", r->share,
+              r->rule->min_share);
+}
+
 /* Sizing from the trials so far: the fixture's main run has 2 + 2
  * unprofiled trials with a spread of several percent. */
 static void test_sizing(void) {
@@ -496,6 +528,7 @@ int main(void) {
     test_unattributed();
     test_hotspot_agrees();
     test_rules();
+    test_rule_controls();
     test_sizing();
     test_variants_hook();
     test_threads();
