@@ -75,10 +75,31 @@ for rec in "$run"/trial-*.json; do
     [ "$(field "$rec" schema)" = '"overhead.run/1"' ] || bad "$(basename "$rec"): schema"
     [ "$(field "$rec" verified)" = true ] || bad "$(basename "$rec"): not verified"
     [ "$(field "$rec" rows)" = 1000 ] || bad "$(basename "$rec"): rows != 1000"
-    prof=$(field "$rec" path | tr -d '"' | grep '\.prof$' || true)
     base=$(basename "$rec" .json)
     [ -f "$run/$base.prof" ] || bad "$base: no profile"
 done
+# Each process's recorded sample count is the sum of its profile's sample
+# counts (gperftools' format: a 5-word header, records of count, depth, PCs,
+# then the 0, 1, 0 trailer).
+python3 - "$run" <<'PY' && ok "profiles' samples match their records" || bad "profile samples"
+import glob, json, os, struct, sys
+run, seen = sys.argv[1], 0
+for rec in sorted(glob.glob(os.path.join(run, "trial-*.json"))):
+    r = json.load(open(rec))
+    for p in r["processes"]:
+        if not p.get("profile"):
+            continue
+        data = open(os.path.join(run, p["profile"]), "rb").read()
+        w = lambda i: struct.unpack_from("<Q", data, 8 * i)[0]  # the maps text follows
+        assert (w(0), w(1)) == (0, 3), (rec, p["profile"], "not a profile")
+        i, n = 5, 0
+        while not (w(i) == 0 and w(i + 1) == 1 and w(i + 2) == 0):
+            n += w(i)
+            i += 2 + w(i + 1)
+        assert n == p["samples"], (os.path.basename(rec), p["role"], n, p["samples"])
+        seen += 1
+assert seen >= 6, "only %d profiles" % seen
+PY
 grep -q '"storage": "memory"' "$run"/trial-*.json && grep -q '"journal": "wal"' "$run"/trial-*.json \
     && ok "storage recorded" || bad "storage settings not recorded"
 grep -q '"role": "nats-server"' "$run"/trial-*-nats.json 2>/dev/null || \
@@ -126,7 +147,8 @@ assert m["wall_s"] < srv["wall_s"], "window wall"
 assert abs(m["wall_s"] - wl) < 0.25, "window edges"
 assert abs(r["cpu"]["window_s"] - r["cpu"]["measured_s"] - m["cpu_s"]) < 1e-9, "cpu.window_s"
 PY
-# A workload that "loses" one event (exits 0, reports rows = N-1): the runner
+# A workload that "loses" one event (exits 0, reports stored = rows = N-1; or
+# only one of them short with FAKE_STORED_SHORT=0 / FAKE_ROWS_SHORT=0): the runner
 # must catch it from the numbers alone, exit 1 and print them; with
 # --accept-loss it records the loss and goes on.
 mkdir -p "$tmp/fake"
@@ -142,10 +164,10 @@ if [ -n "${prof:-}" ]; then # an empty but valid profile: header, trailer
     printf '\0\0\0\0\0\0\0\0\3\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\240\17\0\0\0\0\0\0\0\0\0\0\0\0\0\0' >"$prof"
     printf '\0\0\0\0\0\0\0\0\1\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0' >>"$prof"
 fi
-m=$((n - 1))
+stored=$((n - ${FAKE_STORED_SHORT:-1})) rows=$((n - ${FAKE_ROWS_SHORT:-1}))
 cat >"$res" <<JSON
-{"role":"direct","events":{"requested":$n,"published":$n,"received":$n,"stored":$m,
- "malformed":0,"dropped":0,"rows":$m},"measured":{"user_s":0.001,"sys_s":0.001,"wall_s":0.01},
+{"role":"direct","events":{"requested":$n,"published":$n,"received":$n,"stored":$stored,
+ "malformed":0,"dropped":0,"rows":$rows},"measured":{"user_s":0.001,"sys_s":0.001,"wall_s":0.01},
  "db":{"journal":"memory","synchronous":"off"},"ok":true,"error":null}
 JSON
 FAKE
@@ -158,6 +180,22 @@ grep -q "lost events: requested 50, published 50, received 50, stored 49, rows 4
     "$tmp/stderr" && ok "lost event: numbers printed" || bad "numbers: $(cat "$tmp/stderr")"
 [ "$(ls "$tmp"/out/*/trial-*.json | wc -l)" = 1 ] && ok "lost event: stopped after trial 1" \
     || bad "lost event: $(ls "$tmp"/out/*)"
+# Each count decides alone: every event reported stored but a row missing
+# from the table, and every row there but fewer reported stored.
+rm -rf "$tmp/out"
+export FAKE_STORED_SHORT=0
+expect_exit 1 "rows short of N" --workloads "$tmp/fake" --arch direct -n 50 -k 1 \
+    --no-warmup --storage memory
+grep -q "stored 50, rows 49" "$tmp/stderr" && ok "rows short of N: caught" \
+    || bad "rows short of N: $(cat "$tmp/stderr")"
+unset FAKE_STORED_SHORT
+export FAKE_ROWS_SHORT=0
+rm -rf "$tmp/out"
+expect_exit 1 "stored short of N" --workloads "$tmp/fake" --arch direct -n 50 -k 1 \
+    --no-warmup --storage memory
+grep -q "stored 49, rows 50" "$tmp/stderr" && ok "stored short of N: caught" \
+    || bad "stored short of N: $(cat "$tmp/stderr")"
+unset FAKE_ROWS_SHORT
 rm -rf "$tmp/out"
 expect_exit 0 "--accept-loss" --workloads "$tmp/fake" --arch direct -n 50 -k 2 --no-warmup \
     --storage memory --accept-loss
