@@ -201,6 +201,55 @@ a['recommendation']['summary'] = '~~~'"
     grep -q '<h1>heading' "$html" && bad "data opened a heading"
 }
 
+case_publish_swap() { # issue 20 item 4: the published folder never goes missing
+    # A watcher (inotify on the parent folder) follows the folder's name
+    # through every rename while render replaces the set 5 times: the
+    # exchange (RENAME_EXCHANGE) fills the name before it empties it; moving
+    # the old set aside first would leave no folder there for a moment.
+    local parent=$tmp/docs/sprints/active out=$tmp/docs/sprints/active/s
+    run 20 "$overhead" render -o "$out" "$golden"
+    [ "$rc" -eq 0 ] || bad "first publication: exit $rc"
+    python3 - "$parent" s "$tmp/ready" >"$tmp/watch" 2>&1 <<'PY' &
+import ctypes, os, struct, sys
+parent, name, ready = sys.argv[1], sys.argv[2].encode(), sys.argv[3]
+libc = ctypes.CDLL(None, use_errno=True)
+IN_MOVED_FROM, IN_MOVED_TO, IN_DELETE, IN_CREATE = 0x40, 0x80, 0x200, 0x100
+fd = libc.inotify_init()
+assert fd >= 0 and libc.inotify_add_watch(
+    fd, parent.encode(), IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE | IN_CREATE) >= 0
+open(ready, "w").close()
+present, swaps, buf = 1, 0, b""
+while swaps < 5:
+    buf += os.read(fd, 65536)
+    while len(buf) >= 16:
+        wd, mask, cookie, ln = struct.unpack("iIII", buf[:16])
+        ev, buf = buf[16:16 + ln].rstrip(b"\0"), buf[16 + ln:]
+        if ev != name:
+            continue
+        if mask & (IN_MOVED_TO | IN_CREATE):
+            present += 1
+        if mask & (IN_MOVED_FROM | IN_DELETE):
+            present -= 1
+            swaps += 1
+        if present < 1:
+            print("the published folder was missing (event %#x)" % mask)
+            sys.exit(1)
+print("the folder stayed in place through %d swaps" % swaps)
+PY
+    local watcher=$! i
+    for i in $(seq 50); do [ -e "$tmp/ready" ] && break; sleep 0.1; done
+    for i in 1 2 3 4 5; do
+        edit "$tmp/new.json" "a['generated'] = '203$i-01-01T00:00:00Z'"
+        run 20 "$overhead" render -o "$out" "$tmp/new.json"
+        [ "$rc" -eq 0 ] || bad "publication $i: exit $rc"
+    done
+    rc=0
+    timeout 20 tail --pid="$watcher" -f /dev/null || rc=$?
+    wait "$watcher" || bad "$(cat "$tmp/watch")"
+    [ "$rc" -eq 0 ] || bad "the watcher did not see 5 swaps: $(cat "$tmp/watch")"
+    grep -q 2035-01-01 "$out/CPU_OVERHEAD_ANALYSIS.json" || bad "last set not in place"
+}
+
 case_render_unwritable() { # item 10: render -o into a folder we may not write
     mkdir "$tmp/ro"
     chmod 0555 "$tmp/ro"
@@ -214,6 +263,11 @@ case_render_unwritable() { # item 10: render -o into a folder we may not write
     expect 2 "cannot create" "render -o to an unwritable folder"
 }
 
+declare -F "case_$case_name" >/dev/null || {
+    echo "harden: no case '$case_name' (cases: $(declare -F | sed -n 's/^declare -f case_//p' |
+        tr '\n' ' '))" >&2
+    exit 2
+}
 "case_$case_name"
 [ "$fail" -eq 0 ] && echo "harden $case_name ok"
 exit "$fail"
