@@ -18,6 +18,7 @@
 #include <dlfcn.h>
 #include <gelf.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,10 +33,22 @@ static const aggregate_fn *find_fn(const aggregate *a, const char *name) {
     return NULL;
 }
 
+/* The temporary profile, removed even when a check crashes the test. */
+static char *tmp_prof;
+static void remove_tmp_and_die(int sig) {
+    if (tmp_prof != NULL)
+        unlink(tmp_prof);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
 static void test_profiled_program(void) {
     char prof[] = "/tmp/test-symbols-XXXXXX";
     int fd = mkstemp(prof);
     close(fd);
+    tmp_prof = prof;
+    signal(SIGSEGV, remove_tmp_and_die);
+    signal(SIGABRT, remove_tmp_and_die);
     char cmd[8192];
     snprintf(cmd, sizeof cmd, "CPUPROFILE_FREQUENCY=250 '%s' '%s' 1.2 2>/dev/null",
              SYMTEST_PROG, prof);
@@ -83,7 +96,7 @@ static void test_profiled_program(void) {
     const aggregate_fn *mn = find_fn(a, "main");
     CHECK(mn != NULL && mn->cum >= 0.95 * n);
     CHECK(mn != NULL && mn->file != NULL && strstr(mn->file, "hotprog.c") != NULL);
-    CHECK(a->unnamed_samples >= st->flat);
+    CHECK(st != NULL && a->unnamed_samples >= st->flat);
 
     /* The static has no name and no rule of its own: its samples are
      * unattributed, not counted for its caller hotlib_run_static's category
@@ -157,6 +170,7 @@ done:
     aggregate_free(a);
     profile_free(p);
     unlink(prof);
+    tmp_prof = NULL;
 }
 
 /* Read this process's /proc/self/maps. */
