@@ -110,13 +110,38 @@ void an_sensitivity(ctx *c) {
     /* Only storages measured with both architectures can be compared: one
      * with a single side would stand for both ends of the sweep. */
     size_t both = 0;
+    char one_side[256] = "";
     for (size_t k = 0; k < nst; k++) {
         an_select_best(c, c->g1, "direct", storages[k], 0);
         an_select_best(c, c->g2, c->nats_arch, storages[k], 0);
         if (c->g1->n >= 1 && c->g2->n >= 1)
             storages[both++] = storages[k];
+        else
+            snprintf(one_side + strlen(one_side), sizeof one_side - strlen(one_side),
+                     "%s'%s'", one_side[0] ? ", " : "", storages[k]);
     }
     nst = both;
+    if (nst < 2) {
+        /* present, without a table, saying why: never a silent gap */
+        char text[768], more[320] = "";
+        if (one_side[0])
+            snprintf(more, sizeof more, " (%s measured with only one of them)", one_side);
+        if (nst == 1)
+            snprintf(text, sizeof text,
+                     "Only one storage setting, '%s', was measured with both "
+                     "architectures%s, so the overhead cannot be compared across storage "
+                     "settings (`overhead report --sweep STORAGE` adds one).",
+                     storages[0], more);
+        else
+            snprintf(text, sizeof text,
+                     "No storage setting was measured with both architectures at "
+                     "saturation%s, so there is nothing to compare.",
+                     more);
+        json_object_set_new(
+            c->a, "sensitivity",
+            json_pack("{s:[], s:s, s:b}", "rows", "text", text, "no_sweep", 1));
+        return;
+    }
     if (nst >= 2) {
         json_t *rows = json_array(), *groups = json_array();
         double min_delta = INFINITY, max_delta = -INFINITY;

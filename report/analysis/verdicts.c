@@ -131,7 +131,7 @@ void an_headline(ctx *c) {
     json_object_set_new(c->head, "half_width_pct", an_fnum((h->hi - h->lo) / 2 * 100));
     json_object_set_new(c->head, "nats_relative_pct", an_fnum((h->ratio + 1) * 100));
     json_object_set_new(c->head, "interval", an_interval_json(h));
-    snprintf(pbuf, sizeof pbuf, "%.2g", h->p);
+    snprintf(pbuf, sizeof pbuf, isnan(h->p) ? "n/a" : "%.2g", h->p);
     json_object_set_new(c->head, "p_value", json_string(pbuf));
     json_object_set_new(c->head, "n_direct", json_integer((json_int_t)c->gd->n));
     json_object_set_new(c->head, "n_nats", json_integer((json_int_t)c->gn->n));
@@ -233,10 +233,27 @@ void an_noise_floor(ctx *c) {
     size_t np = aa_pairs(c->g1, c->g2, d);
     stats_interval pt;
     if (np < 2 || stats_paired_t(d, np, CONFIDENCE, &pt) != 0) {
-        if (c->g1->n + c->g2->n > 0)
+        /* present without figures, saying why: never a silent gap */
+        if (c->g1->n + c->g2->n > 0) {
             an_warn(c,
                     "A/A control: %zu %s of trials; 2 are needed for a noise floor", np,
                     np == 1 ? "pair" : "pairs");
+            snprintf(text, sizeof text,
+                     "Not measured: the A/A control (direct against direct) has %zu "
+                     "pair(s) of adjacent trials and 2 are needed, so the smallest "
+                     "overhead that can be told from noise is unknown.",
+                     np);
+        } else {
+            snprintf(text, sizeof text,
+                     "Not measured: these runs have no A/A control (direct against "
+                     "direct, `overhead run --aa`), so the smallest overhead that can be "
+                     "told from noise is unknown.");
+        }
+        json_object_set_new(c->a, "noise_floor",
+                            json_pack("{s:s, s:n, s:n, s:n, s:n, s:n, s:I, s:n}", "text",
+                                      text, "difference", "ci_lo", "ci_hi",
+                                      "detectable_pct", "trial_sd_pct", "pairs",
+                                      (json_int_t)np, "events_per_trial"));
         return;
     }
     /* One trial's noise is the pairs' spread over sqrt(2); at the headline's

@@ -171,7 +171,8 @@ int chart_trials(buf *b, json_t *c, error *err) {
     snprintf(title, sizeof title, "CPU per event (%s)", unit);
     y_axis(b, x0, x1, y0, h, top, step, title);
     double dx = (x1 - x0) / (ntrials + 1);
-    if (json_is_object(band)) {
+    if (json_is_object(band) && isfinite(chart_num(band, "lo")) &&
+        isfinite(chart_num(band, "hi"))) {
         double ylo = y0 - chart_num(band, "lo") / top * h;
         double yhi = y0 - chart_num(band, "hi") / top * h;
         buf_printf(
