@@ -27,6 +27,7 @@ for rounds in 4 6; do
 import json, sys
 h, rounds = json.load(open(sys.argv[1]))["headline"], int(sys.argv[2])
 assert h["n_direct"] == rounds and h["n_nats"] == rounds, h
+assert h["trials_source"] == "unprofiled", "headline says: " + h["trials_source"]
 assert bool(h["interval"].get("paired")) == (rounds >= 6), h["interval"]
 assert not h["interval"]["short_of_level"] and h["values"]["coverage"] >= 0.95, \
     "the fixture's headline does not reach 95%: " + h["interval"]["note"]
