@@ -28,8 +28,9 @@ static void test_defaults(void) {
     plan_defaults(&o);
     CHECK_EQ_INT(plan_build(ph, &n, &o, NULL), 0);
     /* saturated (with every variant), chat rate, A/A, then the sweep without
-     * the main storage: no separate optimization phase, one baseline */
-    CHECK_EQ_INT(n, 3 + o.nsweep);
+     * the main storage, then the rate sweep: no separate optimization phase,
+     * one baseline */
+    CHECK_EQ_INT(n, 3 + o.nsweep + o.nrates);
     CHECK_EQ_STR(ph[0].name, "saturated");
     const runner_config *c = &ph[0].cfg;
     CHECK_EQ_STR(c->archs[0], "direct");
@@ -70,7 +71,7 @@ static void test_defaults(void) {
     o.optimize = 0; /* --no-optimize: the saturated rounds without variants */
     CHECK_EQ_INT(plan_build(ph, &n, &o, NULL), 0);
     CHECK_EQ_INT(ph[0].cfg.nvariants, 0);
-    CHECK_EQ_INT(n, 3 + o.nsweep);
+    CHECK_EQ_INT(n, 3 + o.nsweep + o.nrates);
 }
 
 static void test_quick_and_overrides(void) {
@@ -81,7 +82,7 @@ static void test_quick_and_overrides(void) {
     plan_build(full, &nf, &o, NULL);
     o.quick = 1;
     plan_build(quick, &nq, &o, NULL);
-    CHECK_EQ_INT(nq, nf);
+    CHECK_EQ_INT(nq + o.nrates, nf); /* no rate sweep unless asked for */
     CHECK_EQ_INT(quick[0].cfg.unprofiled, 1); /* the variants need them */
     CHECK_EQ_INT(quick[1].cfg.unprofiled, 0);
     CHECK(quick[0].cfg.events > 0); /* a fixed, small N */
@@ -114,6 +115,7 @@ static void test_switches(void) {
     o.rate = 0;
     o.aa = 0;
     o.nsweep = 0;
+    o.nrates = 0;
     o.optimize = 0;
     CHECK_EQ_INT(plan_build(ph, &n, &o, NULL), 0);
     CHECK_EQ_INT(n, 1);
@@ -184,10 +186,18 @@ static void test_rate_sweep(void) {
     plan_phase ph[PLAN_MAX_PHASES];
     size_t n = 0;
     plan_defaults(&o);
-    CHECK_EQ_INT(o.nrates, 0);
+    CHECK_EQ_INT(o.nrates, 3);
+    CHECK_EQ_INT(plan_build(ph, &n, &o, NULL), 0);
+    CHECK(find(ph, n, "rate 10000/s") != NULL);
+    o.quick = 1; /* not in a quick report unless asked for */
     CHECK_EQ_INT(plan_build(ph, &n, &o, NULL), 0);
     for (size_t i = 0; i < n; i++)
         CHECK(strncmp(ph[i].name, "rate ", 5) != 0);
+    o.rates_given = 1;
+    CHECK_EQ_INT(plan_build(ph, &n, &o, NULL), 0);
+    CHECK(find(ph, n, "rate 10000/s") != NULL);
+    o.quick = 0;
+    o.rates_given = 0;
     o.rates[0] = 10;
     o.rates[1] = o.rate; /* the chat-rate phase measures it already */
     o.rates[2] = 1000;

@@ -258,8 +258,8 @@ void an_rate_model(ctx *c) {
             snprintf(why, sizeof why,
                  "No rate model: it needs trials at three or more rates for each "
                  "architecture, with the threads' wake-ups recorded; this run has %zu "
-                 "rate%s for direct and %zu for %s (`make report "
-                 "REPORT_ARGS='--rate-sweep 10,1000,10000'` adds three, in about a minute).",
+                 "rate%s for direct and %zu for %s (a report's rate sweep adds three, "
+                 "in about a minute: see overhead report --rate-sweep).",
                  d.ngroups, d.ngroups == 1 ? "" : "s", n.ngroups, c->nats_arch);
         json_object_set_new(sec, "available", json_false());
         json_object_set_new(sec, "why", json_string(why));

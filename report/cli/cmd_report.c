@@ -104,9 +104,9 @@ static void report_usage(FILE *out) {
         "     each (%s events in memory, %s where every commit is fsynced);\n"
         "  5. with --cluster N: NATS on an N-node cluster with K services, and "
         "JetStream;\n"
-        "  6. with --rate-sweep LIST: the comparison at each of those event rates,\n"
-        "     unprofiled, for the CPU-against-rate model (10,1000,10000: about a\n"
-        "     minute more).\n"
+        "  6. rate sweep: the comparison at more event rates (10, 1000, 10000/s),\n"
+        "     unprofiled, for the CPU-against-rate model (about a minute; not in a\n"
+        "     --quick report unless --rate-sweep is given).\n"
         "Then writes DOCS/sprints/active/SPRINT/CPU_OVERHEAD_ANALYSIS.{md,html,json},\n"
         "rebuilds DOCS/index.html and prints the verdict. About 5-6 minutes on 2 "
         "cores.\n\n"
@@ -140,9 +140,9 @@ static void report_usage(FILE *out) {
         "  --services K       services of the cluster phase (default %d)\n"
         "  --target PCT       overhead target in percent (default 5)\n"
         "  --reference PCT    the figure the team quoted (default 5.80)\n"
-        "  --rate-sweep LIST  more event rates for the CPU-against-rate model, e.g.\n"
-        "                     10,1000,10000 (default none: the model needs three\n"
-        "                     rates, and has the chat rate and saturation)\n"
+        "  --rate-sweep LIST  event rates for the CPU-against-rate model besides the\n"
+        "                     chat rate and saturation (default 10,1000,10000;\n"
+        "                     'none' to skip)\n"
         "  --team-rate R      your chat's events/s: the rate model's verdict there\n"
         "  --from DIR...      skip measuring: analyse and publish these run directories\n"
         "                     (the rest of the command line; the first is the main run)\n"
@@ -243,6 +243,12 @@ static int report_parse(report_state *st, int argc, char **argv) {
         for (int i = 0; i < st->plan.nsweep; i++)
             st->plan.sweep[i] = st->sweep.items[i];
     }
+    if (rc == OPTS_OK && st->rate_sweep.n >= 0) {
+        st->plan.nrates = 0;
+        st->plan.rates_given = 1;
+    }
+    if (rc == OPTS_OK && st->rate_sweep.n == 1 && strcmp(st->rate_sweep.items[0], "none") == 0)
+        st->rate_sweep.n = 0;
     for (int i = 0; rc == OPTS_OK && i < st->rate_sweep.n; i++) {
         const char *v = st->rate_sweep.items[i];
         char *end = NULL;

@@ -31,10 +31,11 @@
  *   cluster     NATS on a cluster (queue group) and JetStream, with as many
  *               events as the saturated phase, so that its baselines are
  *               that phase's trials;
- *   rate sweep  (--rate-sweep) the comparison at each other offered rate,
- *               unprofiled, for the CPU-against-rate model: with the chat
- *               rate and the saturated rounds, five rates cost about a
- *               minute more. */
+ *   rate sweep  the comparison at each other offered rate (10, 1000 and
+ *               10000 events/s unless --rate-sweep says otherwise; not in a
+ *               --quick report unless asked for), unprofiled, for the
+ *               CPU-against-rate model: with the chat rate and the
+ *               saturated rounds, five rates; about a minute. */
 /* clang-format off */
 const plan_step plan_steps[] = {
     /* name          when             arms               rounds    sizing             events (full, quick)            warm-up unprof. -k/-n */
@@ -42,8 +43,8 @@ const plan_step plan_steps[] = {
     {"chat rate",    PLAN_IF_RATE,    PLAN_ARMS_COMPARE, {6, 3},  PLAN_SIZE_AT_RATE, {4, 2} /* seconds */,           0,      0,      0},
     {"A/A control",  PLAN_IF_AA,      PLAN_ARMS_AA,      {3, 2},  PLAN_SIZE_EVENTS,  {PLAN_EVENTS_FIRST, PLAN_EVENTS_FIRST}, 1, 0,  0},
     {NULL,           PLAN_PER_SWEEP,  PLAN_ARMS_COMPARE, {3, 2},  PLAN_SIZE_STORAGE, {0, 0},                          1,      0,      0},
-    {"cluster",      PLAN_IF_CLUSTER, PLAN_ARMS_CLUSTER, {3, 2},  PLAN_SIZE_EVENTS,  {PLAN_EVENTS_FIRST, 20000},      1,      0,      0},
     {NULL,           PLAN_PER_RATE,   PLAN_ARMS_COMPARE, {4, 2},  PLAN_SIZE_SWEEP,   {2, 1} /* seconds */,           0,      1,      0},
+    {"cluster",      PLAN_IF_CLUSTER, PLAN_ARMS_CLUSTER, {3, 2},  PLAN_SIZE_EVENTS,  {PLAN_EVENTS_FIRST, 20000},      1,      0,      0},
 };
 /* clang-format on */
 const size_t plan_nsteps = sizeof plan_steps / sizeof plan_steps[0];
@@ -88,6 +89,10 @@ void plan_defaults(plan_options *o) {
     o->nsweep = 2;
     o->services = 3;
     o->optimize = 1;
+    o->rates[0] = 10;
+    o->rates[1] = 1000;
+    o->rates[2] = 10000;
+    o->nrates = 3;
 }
 
 /* One phase of step 's' at 'storage'. */
@@ -174,7 +179,7 @@ static int plan_applies(const plan_step *s, const plan_options *o) {
         case PLAN_IF_CLUSTER:
             return o->cluster >= 1;
         case PLAN_PER_RATE:
-            return o->nrates > 0;
+            return o->nrates > 0 && (!o->quick || o->rates_given);
     }
     return 0;
 }

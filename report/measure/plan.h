@@ -98,6 +98,7 @@ typedef struct plan_options {
     uint64_t seed; /* the saturated rounds' order seed; 0: plan_build draws one */
     double rates[PLAN_MAX_SWEEP]; /* the rate sweep (events/s), for the rate model */
     int nrates;
+    int rates_given; /* the sweep was asked for: it runs in a --quick report too */
 } plan_options;
 
 /* The defaults of `overhead report`. */
