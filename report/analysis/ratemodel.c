@@ -266,6 +266,25 @@ void an_rate_model(ctx *c) {
         return;
     }
     json_object_set_new(sec, "available", json_true());
+    /* The check decides what the model may be used for. */
+    char fit[512];
+    int holds = d.inside * 5 >= (int)d.nloo * 4 && n.inside * 5 >= (int)n.nloo * 4;
+    if (holds)
+        snprintf(fit, sizeof fit,
+                 "Left out one at a time, %d of %zu rates for direct and %d of %zu for %s "
+                 "fall inside the model's prediction intervals: the model holds over the "
+                 "measured range.",
+                 d.inside, d.nloo, n.inside, n.nloo, c->nats_arch);
+    else
+        snprintf(fit, sizeof fit,
+                 "Left out one at a time, only %d of %zu rates for direct and %d of %zu for "
+                 "%s fall inside the model's prediction intervals: two terms do not describe "
+                 "CPU against rate on this host (a wake-up after a long sleep costs more "
+                 "than one after a short one), so the curve and the crossing below are "
+                 "indicative; the measured points are the figures to use.",
+                 d.inside, d.nloo, n.inside, n.nloo, c->nats_arch);
+    json_object_set_new(sec, "fit_holds", json_boolean(holds));
+    json_object_set_new(sec, "fit_text", json_string(fit));
     json_object_set_new(sec, "archs", json_pack("[o, o]", arch_json(&d), arch_json(&n)));
     /* The range the curve covers: the offered rates both sides were measured
      * at. Saturated trials join the fit, but each side saturates at its own
