@@ -140,8 +140,8 @@ static void test_rate_chart(void) {
     error_clear(&err);
     CHECK_EQ_INT(render_chart_svg(&b, "rate", c, &err), 0);
     const char *svg = b.data ? b.data : "";
-    /* x: 80 + (log10(r) - 1) / 2 * 620; y: 300 - (v - 0) / 40 * 260 (axis 0..40) */
-    CHECK_MSG(strstr(svg, "<circle cx=\"390.0\" cy=\"235.0\"") != NULL, "%s", svg);
+    /* x: 80 + (log10(r) - 1) / 2 * 580; y: 300 - (v - 0) / 40 * 260 (axis 0..40) */
+    CHECK_MSG(strstr(svg, "<circle cx=\"370.0\" cy=\"235.0\"") != NULL, "%s", svg);
     CHECK(strstr(svg, ">10</text>") && strstr(svg, ">100</text>") && strstr(svg, ">1000</text>"));
     CHECK(strstr(svg, "target 5") != NULL);
     CHECK(strstr(svg, "target crossed") != NULL);

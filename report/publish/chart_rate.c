@@ -89,7 +89,9 @@ int chart_rate(buf *b, json_t *c, error *err) {
     json_t *curve = json_object_get(c, "curve"), *pts = json_object_get(c, "points"), *e;
     if (!json_is_array(curve) || json_array_size(curve) < 2)
         return error_set(err, ERR_INPUT, "chart 'rate': no 'curve' of two points or more");
-    rate_plot p = {80, CHART_W - 20, 300, 260, INFINITY, -INFINITY, 0, 0};
+    /* The right margin holds half of the last tick label ("10000") at the
+     * doubled text size of a narrow screen. */
+    rate_plot p = {80, CHART_W - 60, 300, 260, INFINITY, -INFINITY, 0, 0};
     double rlo = INFINITY, rhi = -INFINITY, target = chart_num(c, "target_pp");
     widen(curve, "rate", &rlo, &rhi);
     widen(pts, "rate", &rlo, &rhi);
