@@ -163,7 +163,8 @@ static json_t *thread_rows(ctx *c, trows *rows, int *used_profiled) {
                 return NULL;
         }
     }
-    qsort(rows->r, rows->n, sizeof *rows->r, trow_cmp);
+    if (rows->n > 0) /* qsort's array may not be NULL, even for no rows */
+        qsort(rows->r, rows->n, sizeof *rows->r, trow_cmp);
     json_t *out = json_array();
     for (size_t i = 0; i < rows->n; i++) {
         const trow *r = &rows->r[i];

@@ -124,7 +124,8 @@ int symprof_symbolize(symprof **out, const profile *p, const char *label, error 
         number_pcs(p, sp->ids, su, &nu) != 0)
         goto nomem;
     sp->nids = p->npcs;
-    memcpy(sp->stacks, p->stacks, p->nstacks * sizeof *sp->stacks);
+    if (p->nstacks > 0) /* an empty profile has no stacks array to copy */
+        memcpy(sp->stacks, p->stacks, p->nstacks * sizeof *sp->stacks);
     sp->nstacks = p->nstacks;
     if (symbols_new(&sy, p->maps, p->maps_len, label, err) != 0)
         goto done;
