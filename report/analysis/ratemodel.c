@@ -235,6 +235,39 @@ static double rm_crossing(const rm_arch *d, const rm_arch *n, double rlo, double
     return NAN;
 }
 
+/* The measured overhead per offered rate both sides have, in points of one
+ * core: each side's trials at that rate compared by rank (Hodges-Lehmann
+ * shift). Saturated groups are left out: each side saturates at its own rate. */
+static json_t *rm_points(ctx *c, const rm_arch *d, const rm_arch *n) {
+    json_t *points = json_array();
+    for (size_t g = 0; g < n->ngroups; g++) {
+        if (n->group_rate[g] <= 0)
+            continue;
+        size_t h = 0;
+        while (h < d->ngroups && d->group_rate[h] != n->group_rate[g])
+            h++;
+        if (h == d->ngroups)
+            continue;
+        c->g1->n = c->g2->n = 0;
+        for (size_t i = 0; i < d->n; i++)
+            if (d->pts[i].group == (int)h)
+                c->g1->v[c->g1->n++] = d->pts[i].util * 100;
+        for (size_t i = 0; i < n->n; i++)
+            if (n->pts[i].group == (int)g)
+                c->g2->v[c->g2->n++] = n->pts[i].util * 100;
+        stats_interval iv;
+        int ok = stats_hl_shift(c->g1->v, c->g1->n, c->g2->v, c->g2->n, CONFIDENCE, &iv) == 0;
+        double r = sqrt(d->mean_rate[h] * n->mean_rate[g]);
+        json_array_append_new(
+            points, json_pack("{s:o, s:o, s:o, s:o, s:o}", "rate", jsonfile_num(r), "pp",
+                              jsonfile_num(ok ? iv.est : NAN), "lo_pp",
+                              jsonfile_num(ok ? iv.lo : NAN), "hi_pp",
+                              jsonfile_num(ok ? iv.hi : NAN), "coverage_pct",
+                              jsonfile_num(ok ? iv.coverage * 100 : NAN)));
+    }
+    return points;
+}
+
 /* The verdict at one rate from the model. */
 static const char *rm_verdict(double lo, double hi, double target) {
     return hi < target ? "PASS" : lo > target ? "FAIL" : "INCONCLUSIVE";
@@ -313,34 +346,7 @@ void an_rate_model(ctx *c) {
                                         jsonfile_num(est / 100 / r * 1e6)));
     }
     json_object_set_new(sec, "curve", curve);
-    /* The measured overhead per offered rate both sides have: paired
-     * nothing here, each side's trials at that rate compared by rank. */
-    json_t *points = json_array();
-    for (size_t g = 0; g < n.ngroups; g++) {
-        if (n.group_rate[g] <= 0)
-            continue;
-        size_t h = 0;
-        while (h < d.ngroups && d.group_rate[h] != n.group_rate[g])
-            h++;
-        if (h == d.ngroups)
-            continue;
-        c->g1->n = c->g2->n = 0;
-        for (size_t i = 0; i < d.n; i++)
-            if (d.pts[i].group == (int)h)
-                c->g1->v[c->g1->n++] = d.pts[i].util * 100;
-        for (size_t i = 0; i < n.n; i++)
-            if (n.pts[i].group == (int)g)
-                c->g2->v[c->g2->n++] = n.pts[i].util * 100;
-        stats_interval iv;
-        int ok = stats_hl_shift(c->g1->v, c->g1->n, c->g2->v, c->g2->n, CONFIDENCE, &iv) == 0;
-        double r = sqrt(d.mean_rate[h] * n.mean_rate[g]);
-        json_array_append_new(
-            points, json_pack("{s:o, s:o, s:o, s:o, s:o}", "rate", jsonfile_num(r), "pp",
-                              jsonfile_num(ok ? iv.est : NAN), "lo_pp",
-                              jsonfile_num(ok ? iv.lo : NAN), "hi_pp",
-                              jsonfile_num(ok ? iv.hi : NAN), "coverage_pct",
-                              jsonfile_num(ok ? iv.coverage * 100 : NAN)));
-    }
+    json_t *points = rm_points(c, &d, &n);
     json_object_set_new(sec, "points", points);
     double cross = rm_crossing(&d, &n, rlo, rhi, target, 0);
     double cross_pass = rm_crossing(&d, &n, rlo, rhi, target, +1);
