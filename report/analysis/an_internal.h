@@ -336,6 +336,14 @@ void an_rate_model(ctx *c);
  * "machine", "precision"). After an_optimize. */
 void an_precision(ctx *c);
 
+/* ---- runtorun.c --------------------------------------------------------- */
+
+/* c->a "run_to_run": the between-run component beside the headline, from
+ * c->o->repeatability (overhead.repeatability/1) when it was measured on
+ * this host. After an_precision (the hardware) and an_verdict. -1 with
+ * ERR_INPUT naming the file when it is unreadable or not such a file. */
+int an_run_to_run(ctx *c);
+
 /* ---- recommend.c -------------------------------------------------------- */
 
 /* Avoidable work seen in the profiles: c->reasons and c->actions. */

@@ -105,6 +105,8 @@ int analysis_run(json_t **out, const char *const *rundirs, size_t ndirs,
     an_avoidable(c);
     an_optimize(c);
     an_precision(c);
+    if (an_run_to_run(c) != 0)
+        goto done;
     an_removal(c);
     an_trials(c);
     an_recommend(c);

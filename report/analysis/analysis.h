@@ -33,6 +33,8 @@ typedef struct analysis_options {
                                    missing or has changed (its functions stay
                                    unnamed; the report says which); otherwise that
                                    is ERR_INPUT */
+    const char *repeatability;  /* overhead.repeatability/1 from `overhead repeat`
+                                   (the run-to-run component), or NULL */
     json_t *optimization;       /* measured optimization variants, borrowed, or NULL:
                                    {"variants": [{"name", "what", "saving_us",
                                    "ci_lo_us", "ci_hi_us"}]}; copied into the

@@ -36,6 +36,10 @@ static void analyze_usage(FILE *out) {
             "      --categories FILE  category rules (default report/data/categories.tsv)\n"
             "      --functions FILE   known function descriptions (default\n"
             "                         report/data/functions.tsv)\n"
+            "      --repeatability FILE  the run-to-run component measured by\n"
+            "                         'overhead repeat' (overhead.repeatability/1):\n"
+            "                         stated beside the headline when it was measured\n"
+            "                         on this run's host\n"
             "      --bootstrap N      accepted and ignored: the intervals are exact now\n"
             "      --seed N           accepted and ignored (was the bootstrap seed)\n"
             "      --accept-loss      analyse a run whose trials lost events (the\n"
@@ -68,6 +72,7 @@ int cmd_analyze(int argc, char **argv) {
         OPT_STRING("reproduce", 0, &o.reproduce),
         OPT_STRING("categories", 0, &o.categories),
         OPT_STRING("functions", 0, &o.functions),
+        OPT_STRING("repeatability", 0, &o.repeatability),
         OPT_INT("bootstrap", 0, &o.bootstrap_iters, 100, 1000000),
         OPT_INT("seed", 0, &o.seed, 0, LLONG_MAX),
         OPT_FLAG("accept-loss", 0, &o.accept_loss, 1),

@@ -22,7 +22,10 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "fileio.h"
+#include "jsonfile.h"
 #include "opts.h"
+#include "runvar.h"
 
 #define REPEAT_MAX  16
 #define REPEAT_PATH 4096
@@ -36,10 +39,19 @@ static void repeat_usage(FILE *out) {
           "and at the chat rate), each breakdown row and each variant saving,\n"
           "whether the runs agree: every two runs' intervals overlap, or the\n"
           "verdicts match or one is INCONCLUSIVE. With --compare, compare existing\n"
-          "analyses (CPU_OVERHEAD_ANALYSIS.json) instead of running anything.\n\n"
+          "analyses (CPU_OVERHEAD_ANALYSIS.json) instead of running anything.\n"
+          "It then estimates how far the headline and each variant saving move\n"
+          "between runs beyond their own intervals (random effects: Cochran's Q\n"
+          "and its p-value, the between-run standard deviation tau, the runs'\n"
+          "common level with a Hartung-Knapp interval).\n\n"
           "options:\n"
           "  --out DIR     where the repeated reports go (default runs)\n"
           "  --compare     the arguments are analysis JSON files to compare\n"
+          "  --write FILE  where the run-to-run component goes (repeatability JSON,\n"
+          "                overhead.repeatability/1; default OUT/repeat-<time>/\n"
+          "                repeatability.json, none with --compare); `overhead\n"
+          "                report` states it beside its headline when it is\n"
+          "                DOCS/repeatability.json and the host matches\n"
           "  -h, --help    this text\n\n"
           "Exit status: 0 every figure agrees; 1 something disagrees or a report\n"
           "failed; 2 bad usage.\n",
@@ -183,6 +195,136 @@ static int repeat_compare(json_t *const *a, size_t n) {
     return ok ? 0 : 1;
 }
 
+/* The headline of analysis 'a' on the log scale (ln(1 + overhead)), with its
+ * interval and coverage. */
+static runvar_run repeat_headline_log(json_t *a) {
+    json_t *hv = json_object_get(json_object_get(a, "headline"), "values");
+    double o = repeat_num(json_object_get(hv, "overhead")),
+           lo = repeat_num(json_object_get(hv, "ci_lo")),
+           hi = repeat_num(json_object_get(hv, "ci_hi")),
+           cov = repeat_num(json_object_get(hv, "coverage"));
+    return (runvar_run){log1p(o), log1p(lo), log1p(hi), isfinite(cov) ? cov : 0.95};
+}
+
+/* One figure's run-to-run fit as JSON; 'scale' turns it into the unit the
+ * report prints: "log" (ln(1 + overhead), shown in points at the mean) or
+ * "us". Prints one line. */
+static json_t *repeat_runvar_line(const char *what, const runvar_run *r, size_t n,
+                                  int logscale) {
+    runvar_result f;
+    if (runvar_fit(r, n, 0.95, &f) != 0)
+        return NULL;
+    double m = logscale ? expm1(f.mean) : f.mean;
+    /* tau in the printed unit: points of overhead at the mean for the log scale */
+    double tau_u = logscale ? 100 * (1 + m) * f.tau : f.tau;
+    double se_u = logscale ? 100 * (1 + m) * f.se_median : f.se_median;
+    printf("%-34s  tau %.3g%s (a run's own se %.3g), between-run share %.0f%%, "
+           "Q %.3g on %zu df, p %.2g; runs' level %.3g%s (%.3g to %.3g)\n",
+           what, tau_u, logscale ? " points" : " us", se_u, 100 * f.share, f.q, f.k - 1,
+           f.q_p, logscale ? 100 * m : m, logscale ? "%" : " us",
+           logscale ? 100 * expm1(f.lo) : f.lo, logscale ? 100 * expm1(f.hi) : f.hi);
+    return json_pack("{s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "scale",
+                     logscale ? "log1p" : "us", "runs", (json_int_t)f.k, "q",
+                     jsonfile_num(f.q), "q_p", jsonfile_num(f.q_p), "tau",
+                     jsonfile_num(f.tau), "se_median", jsonfile_num(f.se_median), "share",
+                     jsonfile_num(f.share), "mean", jsonfile_num(f.mean), "lo",
+                     jsonfile_num(f.lo), "hi", jsonfile_num(f.hi), "level", jsonfile_num(f.level));
+}
+
+/* The run-to-run component of the headline and of each variant saving over
+ * the analyses a[0..n) (made from paths[0..n)): printed, and written to
+ * 'write' (overhead.repeatability/1) unless it is NULL. */
+static int repeat_runvar(json_t *const *a, size_t n, char (*paths)[REPEAT_PATH],
+                         const char *write) {
+    runvar_run r[REPEAT_MAX];
+    printf("\nBetween runs, beyond each run's own interval (random effects):\n");
+    for (size_t i = 0; i < n; i++)
+        r[i] = repeat_headline_log(a[i]);
+    json_t *head = repeat_runvar_line("headline overhead", r, n, 1);
+    json_t *variants = json_array();
+    json_t *names = json_object_get(json_object_get(a[0], "optimization"), "variants");
+    size_t k;
+    json_t *e;
+    json_array_foreach(names, k, e) {
+        const char *name = json_string_value(json_object_get(e, "name"));
+        if (name == NULL)
+            continue;
+        for (size_t i = 0; i < n; i++) {
+            json_t *v = repeat_find(
+                json_object_get(json_object_get(a[i], "optimization"), "variants"), "name",
+                name);
+            double cov = repeat_num(json_object_get(v, "ci_coverage_pct")) / 100;
+            r[i] = (runvar_run){repeat_num(json_object_get(v, "saving_us")),
+                                repeat_num(json_object_get(v, "ci_lo_us")),
+                                repeat_num(json_object_get(v, "ci_hi_us")),
+                                isfinite(cov) ? cov : 0.95};
+        }
+        char what[64];
+        snprintf(what, sizeof what, "saving %.27s", name);
+        json_t *fit = repeat_runvar_line(what, r, n, 0);
+        if (fit != NULL) {
+            json_object_set_new(fit, "name", json_string(name));
+            json_array_append_new(variants, fit);
+        }
+    }
+    if (head == NULL) {
+        printf("(the headline has no usable interval in fewer than two runs)\n");
+        json_decref(variants);
+        return 0;
+    }
+    json_t *runs = json_array();
+    int same_host = 1;
+    const char *host0 = json_string_value(
+        json_object_get(json_object_get(a[0], "hardware"), "text"));
+    for (size_t i = 0; i < n; i++) {
+        json_t *hw = json_object_get(a[i], "hardware");
+        const char *host = json_string_value(json_object_get(hw, "text"));
+        if (host == NULL || host0 == NULL || strcmp(host, host0) != 0)
+            same_host = 0;
+        json_t *hv = json_object_get(json_object_get(a[i], "headline"), "values");
+        json_array_append_new(
+            runs, json_pack("{s:s, s:O, s:O, s:o, s:o, s:o, s:o}", "analysis", paths[i],
+                            "run", json_object_get(json_object_get(a[i], "run"), "id")
+                                       ? json_object_get(json_object_get(a[i], "run"), "id")
+                                       : json_null(),
+                            "generated",
+                            json_object_get(a[i], "generated")
+                                ? json_object_get(a[i], "generated")
+                                : json_null(),
+                            "overhead", jsonfile_num(repeat_num(json_object_get(hv, "overhead"))),
+                            "ci_lo", jsonfile_num(repeat_num(json_object_get(hv, "ci_lo"))),
+                            "ci_hi", jsonfile_num(repeat_num(json_object_get(hv, "ci_hi"))),
+                            "coverage",
+                            jsonfile_num(repeat_num(json_object_get(hv, "coverage")))));
+    }
+    if (!same_host)
+        printf("The runs come from different hosts: the component mixes hosts.\n");
+    if (write == NULL) {
+        json_decref(head);
+        json_decref(variants);
+        json_decref(runs);
+        return 0;
+    }
+    json_t *hw = json_object_get(a[0], "hardware");
+    json_t *doc = json_pack("{s:s, s:O, s:b, s:o, s:o, s:o}", "schema",
+                            "overhead.repeatability/1", "hardware",
+                            hw ? hw : json_null(), "same_host", same_host, "runs", runs,
+                            "headline", head, "variants", variants);
+    char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+    json_decref(doc);
+    error err;
+    error_clear(&err);
+    int rc = 0;
+    if (text == NULL)
+        rc = cli_failf("repeat", ERR_NOMEM, "out of memory");
+    else if (file_write_atomic(write, text, strlen(text), &err) != 0)
+        rc = cli_fail("repeat", &err);
+    else
+        printf("Run-to-run component written to %s\n", write);
+    free(text);
+    return rc;
+}
+
 /* Run `overhead report` with 'rest' into 'dir'; returns its exit status. */
 static int repeat_run(const char *dir, int nrest, char **rest) {
     char docs[REPEAT_PATH], runs[REPEAT_PATH];
@@ -215,13 +357,14 @@ static int repeat_run(const char *dir, int nrest, char **rest) {
 }
 
 int cmd_repeat(int argc, char **argv) {
-    const char *out = "runs";
+    const char *out = "runs", *write = NULL;
     int compare = 0, rc = 0;
     error err;
     error_clear(&err);
     const opt_spec specs[] = {
         OPT_STRING("out", 0, &out),
         OPT_FLAG("compare", 0, &compare, 1),
+        OPT_STRING("write", 0, &write),
         OPT_HELP,
         OPT_END,
     };
@@ -238,7 +381,7 @@ int cmd_repeat(int argc, char **argv) {
     }
     json_t *a[REPEAT_MAX] = {0};
     size_t n = 0;
-    char dirs[REPEAT_MAX][REPEAT_PATH];
+    char dirs[REPEAT_MAX][REPEAT_PATH], base[REPEAT_PATH] = "", wpath[REPEAT_PATH];
     if (compare) {
         if (args.n < 2 || args.n > REPEAT_MAX) {
             rc = cli_failf("repeat", ERR_INPUT, "--compare takes 2..%d analyses",
@@ -255,7 +398,7 @@ int cmd_repeat(int argc, char **argv) {
                            "N must be 2..%d (see 'overhead repeat --help')", REPEAT_MAX);
             goto done;
         }
-        char base[REPEAT_PATH], stamp[32];
+        char stamp[32];
         time_t now = time(NULL);
         struct tm tm;
         gmtime_r(&now, &tm);
@@ -296,6 +439,13 @@ int cmd_repeat(int argc, char **argv) {
         printf("run %zu: %s\n", i + 1, dirs[i]);
     }
     rc = repeat_compare(a, n);
+    if (write == NULL && !compare) {
+        snprintf(wpath, sizeof wpath, "%.4000s/repeatability.json", base);
+        write = wpath;
+    }
+    int wrc = repeat_runvar(a, n, dirs, write);
+    if (wrc != 0)
+        rc = wrc;
 done:
     for (size_t i = 0; i < n; i++)
         json_decref(a[i]);

@@ -27,7 +27,7 @@
 #define REPORT_DOCS   "docs"
 #define REPORT_RUNS   "runs"
 #define MAX_DIRS      64
-#define MAX_SPECS     24
+#define MAX_SPECS     28
 #define NAME_BYTES    255 /* a folder name's limit on Linux (NAME_MAX) */
 #define TOPUP_HALF_PCT 5.0   /* headline half-width wanted, points of overhead */
 #define TOPUP_BUDGET_S 200.0 /* the saturated phase's share of a 6-minute report */
@@ -36,6 +36,8 @@ typedef struct report_state {
     /* options */
     plan_options plan;
     const char *sprint, *docs, *runs;
+    const char *repeatability; /* --repeatability: a file, "none", or NULL */
+    char repeat_path[4096];    /* the file used, "" for none */
     double target, reference, team_rate;
     int progress, from;
     opt_list sweep, rate_sweep;
@@ -144,6 +146,10 @@ static void report_usage(FILE *out) {
         "                     chat rate and saturation (default 10,1000,10000;\n"
         "                     'none' to skip)\n"
         "  --team-rate R      your chat's events/s: the rate model's verdict there\n"
+        "  --repeatability FILE  the run-to-run component from 'overhead repeat'\n"
+        "                     (default DOCS/repeatability.json when it exists, as\n"
+        "                     'make repeat' writes it; 'none' to leave it out):\n"
+        "                     stated beside the headline when measured on this host\n"
         "  --from DIR...      skip measuring: analyse and publish these run directories\n"
         "                     (the rest of the command line; the first is the main run)\n"
         "  --progress         runner progress on stderr even when it is not a terminal\n"
@@ -198,6 +204,7 @@ static void report_specs(report_state *st) {
         OPT_DOUBLE("target", 0, &st->target, 0, 1e6),
         OPT_DOUBLE("reference", 0, &st->reference, 0, 1e6),
         OPT_DOUBLE("team-rate", 0, &st->team_rate, 0, 1e9),
+        OPT_STRING("repeatability", 0, &st->repeatability),
         OPT_REST("from", &st->from),
         OPT_FLAG("progress", 0, &st->progress, 1),
         OPT_HELP,
@@ -443,6 +450,10 @@ static void report_analyze_opts(const report_state *st, const analysis_options *
         size_t n = strlen(opts);
         snprintf(opts + n, size - n, " --chat-rate %g", st->plan.rate);
     }
+    if (st->repeat_path[0] != '\0') {
+        size_t n = strlen(opts);
+        snprintf(opts + n, size - n, " --repeatability repeatability.json");
+    }
     const char *names[] = {"--sprint", "--reproduce", "--nats-arch", "--storage"};
     const char *vals[] = {st->sprint, st->reproduce, o->nats_arch, o->storage};
     for (size_t i = 0; i < 4; i++)
@@ -468,6 +479,18 @@ static int report_publish(report_state *st) {
     o.categories = cli_data_file("categories.tsv");
     o.functions = cli_data_file("functions.tsv");
     o.reproduce = st->reproduce;
+    /* the run-to-run component: --repeatability FILE, or DOCS/repeatability.json
+     * (`make repeat` writes it) when there is one; "none" for neither */
+    st->repeat_path[0] = '\0';
+    if (st->repeatability != NULL && strcmp(st->repeatability, "none") != 0)
+        snprintf(st->repeat_path, sizeof st->repeat_path, "%s", st->repeatability);
+    else if (st->repeatability == NULL) {
+        snprintf(st->repeat_path, sizeof st->repeat_path, "%.4000s/repeatability.json",
+                 st->docs);
+        if (access(st->repeat_path, F_OK) != 0)
+            st->repeat_path[0] = '\0';
+    }
+    o.repeatability = st->repeat_path[0] ? st->repeat_path : NULL;
     json_t *a = NULL;
     if (analysis_run(&a, st->dirs, st->ndirs, &o, &st->err) != 0)
         return cli_failf("report", st->err.kind, "analysis: %s", st->err.text);
@@ -477,7 +500,8 @@ static int report_publish(report_state *st) {
     char opts[2048];
     report_analyze_opts(st, &o, opts, sizeof opts);
     if (publish_report(outdir, a, &paths, "../../../index.html", &st->err) != 0 ||
-        report_data_write(outdir, st->dirs, st->ndirs, opts, a, &st->err) != 0 ||
+        report_data_write(outdir, st->dirs, st->ndirs, opts, o.repeatability, a,
+                          &st->err) != 0 ||
         publish_index(st->docs, &paths, &st->err) != 0) {
         json_decref(a);
         return cli_fail("report", &st->err);

@@ -358,7 +358,8 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 }
 
 int report_data_write(const char *outdir, const char *const *dirs, size_t ndirs,
-                      const char *analyze_opts, json_t *analysis, error *err) {
+                      const char *analyze_opts, const char *repeatability,
+                      json_t *analysis, error *err) {
     char data[4096], fresh[4096], old[4096];
     if (snprintf(data, sizeof data, "%s/data", outdir) >= (int)sizeof data ||
         snprintf(fresh, sizeof fresh, "%s/.data.new.%ld", outdir, (long)getpid()) >=
@@ -380,6 +381,11 @@ int report_data_write(const char *outdir, const char *const *dirs, size_t ndirs,
         json_object_get(json_object_get(analysis, "config"), "nats_arch"));
     if (rc == 0 && ndirs > 0)
         rc = write_profiles(fresh, dirs[0], nats_arch, err);
+    if (rc == 0 && repeatability != NULL) {
+        char to[4096];
+        snprintf(to, sizeof to, "%.4000s/repeatability.json", fresh);
+        rc = copy_file(repeatability, to, err);
+    }
     buf b = BUF_INIT;
     write_readme(&b, dirs, ndirs, analyze_opts, analysis);
     if (rc == 0)

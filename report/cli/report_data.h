@@ -23,8 +23,11 @@
 /* Write OUTDIR/data for the runs 'dirs' (the first is the main run) that
  * produced 'analysis'. 'analyze_opts' are the `overhead analyze` options
  * (already shell-quoted) that, with the run directories, reproduce the
- * analysis. Returns 0, or -1 with 'err' naming the file at fault. */
+ * analysis. 'repeatability', when not NULL, is the run-to-run file the
+ * analysis used (`overhead repeat`), copied as data/repeatability.json.
+ * Returns 0, or -1 with 'err' naming the file at fault. */
 int report_data_write(const char *outdir, const char *const *dirs, size_t ndirs,
-                      const char *analyze_opts, json_t *analysis, error *err);
+                      const char *analyze_opts, const char *repeatability,
+                      json_t *analysis, error *err);
 
 #endif

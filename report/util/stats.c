@@ -415,8 +415,9 @@ int stats_mw_critical(size_t na, size_t nb, double alpha) {
     return (int)c;
 }
 
-/* Standard normal quantile by bisection (0 < p < 1). */
-static double normal_quantile(double p) {
+double stats_normal_quantile(double p) {
+    if (!(p > 0 && p < 1))
+        return NAN;
     double lo = -40, hi = 40;
     for (int i = 0; i < 200; i++) {
         double mid = 0.5 * (lo + hi);
@@ -477,7 +478,7 @@ static int hl_core(const double *a, size_t na, const double *b, size_t nb, doubl
         c = c < 0 ? 1 : c + 1; /* k = c + 1; the range (k = 1) when none qualified */
     } else {
         out->method = STATS_HL_NORMAL;
-        double z = normal_quantile(1 - alpha / 2);
+        double z = stats_normal_quantile(1 - alpha / 2);
         double sd = sqrt((double)na * (double)nb * (double)(na + nb + 1) / 12);
         c = (long)floor((double)n / 2 - z * sd) + 1;
         if (c < 1)
@@ -618,7 +619,7 @@ long stats_trials_for_half(double sd_a, double sd_b, double half, double level) 
     double var = sd_a * sd_a + sd_b * sd_b;
     if (var == 0)
         return 2;
-    double z = normal_quantile(1 - (1 - level) / 2);
+    double z = stats_normal_quantile(1 - (1 - level) / 2);
     double n0 = ceil(z * z * var / (half * half));
     if (n0 > 1e6)
         return -1;
@@ -768,7 +769,7 @@ int stats_hl_paired(const double *d, size_t n, double level, stats_interval *out
         free(p);
     } else {
         out->method = STATS_HL_SIGNED_NORMAL;
-        double z = normal_quantile(1 - alpha / 2);
+        double z = stats_normal_quantile(1 - alpha / 2);
         double sd = sqrt((double)n * (double)(n + 1) * (double)(2 * n + 1) / 24);
         c = (long)floor((double)m / 2 - z * sd);
         out->coverage = level;

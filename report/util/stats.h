@@ -13,8 +13,10 @@
 
 #define STATS_Z95 1.959963984540054
 
-/* Standard normal cumulative distribution function. */
+/* Standard normal cumulative distribution function, and its quantile
+ * (by bisection; 0 < p < 1, NAN otherwise). */
 double stats_normal_cdf(double x);
+double stats_normal_quantile(double p);
 
 /* Median of x[0..n-1] (x is not modified). NAN when n == 0. */
 double stats_median(const double *x, size_t n);
