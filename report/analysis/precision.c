@@ -56,6 +56,77 @@ static void hardware(ctx *c) {
                                   virt ? json_string(virt) : json_null(), "text", text));
 }
 
+static int flagged_trial(const trial *t) {
+    return (isfinite(t->outside_pct) && t->outside_pct > QUIET_OUTSIDE_PCT) ||
+           (isfinite(t->steal_pct) && t->steal_pct > QUIET_STEAL_PCT);
+}
+
+/* Is there a flagged trial in 'g' measured in t's run and round? */
+static int round_flagged(const group *g, const trial *t) {
+    for (size_t i = 0; i < g->n; i++) {
+        const trial *u = g->t[i];
+        if (u->round == t->round && t->round > 0 && strcmp(u->dir, t->dir) == 0 &&
+            flagged_trial(u))
+            return 1;
+    }
+    return 0;
+}
+
+/* The headline again without the rounds whose direct or NATS trial was
+ * flagged, into m's "without_flagged": does a noisy machine move it? */
+static void without_flagged(ctx *c, json_t *m) {
+    c->g1->n = c->g2->n = 0;
+    for (int side = 0; side < 2; side++) {
+        const group *g = side ? c->gn : c->gd, *other = side ? c->gd : c->gn;
+        group *out = side ? c->g2 : c->g1;
+        for (size_t i = 0; i < g->n; i++) {
+            const trial *t = g->t[i];
+            if (flagged_trial(t) || round_flagged(other, t))
+                continue;
+            out->t[out->n] = g->t[i];
+            out->v[out->n++] = g->v[i];
+        }
+    }
+    char text[512], b[3][32], cnt[48];
+    size_t dd = c->gd->n - c->g1->n, dn = c->gn->n - c->g2->n;
+    size_t dropped = dd > dn ? dd : dn;
+    if (dropped == 0) {
+        json_object_set_new(m, "without_flagged",
+                            json_pack("{s:i, s:s}", "rounds_dropped", 0, "text",
+                                      "No headline trial was flagged."));
+        return;
+    }
+    compare r = an_compare(c, c->g1, c->g2);
+    if (!r.ok) {
+        snprintf(text, sizeof text,
+                 "Without the flagged headline trials too few remain for an interval "
+                 "(%zu direct, %zu NATS).",
+                 c->g1->n, c->g2->n);
+        json_object_set_new(m, "without_flagged",
+                            json_pack("{s:I, s:s}", "rounds_dropped", (json_int_t)dropped,
+                                      "text", text));
+        return;
+    }
+    int inside = r.ratio >= c->h.lo && r.ratio <= c->h.hi;
+    snprintf(text, sizeof text,
+             "Without the rounds whose direct or NATS trial was flagged (%s fewer), "
+             "the headline is %s%% (%s%% to %s%%, %zu + %zu trials): %s.",
+             an_count(dropped, r.paired ? "paired round" : "trial a side",
+                      r.paired ? "paired rounds" : "trials a side", cnt, sizeof cnt),
+             an_fmt(r.ratio * 100, b[0], 32),
+             an_fmt(r.lo * 100, b[1], 32), an_fmt(r.hi * 100, b[2], 32), c->g1->n,
+             c->g2->n,
+             inside ? "inside the headline's interval, so the flagged trials do not move it"
+                    : "outside the headline's interval: the flagged trials move it, and "
+                      "the figures rest on a machine that was not quiet");
+    json_object_set_new(
+        m, "without_flagged",
+        json_pack("{s:I, s:o, s:o, s:o, s:b, s:s}", "rounds_dropped", (json_int_t)dropped,
+                  "overhead_pct", jsonfile_num(r.ratio * 100), "ci_lo_pct",
+                  jsonfile_num(r.lo * 100), "ci_hi_pct", jsonfile_num(r.hi * 100),
+                  "inside_headline", inside, "text", text));
+}
+
 /* c->a "machine": the quietness of every trial analysed. */
 static void machine(ctx *c) {
     double outside[MAX_TRIALS];
@@ -92,16 +163,25 @@ static void machine(ctx *c) {
     }
     double med = stats_median(outside, n);
     char text[1024], b[4][32];
-    snprintf(text, sizeof text,
-             "Over each trial, other processes used %s%% of one core at the median and "
-             "%s%% at worst (trial %d, %s); steal time was %s%% of one core at worst. "
-             "%zu of %zu trials were above %g%% outside CPU or %g%% steal%s. These "
-             "trials were kept (the paired rounds cancel what a round shares); the "
-             "figures are only as good as the machine was quiet.",
-             an_fmt(med, b[0], 32), an_fmt(wo->outside_pct, b[1], 32), wo->index,
-             wo->tag ? wo->tag : wo->arch, an_fmt(ws ? ws->steal_pct : NAN, b[2], 32),
-             nflag, n, QUIET_OUTSIDE_PCT, QUIET_STEAL_PCT,
-             nflag > QUIET_LIST_MAX ? " (the first 20 are listed)" : "");
+    int k = snprintf(text, sizeof text,
+                     "Over each trial, other processes used %s%% of one core at the median "
+                     "and %s%% at worst (trial %d, %s); steal time was %s%% of one core at "
+                     "worst. ",
+                     an_fmt(med, b[0], 32), an_fmt(wo->outside_pct, b[1], 32), wo->index,
+                     wo->tag ? wo->tag : wo->arch,
+                     an_fmt(ws ? ws->steal_pct : NAN, b[2], 32));
+    size_t at = k > 0 && (size_t)k < sizeof text ? (size_t)k : 0;
+    if (nflag == 0)
+        snprintf(text + at, sizeof text - at,
+                 "No trial was above %g%% outside CPU or %g%% steal.", QUIET_OUTSIDE_PCT,
+                 QUIET_STEAL_PCT);
+    else
+        snprintf(text + at, sizeof text - at,
+                 "%zu of %zu trials %s above %g%% outside CPU or %g%% steal%s; %s kept "
+                 "(the paired rounds cancel what a round shares).",
+                 nflag, n, nflag == 1 ? "was" : "were", QUIET_OUTSIDE_PCT,
+                 QUIET_STEAL_PCT, nflag > QUIET_LIST_MAX ? " (the first 20 are listed)" : "",
+                 nflag == 1 ? "it was" : "they were");
     json_object_set_new(
         c->a, "machine",
         json_pack("{s:b, s:I, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:s}", "measured",
@@ -114,6 +194,7 @@ static void machine(ctx *c) {
                   flagged, "text", text));
     json_object_set_new(json_object_get(c->a, "machine"), "has_flagged",
                         json_boolean(nflag > 0));
+    without_flagged(c, json_object_get(c->a, "machine"));
 }
 
 /* The unprofiled saturated arms of the headline's shared rounds: arm names
