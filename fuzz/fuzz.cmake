@@ -3,6 +3,7 @@
 #   fuzz_render    analysis JSON -> Markdown -> HTML   corpus: fuzz/corpus-render
 #   fuzz_analysis  a run directory -> analysis         corpus: fuzz/corpus-analysis
 #   fuzz_runrecord a trial record -> measure/runrecord  corpus: fuzz/corpus-runrecord
+#   fuzz_perfscript perf script text -> profiles        corpus: fuzz/corpus-perfscript
 #   cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DFUZZ=ON
 #   cmake --build build-fuzz --target fuzz_render
 #   build-fuzz/tests/fuzz_render -timeout=5 -max_total_time=600 fuzz/corpus-render
@@ -30,7 +31,7 @@ if(FUZZ)
     target_compile_options(overhead_flags INTERFACE
         -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all)
     target_link_options(overhead_flags INTERFACE -fsanitize=address,undefined)
-    foreach(t render analysis runrecord)
+    foreach(t render analysis runrecord perfscript)
         add_executable(fuzz_${t} ${OVERHEAD_FUZZ_DIR}/fuzz_${t}.c)
         target_link_libraries(fuzz_${t} PRIVATE overhead_lib)
         target_link_options(fuzz_${t} PRIVATE -fsanitize=fuzzer)
@@ -46,7 +47,7 @@ target_compile_definitions(fuzz_profile_replay PRIVATE
     FUZZ_CORPUS_DIR="${OVERHEAD_FUZZ_DIR}/corpus")
 
 # The template + render target and the analysis-input targets (issue 14).
-foreach(t render analysis runrecord)
+foreach(t render analysis runrecord perfscript)
     overhead_test(fuzz_${t}_replay SOURCES ${OVERHEAD_FUZZ_DIR}/fuzz_${t}.c
         ${OVERHEAD_FUZZ_DIR}/replay.c LIBS overhead_lib)
     target_compile_definitions(fuzz_${t}_replay PRIVATE

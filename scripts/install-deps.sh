@@ -4,7 +4,8 @@
 #   scripts/install-deps.sh [--check] [GROUP...]
 #
 # Groups: core (always), test (chromium, tidy, cmark-gfm: the report layout
-# tests; valgrind: CI's memcheck pass; make test installs it), bench (google-pprof comparison; Go pprof
+# tests; valgrind: CI's memcheck pass; linux-perf: the perf cross-check test;
+# make test installs it), bench (google-pprof comparison; Go pprof
 # when available; googletest's sources for the full-DWARF library), fuzz
 # (clang + libFuzzer runtime). With --check nothing is installed: the script
 # lists what is missing and exits 1 if anything is.
@@ -29,7 +30,7 @@ core=(
     # (JSON checks and free ports in the cluster test)
     procps python3
 )
-test=(chromium tidy cmark-gfm protobuf-compiler valgrind)
+test=(chromium tidy cmark-gfm protobuf-compiler valgrind linux-perf)
 bench=(golang-go golang-github-google-pprof-dev googletest time)
 fuzz=(clang libclang-rt-14-dev)
 
