@@ -147,7 +147,7 @@ edit_cpu =20 main/trial-*-unprof.json
 analyse zero main aa rate storage
 [ "$(j "abs(a['headline']['values']['overhead']) < 1e-12, a['headline']['values']['ci_lo'] is None or abs(a['headline']['values']['ci_lo']) < 1e-12")" = "True True" ] ||
     bad "zero: $(j "a['headline']['values']")"
-has "**Verdict**: **" zero
+has "**Per-event overhead: " zero
 
 # -- storage: no sweep, and a sweep storage with one side only (item 10)
 fresh single_storage
@@ -174,7 +174,7 @@ analyse empty_profiles main aa rate storage
 [ "$(j "a['hotspots'], [r['samples'] for r in a['sampling']['rows']], 'flame' in a['charts']")" = "[] [0, 0] True" ] ||
     bad "empty_profiles: $(j "a['hotspots'], a['sampling']['rows']")"
 has "No function shows a per-event increase" empty_profiles
-has "### Sampling health" empty_profiles
+has "### B. Sampling health and warnings" empty_profiles
 
 # -- an optimization phase where NATS costs less than direct (item 8)
 fresh optimize_no_gain

@@ -21,23 +21,23 @@ grep -q 'href="sprints/active/e2e-sprint/CPU_OVERHEAD_ANALYSIS.html"' "$tmp/docs
 md=$tmp/docs/sprints/active/e2e-sprint/CPU_OVERHEAD_ANALYSIS.md
 for section in '## Methodology' '### Top 3 Hotspots' '### NATS Overhead Breakdown' \
     '### Comparison to Direct Database' '## Recommendations' '## Conclusion' \
-    '### Sensitivity to storage settings' '**Noise floor.**' 'CPU at 50 events/s'; do
+    '**Storage settings.**' '**Noise floor.**' 'CPU at 50 events/s'; do
     grep -qF -- "$section" "$md" || { echo "missing in the report: $section" >&2; exit 1; }
 done
 # One denominator: every variant's "% of the overhead" is the same in the
-# Recommendations and in the variants table (both over the headline's
-# overhead in us/event from the same rounds).
-table=$(awk -F' *[|] *' '/^### Priority 2: Optimize/ {on = 1} /^---/ {on = 0}
-    on && /^[|] [a-z][a-z0-9-]* [|]/ && $2 != "variant" {print $2, $7}' "$md" |
+# decision block's actions and in the ranked variants table (both over the
+# headline's overhead in us/event from the same rounds).
+table=$(awk -F' *[|] *' '/^### Priority 2: Optimize/ {on = 1} /^## Conclusion/ {on = 0}
+    on && /^[|] [0-9]+ [|] [a-z][a-z0-9-]* [|]/ {print $3, $7}' "$md" |
     sed 's/%$//' | sort)
-recs=$(sed -n 's/.*Measured variant \([a-z0-9-]*\) saves .*), \([-0-9.e+]*\)% of the overhead.*/\1 \2/p' \
+recs=$(sed -n 's/^> - Action: \([a-z0-9-]*\): .* us per event (interval [^)]*), \([-0-9.e+]*\)% of the overhead.*/\1 \2/p' \
     "$md" | sort -u)
 [ -n "$table" ] || { echo "no variants table in the report" >&2; exit 1; }
-[ -n "$recs" ] || { echo "no measured variant in the Recommendations" >&2; exit 1; }
+[ -n "$recs" ] || { echo "no measured variant among the decision's actions" >&2; exit 1; }
 while read -r name pct; do
     want=$(printf '%s\n' "$table" | awk -v n="$name" '$1 == n {print $2}')
     [ "$want" = "$pct" ] || {
-        echo "variant $name: $pct% of the overhead in the Recommendations, '$want'% in the table" >&2
+        echo "variant $name: $pct% of the overhead in the decision block, '$want'% in the table" >&2
         exit 1
     }
 done <<<"$recs"
@@ -45,7 +45,7 @@ done <<<"$recs"
 # saturated and at the chat rate; each process's threads add up to its
 # measured CPU; each thread's weighed share of the samples is its kernel share
 # (a thread no stack is matched to would get none).
-grep -qF '### Threads: CPU and wake-ups per event' "$md" ||
+grep -qF 'Threads: CPU and wake-ups per event' "$md" ||
     { echo "missing in the report: the per-thread table" >&2; exit 1; }
 python3 - "$tmp/docs/sprints/active/e2e-sprint" <<'PY'
 import glob, json, os, sys

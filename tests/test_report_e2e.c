@@ -325,7 +325,7 @@ int main(int argc, char **argv) {
         const char *pct = json_string_value(
             json_object_get(json_object_get(a, "headline"), "overhead_pct"));
         char want[64];
-        snprintf(want, sizeof want, "**Finding**: %s%% per-event overhead", pct);
+        snprintf(want, sizeof want, "**: %s%% more CPU per stored event with NATS", pct);
         snprintf(path, sizeof path, "%s/CPU_OVERHEAD_ANALYSIS.md", argv[1]);
         char *md_text = slurp(path);
         CHECK_MSG(md_text != NULL && strstr(md_text, want) != NULL, "'%s' not in %s",

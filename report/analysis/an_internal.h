@@ -160,6 +160,7 @@ typedef struct ctx {
     double target;  /* the target as a fraction */
     const char *verdict;
     char vtext[512];
+    char vwhy[384]; /* the verdict's reason without its interval */
     side sd, sn; /* pooled profiles: direct, NATS */
     categories *cats;
     known kn;

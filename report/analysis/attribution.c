@@ -195,7 +195,7 @@ static void residual_text(ctx *c, char *text, size_t size) {
             text + n, size - n,
             " Within a process, each thread's samples are weighed to the CPU the kernel "
             "measured for that thread (its records' threads), because the sampler "
-            "under-samples threads that run in short bursts (see Sampling health).");
+            "under-samples threads that run in short bursts (appendix B).");
     if (r->residual_large && n < size) {
         snprintf(text + n, size - n,
                  " **Warning:** the residual exceeds %s%% of the overhead: the profiled "
@@ -337,7 +337,19 @@ static json_t *hotspot_json(ctx *c, const hot *h, int rank) {
         h->r.significant, "samples", (json_int_t)dr->new, "direct_samples",
         (json_int_t)dr->base, "few_samples", few, "min_samples", FEW_SAMPLES, "delta",
         jsonfile_num(h->r.delta.est));
-    json_object_set_new(row, "paths", hotspot_paths(c, dr));
+    json_t *paths = hotspot_paths(c, dr), *pj;
+    /* the paths in one line, for a report that lists each hotspot briefly */
+    char via[2048] = "";
+    size_t k, len = 0;
+    json_array_foreach(paths, k, pj) {
+        if (len < sizeof via)
+            len += (size_t)snprintf(via + len, sizeof via - len, "%s%s (%s%%%s)",
+                                    k ? "; " : "", an_jstr(pj, "path"),
+                                    an_jstr(pj, "share_pct"),
+                                    k ? "" : " of its samples");
+    }
+    json_object_set_new(row, "paths", paths);
+    json_object_set_new(row, "via_text", json_string(via));
     return row;
 }
 

@@ -313,7 +313,7 @@ void an_rate_model(ctx *c) {
                  "Left out one at a time, only %d of %zu rates for direct and %d of %zu for "
                  "%s fall inside the model's prediction intervals: two terms do not describe "
                  "CPU against rate on this host (a wake-up after a long sleep costs more "
-                 "than one after a short one), so the curve and the crossing below are "
+                 "than one after a short one), so the curve and the crossing are "
                  "indicative; the measured points are the figures to use.",
                  d.inside, d.nloo, n.inside, n.nloo, c->nats_arch);
     json_object_set_new(sec, "fit_holds", json_boolean(holds));

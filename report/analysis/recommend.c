@@ -160,7 +160,18 @@ static void summarize(ctx *c, const size_t *counts, double fired_us, double best
                  o->target_pct, why);
     } else {
         snprintf(why, sizeof why, "%s%s%s", brief ? "" : " (", vt, brief ? "" : ")");
-        if (fired > 0 || nsig > 0) {
+        if ((fired > 0 || nsig > 0) && brief) {
+            /* the figures are the actions' own, just below it */
+            *priority = "Priority 2: Optimize";
+            *decision = "Optimize in Sprint 11";
+            snprintf(out, size,
+                     "The per-event overhead is above the %g%% target, and %s show "
+                     "avoidable work: removing it is the first step.",
+                     o->target_pct,
+                     fired > 0 && nsig > 0 ? "the profiles and measured variants"
+                     : nsig > 0            ? "measured variants"
+                                           : "the profiles");
+        } else if (fired > 0 || nsig > 0) {
             *priority = "Priority 2: Optimize";
             *decision = "Optimize in Sprint 11";
             snprintf(out, size,
@@ -196,14 +207,15 @@ static void summarize(ctx *c, const size_t *counts, double fired_us, double best
         }
     }
     json_t *cr = json_object_get(c->a, "chat_rate");
-    if (cr != NULL) {
+    /* the decision block states the chat-rate verdict on its own line */
+    if (cr != NULL && !brief) {
         size_t n = strlen(out);
         snprintf(
             out + n, size - n,
             " In the original target's own terms (points of one core at %s events/s) "
             "the verdict is %s%s%s.",
-            an_jstr(cr, "rate"), an_jstr(cr, "verdict"), brief ? "" : ": ",
-            brief ? "" : an_jstr(cr, "verdict_text"));
+            an_jstr(cr, "rate"), an_jstr(cr, "verdict"), ": ",
+            an_jstr(cr, "verdict_text"));
     }
 }
 
@@ -345,6 +357,22 @@ void an_recommend(ctx *c) {
                  nsig ? ", the best " : "", nsig ? an_fmt(best, b1, 32) : "",
                  nsig ? " us per event" : "");
     }
+    /* The Recommendations section's opening: it refers to the decision and
+     * the variants table instead of restating their figures. */
+    char lead[1024], nr[48], nf[48];
+    size_t nrules = c->have_attr ? c->nrules : 0;
+    int n = snprintf(lead, sizeof lead, "%s",
+                     nvar == 0 ? opt
+                               : "The decision's actions are the measured changes that "
+                                 "save most, one of each kind; every variant measured is "
+                                 "ranked below by its saving, with what it gives up.");
+    if (nrules > 0 && n > 0 && (size_t)n < sizeof lead)
+        snprintf(lead + n, sizeof lead - (size_t)n,
+                 " Of the %s applied to the profiles' stacks, %s.",
+                 an_count(nrules, "rule", "rules", nr, sizeof nr),
+                 fired == 0   ? "none fires"
+                 : fired == 1 ? "one fires"
+                              : an_count(fired, "fires", "fire", nf, sizeof nf));
     size_t counts[3] = {fired, nvar, nsig};
     summarize(c, counts, fired_us, best, 0, summary, sizeof summary, &priority,
               &decision);
@@ -353,47 +381,70 @@ void an_recommend(ctx *c) {
     json_t *top = top_actions(c);
     json_object_set_new(
         c->a, "recommendation",
-        json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:o, s:o, s:s, s:I, s:I}", "priority",
-                  priority, "decision", decision, "summary", summary, "summary_short",
-                  brief, "reasons", c->reasons, "has_actions",
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:o, s:o, s:s, s:I, s:I}",
+                  "priority", priority, "decision", decision, "summary", summary,
+                  "summary_short", brief, "lead", lead, "reasons", c->reasons, "has_actions",
                   json_array_size(c->actions) > 0, "actions", c->actions, "top_actions",
                   top, "optimization_text", opt, "rules_fired", (json_int_t)fired,
                   "variants_significant", (json_int_t)nsig));
 }
 
+/* The breakdown row that adds most CPU per event (NULL when none adds). */
+static json_t *largest_row(ctx *c) {
+    json_t *rows = an_jget(c->a, "breakdown.rows"), *row, *best = NULL;
+    size_t i;
+    json_array_foreach(rows, i, row) {
+        double d = an_jnum(row, "delta");
+        if (d > 0 && json_is_true(json_object_get(row, "significant")) &&
+            (best == NULL || d > an_jnum(best, "delta")))
+            best = row;
+    }
+    return best;
+}
+
+/* The conclusion: what was found and what to do, in words that point to
+ * the sections holding the figures (each figure is stated once, in the
+ * decision block, the Summary or its own section). */
 void an_conclusion(ctx *c) {
-    char text[2048], b1[32];
-    json_t *hot = json_object_get(c->a, "hotspots"),
-           *cr = json_object_get(c->a, "chat_rate");
+    char text[2048];
+    json_t *hot = json_object_get(c->a, "hotspots"), *big = largest_row(c);
+    const char *decision = an_jstr(c->a, "recommendation.decision");
     size_t n = (size_t)snprintf(
         text, sizeof text,
-        "Routing a chat event through NATS (%s) costs %s us of CPU more than writing it "
-        "to SQLite directly: %s us against %s us per stored event over every process "
-        "(medians of %lld + %lld %s trials, storage '%s'), an overhead of %s%% (95%% "
-        "interval %s%% to %s%%; %s).",
-        an_jstr(c->a, "config.nats_mode"), an_fmt(c->overhead_us, b1, 32),
-        an_jstr(c->head, "nats_us"), an_jstr(c->head, "direct_us"),
-        (long long)an_jnum(c->head, "n_direct"), (long long)an_jnum(c->head, "n_nats"),
-        an_jstr(c->head, "trials_source"), c->storage, an_jstr(c->head, "overhead_pct"),
-        an_jstr(c->head, "ci_lo_pct"), an_jstr(c->head, "ci_hi_pct"),
-        an_jstr(c->head, "interval.note"));
-    if (cr != NULL && n < sizeof text)
-        n +=
-            (size_t)snprintf(text + n, sizeof text - n,
-                             " At %s events/s NATS uses %s points of one core more (95%% "
-                             "interval %s to %s): %s against the %s-point target.",
-                             an_jstr(cr, "rate"), an_jstr(cr, "diff_pp"),
-                             an_jstr(cr, "ci_lo_pp"), an_jstr(cr, "ci_hi_pp"),
-                             an_jstr(cr, "verdict"), an_jstr(c->a, "config.target_pct"));
+        "Routing a chat event through NATS (%s) costs %s CPU per stored event than "
+        "writing it to SQLite directly; the overhead, its interval and both verdicts are "
+        "in the decision block and the Summary.",
+        an_jstr(c->a, "config.nats_mode"), c->overhead_us >= 0 ? "more" : "less");
+    if (big != NULL && n < sizeof text)
+        n += (size_t)snprintf(text + n, sizeof text - n,
+                              " The largest part of the difference is %s (NATS Overhead "
+                              "Breakdown)",
+                              an_jstr(big, "category"));
     if (json_array_size(hot) > 0 && n < sizeof text)
         n += (size_t)snprintf(text + n, sizeof text - n,
-                              " The largest single increase is %s (%s us per event, %s).",
-                              an_jstr(json_array_get(hot, 0), "name"),
-                              an_jstr(json_array_get(hot, 0), "delta_us"),
-                              an_jstr(json_array_get(hot, 0), "category"));
+                              "%s largest single increase is %s (Top 3 Hotspots)",
+                              big != NULL ? ", and the" : " The",
+                              an_jstr(json_array_get(hot, 0), "name"));
+    if ((big != NULL || json_array_size(hot) > 0) && n < sizeof text)
+        n += (size_t)snprintf(text + n, sizeof text - n, ".");
+    const char *next;
+    if (decision != NULL && strcmp(decision, "Optimize in Sprint 11") == 0)
+        next = "Part of it is avoidable: the measured changes ranked in Recommendations "
+               "remove it, each at the cost it states, so the decision is to optimize "
+               "before accepting what remains.";
+    else if (strcmp(c->verdict, "PASS") == 0)
+        next = "It is within the target, so it is accepted as the price of the "
+               "decoupling the bus brings.";
+    else if (decision != NULL && strcmp(decision, "Accept overhead") == 0)
+        next = "Nothing measured here removes a significant part of it, so it is accepted "
+               "as the cost of this bus.";
+    else if (decision != NULL && strcmp(decision, "Run more trials") == 0)
+        next = "This run cannot decide against the target: more rounds come before any "
+               "change.";
+    else
+        next = "No rule finds avoidable work and no alternative was measured: measure "
+               "alternatives before deciding.";
     if (n < sizeof text)
-        snprintf(text + n, sizeof text - n, " Per event, against the %s%% target: %s. %s",
-                 an_jstr(c->a, "config.target_pct"), c->verdict,
-                 an_jstr(c->a, "recommendation.summary"));
+        snprintf(text + n, sizeof text - n, " %s", next);
     json_object_set_new(c->a, "conclusion", json_string(text));
 }
