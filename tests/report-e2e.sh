@@ -27,7 +27,7 @@ done
 # One denominator: every variant's "% of the overhead" is the same in the
 # decision block's actions and in the ranked variants table (both over the
 # headline's overhead in us/event from the same rounds).
-table=$(awk -F' *[|] *' '/^### Priority 2: Optimize/ {on = 1} /^## Conclusion/ {on = 0}
+table=$(awk -F' *[|] *' '/^## Recommendations/ {on = 1} /^## Conclusion/ {on = 0}
     on && /^[|] [0-9]+ [|] [a-z][a-z0-9-]* [|]/ {print $3, $7}' "$md" |
     sed 's/%$//' | sort)
 recs=$(sed -n 's/^> - Action: \([a-z0-9-]*\): .* us per event (interval [^)]*), \([-0-9.e+]*\)% of the overhead.*/\1 \2/p' \
