@@ -18,13 +18,13 @@ static const char basic[] =
     "# captured on: today\n"
     "swapper     0/0         0.000000: PERF_RECORD_MMAP -1/0: [0xffffffff81000000(0x1269a88) "
     "@ 0xffffffff81000000]: x [kernel.kallsyms]_text\n"
+    "chat_nats 100/100 9.999999: PERF_RECORD_COMM exec: chat_nats:100/100\n"
     "chat_nats 100/100 10.000000: PERF_RECORD_MMAP2 100/100: [0x555500001000(0x2000) @ "
     "0x1000 fe:00 42 0]: r-xp /opt/bin/chat_nats\n"
     "chat_nats 100/100 10.000001: PERF_RECORD_MMAP2 100/100: [0x7f0000026000(0x156000) @ "
     "0x26000 fe:00 7 0]: r-xp /usr/lib/libc.so.6\n"
     "chat_nats 100/100 10.000002: PERF_RECORD_MMAP2 100/100: [0x7f0000400000(0x1000) @ "
     "0 fe:00 9 0]: rw-p /usr/lib/data.bin\n"
-    "chat_nats 100/100 10.000003: PERF_RECORD_COMM exec: chat_nats:100/100\n"
     "chat_nats 100/100 10.100000: 1000000 cpu-clock: \n"
     "\tffffffff82252809 pvm_irq_enable+0x19 ([kernel.kallsyms])\n"
     "\t           30ce7 __libc_pwrite+0x7 (/usr/lib/libc.so.6)\n"
@@ -123,6 +123,34 @@ static void test_no_pid(void) {
     perfscript_free(ps);
 }
 
+/* The window keeps the samples whose time lies in it; mmaps before it count. */
+static void test_window(void) {
+    const char t[] = "# window: 2.0 3.0\n"
+                     "a 1/1 0.5: PERF_RECORD_MMAP2 1/1: [0x9000(0x1000) @ 0 08:01 4 0]: r-xp /l.so\n"
+                     "a 1/1 0.6: PERF_RECORD_COMM exec: a:1/1\n"
+                     "a 1/1 1.0: PERF_RECORD_MMAP2 1/1: [0x1000(0x1000) @ 0 08:01 5 0]: r-xp /l.so\n"
+                     "a 1/1 1.5: cpu-clock:\n\t10 f (/l.so)\n\t20 g (/l.so)\n\n"
+                     "a 1/1 2.5: cpu-clock:\n\t10 f (/l.so)\n\n"
+                     "a 1/2 3.5: cpu-clock:\n\t10 f (/l.so)\n\n";
+    perfscript *ps = NULL;
+    error err;
+    error_clear(&err);
+    CHECK_MSG(perfscript_parse(&ps, t, strlen(t), "w", &err) == 0, "%s", err.text);
+    if (ps != NULL) {
+        CHECK_EQ_INT(ps->samples, 1);
+        CHECK_EQ_INT(ps->outside, 2);
+        CHECK(ps->have_window && ps->window[0] == 2.0 && ps->window[1] == 3.0);
+        CHECK_EQ_INT(ps->nprocs, 1);
+        if (ps->nprocs == 1) {
+            CHECK_EQ_INT(ps->procs[0].nthreads, 1);
+            /* the mapping before the exec is gone */
+            CHECK_EQ_INT(ps->procs[0].prof->pcs[0], 0x1010);
+            CHECK(strstr(ps->procs[0].prof->maps, "9000") == NULL);
+        }
+    }
+    perfscript_free(ps);
+}
+
 static void refused(const char *text, const char *want) {
     perfscript *ps = NULL;
     error err;
@@ -145,6 +173,9 @@ static void test_refusals(void) {
     refused("a 1/1 1.0: PERF_RECORD_MMAP2 1/1: [0x1000(0x10) @ 0]: r-xp /x\n",
             "without 'MAJ:MIN INODE'");
     refused("a 1/1 1.0: 12\n", "sample header without 'EVENT:'");
+    refused("# window: 3 2\n", "bad.txt:1: window line not as");
+    refused("a 1/1 1.0: cpu-clock:\n\t1 f\n# window: 1 2\n", "bad.txt:3: window line after");
+    refused("# window: 1 2\na 1/1 cpu-clock:\n", "bad.txt:2: sample header without TIME");
     refused("a 1/1 1.0: cpu-clock:\n\t12 f /l.so)\n", "bad.txt:2: frame's DSO is not in");
     char nul[] = "a 1/1 1.0: cpu-clock:\n\t12 f\n";
     nul[24] = '\0';
@@ -220,6 +251,7 @@ static void test_self_symbolize(void) {
 int main(void) {
     test_basic();
     test_no_pid();
+    test_window();
     test_refusals();
     test_self_symbolize();
     return check_status();

@@ -387,11 +387,12 @@ static json_t *wl_result_add_threads(json_t *res, const wl_window *w) {
 
 json_t *wl_result_new(const char *role, const wl_options *opts, const wl_window *w) {
     return wl_result_add_threads(
-        json_pack("{s:s, s:{s:I}, s:{s:f, s:f, s:f}, s:{s:s, s:s?, s:s?, s:i}, "
+        json_pack("{s:s, s:{s:I}, s:{s:f, s:f, s:f, s:f, s:f}, s:{s:s, s:s?, s:s?, s:i}, "
                      "s:s?, s:i, s:f}",
                      "role", role, "events", "requested", (json_int_t)opts->events,
                      "measured", "user_s", w->user_s, "sys_s", w->sys_s, "wall_s",
-                     w->wall_s, "db", "path", opts->db, "journal_requested",
+                     w->wall_s, "mono_start", w->wall0, "mono_stop", w->wall0 + w->wall_s,
+                     "db", "path", opts->db, "journal_requested",
                      opts->journal, "synchronous_requested", opts->sync, "batch",
                      opts->batch, "profile", opts->profile, "frequency_hz", opts->freq,
                      "rate_requested", opts->rate),

@@ -151,6 +151,15 @@ typedef struct ctx {
     size_t npscales;
     attrib_result attr;
     int have_attr;
+    /* the perf cross-check (crosscheck.c): the same trials with perf's samples */
+    attrib_trial *xd, *xn, *wd, *wn; /* per process; weighed per thread too */
+    attrib_trial *ud, *un;           /* gperftools' samples, not weighed per thread */
+    aggregate **xaggs;
+    size_t nxaggs;
+    attrib_result xattr, wattr, uattr;
+    int have_x;
+    uint64_t x_samples, x_outside;
+    double x_cpu; /* measured CPU of the processes perf recorded */
     recrule_result rules[RECRULES_MAX];
     size_t nrules;
     group *g1, *g2; /* scratch selections */
@@ -291,8 +300,21 @@ void an_sample_check(ctx *c);
  * comparison (c->attr); the recommendation rules (c->rules). */
 int an_attribution(ctx *c);
 void an_attribution_free(ctx *c);
+/* Weigh the stacks of ap->agg per thread to the kernel's CPU of the threads
+ * of record entry 'proc' (attrib_thread_shares): sets ap->scale (kept with
+ * the analysis) and ap->unsampled; nothing when it lists no threads. */
+int an_thread_scale(ctx *c, json_t *proc, attrib_proc *ap);
 /* The "breakdown" section and chart, and the hotspots, from c->attr. */
 int an_breakdown_rows(ctx *c, json_t *hot);
+
+/* ---- crosscheck.c ------------------------------------------------------- */
+
+/* perf's breakdown of the profiled trials (c->xattr) when every one has
+ * perf text beside its profiles (overhead run --perf); else nothing. */
+int an_crosscheck(ctx *c);
+void an_crosscheck_free(ctx *c);
+/* The "crosscheck" section (only when an_crosscheck compared). */
+void an_crosscheck_section(ctx *c);
 
 /* ---- threads.c ---------------------------------------------------------- */
 

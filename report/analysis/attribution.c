@@ -34,7 +34,7 @@ static int keep_agg(ctx *c, aggregate *a) {
 /* Thread scaling of one process: when its record lists its threads, each
  * thread's stacks weigh what the kernel measured for that thread
  * (attrib_thread_shares). The scale array is kept with the analysis. */
-static int thread_scale(ctx *c, json_t *proc, attrib_proc *ap) {
+int an_thread_scale(ctx *c, json_t *proc, attrib_proc *ap) {
     json_t *ths = json_object_get(proc, "threads"), *t;
     size_t n = json_array_size(ths), k;
     if (n == 0 || ap->agg == NULL || ap->agg->nstacks == 0)
@@ -112,7 +112,7 @@ static int attrib_of(ctx *c, const trial *t, attrib_trial *out) {
         if (keep_agg(c, a) != 0)
             return -1;
         ap->agg = a;
-        if (thread_scale(c, p, ap) != 0)
+        if (an_thread_scale(c, p, ap) != 0)
             return -1;
     }
     return 0;
@@ -137,10 +137,11 @@ int an_attribution(ctx *c) {
                           &c->nrules) != 0)
         return error_set(c->err, ERR_NOMEM, "out of memory");
     c->have_attr = 1;
-    return 0;
+    return an_crosscheck(c);
 }
 
 void an_attribution_free(ctx *c) {
+    an_crosscheck_free(c);
     for (size_t i = 0; i < c->npaggs; i++)
         aggregate_free(c->paggs[i]);
     free(c->paggs);
@@ -240,6 +241,7 @@ static void breakdown_section(ctx *c) {
                   "residual_us", jsonfile_num(r->residual_us), "residual_fmt",
                   an_fsigned(r->residual_us), "measured_us", an_fnum(r->measured_us),
                   "residual_large", r->residual_large));
+    an_crosscheck_section(c);
     json_object_set_new(
         an_charts(c), "breakdown",
         json_pack("{s:s, s:s, s:o}", "unit", "us/event", "caption",

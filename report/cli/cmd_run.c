@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "opts.h"
+#include "perfrec.h"
 #include "procstat.h"
 #include "runner.h"
 
@@ -75,7 +76,12 @@ static void run_usage(FILE *out) {
 "  --freq HZ            profiler sampling frequency (default 250; the kernel tick caps\n"
 "                       the real rate at ~250 Hz, so more only misstates the period)\n"
 "  --sampler S          itimer (default), task-clock or thread-timers; see\n"
-"                       docs/run-record.md\n"
+"                       docs/run-record.md\n""  --perf HZ            Linux perf records every profiled process too, at the same\n"
+"                       time, at HZ (e.g. 999; cpu-clock, DWARF call graphs): the\n"
+"                       independent sampler of the cross-check, kept as\n"
+"                       NAME.perf.txt beside NAME.prof (`overhead analyze` compares\n"
+"                       the two per category); needs root or\n"
+"                       kernel.perf_event_paranoid <= 1 (else exit 3, nothing run)\n"
 "  --rate R             fixed-rate mode: the publisher paces R events/s (default:\n"
 "                       saturated, as fast as possible)\n"
 "  --aa                 A/A control: direct against direct, interleaved like a real\n"
@@ -109,7 +115,8 @@ static void run_usage(FILE *out) {
 "\n"
 "Exit status: 0 every trial stored every event; 1 a trial failed or lost events\n"
 "(the numbers are printed and recorded), or the run was interrupted; 2 bad options,\n"
-"unreachable NATS URL or unwritable output directory (before any trial).\n",
+"unreachable NATS URL or unwritable output directory (before any trial); 3 --perf\n"
+"and perf cannot sample here (the reason on stderr; nothing run).\n",
             OVERHEAD_NATS_SERVER_DEFAULT);
 }
 /* clang-format on */
@@ -139,6 +146,7 @@ static int run_parse(run_args *r, int argc, char **argv, error *err) {
         OPT_LIST("variant", 0, &r->variants, 1, RUNNER_MAX_LIST),
         OPT_INT("freq", 0, &c->freq, 1, 4000),
         OPT_CHOICE("sampler", 0, &c->sampler, "itimer|thread-timers|task-clock"),
+        OPT_INT("perf", 0, &c->perf_hz, 1, 100000),
         OPT_DOUBLE("rate", 0, &c->rate, 0, 1e9),
         OPT_FLAG("aa", 0, &c->aa, 1),
         OPT_FLAG("unprofiled", 0, &c->unprofiled, 1),
@@ -211,6 +219,13 @@ int cmd_run(int argc, char **argv) {
     if (r.progress) {
         cfg->progress = run_progress;
         cfg->progress_ctx = NULL;
+    }
+    if (cfg->perf_hz > 0) {
+        char why[512];
+        if (!perfrec_usable(why, sizeof why)) {
+            fprintf(stderr, "overhead run: --perf skipped: %s\n", why);
+            return 3;
+        }
     }
     runner_catch_signals();
     if (runner_run(cfg, &run_dir, &err) != 0) {

@@ -51,6 +51,9 @@ typedef struct runner_config {
     int batch;       /* events per commit */
     int freq;        /* requested sampling frequency, Hz */
     const char *sampler; /* the workloads' --sampler; NULL: itimer */
+    int perf_hz;         /* > 0: Linux perf records every profiled process too,
+                            at this rate (perfrec.h: NAME.perf.txt beside
+                            NAME.prof); 0: off */
     double rate;     /* events/s; 0 = saturated */
     int aa;          /* A/A control: direct against direct */
     int unprofiled;  /* add an unprofiled copy of every variant */

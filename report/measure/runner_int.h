@@ -89,6 +89,7 @@ typedef struct child {
     char prof_rel[RUNNER_URL_MAX];
     int window; /* tell its measured window's edges (--window-fd) */
     int win_fd; /* the read end of that pipe, or -1 */
+    pid_t perf_pid; /* perf record on it (perfrec), or 0 */
 } child;
 
 /* The run's state, shared by its trials. */

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "chatproto.h"
 #include "procstat.h"
 #include "profile.h"
+#include "perfrec.h"
 #include "quiet.h"
 
 #define FAIL_MAX 1024
@@ -210,6 +212,50 @@ static void poll_windows(trial *t, int ms) {
     }
 }
 
+/* The files of child c's perf recording: "DIR/.BASE.perf.data",
+ * "DIR/BASE.perf.txt" (its profile's name with .perf.txt for .prof) and
+ * "DIR/BASE.perf.log" (removed when all went well). */
+static void perf_files(const trial *t, const child *c, char *data, char *txt, char *log,
+                       size_t size) {
+    size_t n = strlen(c->prof_rel);
+    int stem = n > 5 ? (int)(n - 5) : (int)n; /* without ".prof" */
+    snprintf(data, size, "%s/.%.*s.perf.data", t->r->dir, stem, c->prof_rel);
+    snprintf(txt, size, "%s/%.*s.perf.txt", t->r->dir, stem, c->prof_rel);
+    snprintf(log, size, "%s/%.*s.perf.log", t->r->dir, stem, c->prof_rel);
+}
+
+/* Start perf on profiled child c (perfrec_attach); a failure fails the trial. */
+static void perf_attach(trial *t, child *c) {
+    char data[RUNNER_PATH_MAX + 64], txt[RUNNER_PATH_MAX + 64], log[RUNNER_PATH_MAX + 64];
+    error e;
+    error_clear(&e);
+    perf_files(t, c, data, txt, log, sizeof data);
+    if (perfrec_attach(&c->perf_pid, c->pid, t->cfg->perf_hz, data, log, &e) != 0) {
+        c->perf_pid = 0;
+        set_fail(t, "perf: %s", e.text);
+    }
+}
+
+/* After child c ended: its perf text, kept to its measured window (the
+ * result's mono_start/mono_stop: where its gperftools profile starts and
+ * stops). */
+static void perf_finish(trial *t, child *c, json_t *res) {
+    char data[RUNNER_PATH_MAX + 64], txt[RUNNER_PATH_MAX + 64], log[RUNNER_PATH_MAX + 64];
+    error e;
+    error_clear(&e);
+    perf_files(t, c, data, txt, log, sizeof data);
+    json_t *m = json_object_get(res, "measured");
+    double t0 = json_number_value(json_object_get(m, "mono_start"));
+    double t1 = json_number_value(json_object_get(m, "mono_stop"));
+    if (json_object_get(m, "mono_start") == NULL)
+        t0 = t1 = -1;
+    if (perfrec_finish(c->perf_pid, data, txt, log, t0, t1, &e) != 0)
+        set_fail(t, "%s", e.text);
+    else
+        unlink(log);
+    c->perf_pid = 0;
+}
+
 static int trial_start(trial *t, error *err) {
     char *argv[RUNNER_MAX_ARGS + 1];
     read_servers(t, 0);
@@ -219,6 +265,8 @@ static int trial_start(trial *t, error *err) {
         runner_args(t->r, t->v, &t->ch[i], t->n, t->db, argv, t->store);
         if (runner_spawn(&t->ch[i], argv, t->store, t->fail, sizeof t->fail, err) != 0)
             return -1;
+        if (t->cfg->perf_hz > 0 && t->ch[i].prof[0] != '\0')
+            perf_attach(t, &t->ch[i]);
     }
     return 0;
 }
@@ -589,8 +637,11 @@ static void trial_account(trial *t) {
     rec->cpu.total_s = rec->cpu.user_s = rec->cpu.sys_s = rec->cpu.measured_s = 0;
     rec->cpu.services_s = rec->cpu.bot_s = 0;
     t->all_profiles = t->v->profiled;
-    for (int i = 0; i < t->nch; i++)
+    for (int i = 0; i < t->nch; i++) {
+        if (t->ch[i].perf_pid > 0)
+            perf_finish(t, &t->ch[i], t->res[i]);
         account_child(t, &t->ch[i], t->res[i], &rec->procs[rec->nprocs++]);
+    }
     t->have_server = t->is_nats;
     for (int i = 0; t->is_nats && i < t->r->nnodes; i++)
         account_server(t, i, &rec->procs[rec->nprocs++]);
@@ -719,6 +770,13 @@ static void trial_cleanup(trial *t) {
         json_decref(t->res[i]);
         if (t->ch[i].win_fd >= 0)
             close(t->ch[i].win_fd);
+        if (t->ch[i].perf_pid > 0) { /* a trial that ended before its accounting */
+            char data[RUNNER_PATH_MAX + 64], txt[RUNNER_PATH_MAX + 64], log[RUNNER_PATH_MAX + 64];
+            kill(t->ch[i].perf_pid, SIGKILL);
+            waitpid(t->ch[i].perf_pid, NULL, 0);
+            perf_files(t, &t->ch[i], data, txt, log, sizeof data);
+            unlink(data);
+        }
     }
     runrecord_free(t->rec);
     free(t);

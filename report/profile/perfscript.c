@@ -52,6 +52,10 @@ typedef struct ps_parse {
     char **dsos;
     size_t ndsos, capdsos;
     long cur; /* index of the process of the open sample, -1 when none */
+    int skip; /* the open sample lies outside the window: its frames are dropped */
+    int have_window;
+    double window[2];
+    uint64_t outside;
     error *err;
 } ps_parse;
 
@@ -297,12 +301,23 @@ static int ps_header_line(ps_parse *ps, const char *line, size_t len) {
     size_t i = at + 1;
     if (i < nt && ps_is_cpu(t[i].s, t[i].n))
         i++;
-    if (i < nt && ps_is_time(t[i].s, t[i].n))
+    double when = -1;
+    if (i < nt && ps_is_time(t[i].s, t[i].n)) {
+        when = strtod(t[i].s, NULL);
         i++;
+    }
     if (i < nt && t[i].n > 12 && memcmp(t[i].s, "PERF_RECORD_", 12) == 0) {
         ps->cur = -1;
+        ps->skip = 0;
         if (t[i].n >= 16 && memcmp(t[i].s, "PERF_RECORD_MMAP", 16) == 0)
             return ps_mmap_line(ps, t[i].s, len - (size_t)(t[i].s - line));
+        /* An exec replaces the process's mappings: perf may attach between
+         * the fork and the exec. */
+        if (t[i].n == 16 && memcmp(t[i].s, "PERF_RECORD_COMM", 16) == 0 && i + 1 < nt &&
+            t[i + 1].n == 5 && memcmp(t[i + 1].s, "exec:", 5) == 0 && pid >= 0)
+            for (size_t k = 0; k < ps->nprocs; k++)
+                if (ps->procs[k].pid == pid)
+                    ps->procs[k].nmmaps = 0;
         return 0;
     }
     /* A sample: [PERIOD] EVENT: then, without a call graph, its one frame. */
@@ -315,6 +330,17 @@ static int ps_header_line(ps_parse *ps, const char *line, size_t len) {
     if (i >= nt || t[i].s[t[i].n - 1] != ':')
         return ps_bad(ps, "sample header without 'EVENT:'");
     i++;
+    ps->skip = 0;
+    if (ps->have_window) {
+        if (when < 0)
+            return ps_bad(ps, "sample header without TIME (the window needs it)");
+        if (when < ps->window[0] || when > ps->window[1]) {
+            ps->outside++;
+            ps->skip = 1;
+            ps->cur = -1;
+            return 0;
+        }
+    }
     long k = ps_proc_of(ps, pid);
     if (k < 0)
         return ps_nomem(ps);
@@ -478,6 +504,28 @@ nomem:
     return ps_nomem(ps);
 }
 
+/* "# window: START STOP", before any sample. */
+static int ps_window(ps_parse *ps, const char *line, size_t n) {
+    char buf[128];
+    double a, b;
+    char extra;
+    if (n >= sizeof buf)
+        return ps_bad(ps, "window line too long");
+    memcpy(buf, line, n);
+    buf[n] = '\0';
+    if (sscanf(buf, "# window: %lf %lf %c", &a, &b, &extra) != 2 || !(a >= 0) || !(b >= a))
+        return ps_bad(ps, "window line not as '# window: START STOP' with 0 <= START <= STOP");
+    for (size_t i = 0; i < ps->nprocs; i++)
+        if (ps->procs[i].nsamples > 0 || ps->outside > 0)
+            return ps_bad(ps, "window line after samples");
+    if (ps->have_window)
+        return ps_bad(ps, "second window line");
+    ps->have_window = 1;
+    ps->window[0] = a;
+    ps->window[1] = b;
+    return 0;
+}
+
 static void ps_parse_free(ps_parse *ps) {
     for (size_t i = 0; i < ps->nprocs; i++) {
         free(ps->procs[i].mmaps);
@@ -512,14 +560,18 @@ int perfscript_parse(perfscript **out, const char *text, size_t len, const char 
             b++;
         if (b == n) {
             ps.cur = -1; /* a blank line ends a sample */
+            ps.skip = 0;
         } else if (p[0] == '#') {
-            /* perf's own header comments (perf script --header) */
+            /* perf's own header comments (perf script --header), or ours */
+            if (n > 9 && memcmp(p, "# window:", 9) == 0 && ps_window(&ps, p, n) != 0)
+                goto done;
         } else if (b > 0) {
-            if (ps.cur < 0) {
+            /* (the frames of a sample outside the window are dropped) */
+            if (!ps.skip && ps.cur < 0) {
                 ps_bad(&ps, "frame line outside a sample");
                 goto done;
             }
-            if (ps_frame_line(&ps, p + b, n - b) != 0)
+            if (!ps.skip && ps_frame_line(&ps, p + b, n - b) != 0)
                 goto done;
         } else if (ps_header_line(&ps, p, n) != 0) {
             goto done;
@@ -531,6 +583,10 @@ int perfscript_parse(perfscript **out, const char *text, size_t len, const char 
         ps_nomem(&ps);
         goto done;
     }
+    r->outside = ps.outside;
+    r->have_window = ps.have_window;
+    r->window[0] = ps.window[0];
+    r->window[1] = ps.window[1];
     size_t with = 0;
     for (size_t i = 0; i < ps.nprocs; i++)
         with += ps.procs[i].nsamples > 0;

@@ -20,7 +20,13 @@
  * "[kernel.kallsyms]" or a kernel address) are dropped: gperftools sees a
  * system call from user space too, at the instruction after it. A sample
  * with no user frame keeps one frame at address 0 (unattributed). Other
- * PERF_RECORD_ lines are skipped. */
+ * PERF_RECORD_ lines are skipped.
+ *
+ * A comment line "# window: START STOP" (seconds on the samples' clock; the
+ * runner records with -k CLOCK_MONOTONIC and writes the workload's measured
+ * window there) keeps only the samples whose TIME lies in it: those outside
+ * are counted in 'outside', and a window needs every header to carry TIME.
+ * Other comment lines ('#') are skipped. */
 #ifndef OVERHEAD_PERFSCRIPT_H
 #define OVERHEAD_PERFSCRIPT_H
 
@@ -53,7 +59,10 @@ typedef struct perfscript_proc {
 typedef struct perfscript {
     perfscript_proc *procs; /* in order of first sample */
     size_t nprocs;
-    uint64_t samples;
+    uint64_t samples;  /* kept */
+    uint64_t outside;  /* samples outside the window */
+    int have_window;   /* a "# window:" line was read */
+    double window[2];  /* its START and STOP */
 } perfscript;
 
 /* Parse 'len' bytes of perf script text ('label', its file name, prefixes
