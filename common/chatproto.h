@@ -7,6 +7,15 @@
 
 /* The subject every chat event is published on (the bot's, as in the seed). */
 #define CHATPROTO_SUBJECT "rosey.events.chat"
+/* The team's test_nats_cpu_overhead (the replica arms): its bot published
+ * on the first subject while its DatabaseService subscribed to the second,
+ * so nothing was stored; it measured the process's idle CPU over the second
+ * before, then 500 events at about 100 events/s (10 ms sleeps). */
+#define CHATPROTO_TEAM_SUBJECT       "rosey.chat.message"
+#define CHATPROTO_TEAM_STORE_SUBJECT "rosey.db.message.log"
+#define CHATPROTO_TEAM_IDLE_MS       1000
+#define CHATPROTO_TEAM_EVENTS        500
+#define CHATPROTO_TEAM_RATE          100
 /* The queue group of the nats-cluster services. */
 #define CHATPROTO_QUEUE "chatsvc"
 /* The JetStream stream that captures CHATPROTO_SUBJECT, and its durable pull

@@ -71,4 +71,48 @@ for r in th["sampling_rows"]:
         assert abs(w / k - 1) <= 0.10, r
 print(f"threads: ok ({n} processes, {len(th['rows'])} rows)")
 PY
+# Latency at fixed offered loads below saturation (issue 19): the variants
+# table has p50 / p99 at the chat rate and at half the saturated baseline's
+# rate for the baseline row and every variant, each a number / number, the
+# variants with what they add to the baseline in brackets; and the reference
+# paragraph rests on the replica arm.
+python3 - "$md" "$tmp/docs/sprints/active/e2e-sprint/CPU_OVERHEAD_ANALYSIS.json" <<'PY'
+import json, re, sys
+md, a = open(sys.argv[1]).read().splitlines(), json.load(open(sys.argv[2]))
+opt = a["optimization"]
+rates = [l["rate"] for l in opt["loads"]]
+assert len(rates) == 2 and rates[0] == 50, rates
+i = next(k for k, l in enumerate(md)
+         if re.match(r"^[|] (rank [|] )?variant [|]", l) and "p50 / p99 at" in l)
+head = [c.strip() for c in md[i].strip("|").split("|")]
+cols = [k for k, c in enumerate(head) if c.startswith("p50 / p99 at")]
+assert [head[k] for k in cols] == ["p50 / p99 at 50/s (ms)",
+                                   f"p50 / p99 at {rates[1]:.0f}/s (ms)"], head
+rows = []
+for l in md[i + 2:]:
+    if not l.startswith("|"):
+        break
+    rows.append([c.strip() for c in l.strip("|").split("|")])
+name = head.index("variant")
+names = [r[name] for r in rows]
+want = ["baseline NATS"] + [v["name"] for v in opt["variants"]]
+assert len(rows) == len(want) and names[0].startswith("baseline NATS"), names
+num = r"-?[0-9][0-9.e+-]*"
+for r in rows:
+    for k in cols:
+        cell = r[k]
+        base = r[name].startswith("baseline")
+        pat = rf"^{num} / {num}$" if base else rf"^{num} / {num} \(\+?{num} / \+?{num}\)$"
+        assert re.match(pat, cell), (r[name], head[k], cell)
+for v in [opt["baseline"]] + opt["variants"]:
+    for l in v["loads"]:
+        assert l["trials"] >= 1 and l["p50_us"] > 0 and l["p99_us"] >= l["p50_us"], l
+# the half load: half the saturated baseline's stored-over-window rate
+assert 0 < rates[1], rates
+ref = a["reference"]
+assert ref["as_written"] and ref["as_written"]["trials"] >= 2, ref
+assert ref["reproduced"] in (True, False), ref
+assert "Measured the same way here" in ref["text"], ref["text"]
+print(f"latency table and reference: ok (loads {rates}, {len(rows)} rows)")
+PY
 echo "report e2e: ok"

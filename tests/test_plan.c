@@ -27,10 +27,11 @@ static void test_defaults(void) {
     size_t n = 0;
     plan_defaults(&o);
     CHECK_EQ_INT(plan_build(ph, &n, &o, NULL), 0);
-    /* saturated (with every variant), chat rate, A/A, then the sweep without
-     * the main storage, then the rate sweep: no separate optimization phase,
-     * one baseline */
-    CHECK_EQ_INT(n, 3 + o.nsweep + o.nrates);
+    /* saturated (with every variant), chat rate, the replica, latency at the
+     * chat rate and at half load, A/A, then the sweep without the main
+     * storage, then the rate sweep: no separate optimization phase, one
+     * baseline */
+    CHECK_EQ_INT(n, 6 + o.nsweep + o.nrates);
     CHECK_EQ_STR(ph[0].name, "saturated");
     const runner_config *c = &ph[0].cfg;
     CHECK_EQ_STR(c->archs[0], "direct");
@@ -71,7 +72,64 @@ static void test_defaults(void) {
     o.optimize = 0; /* --no-optimize: the saturated rounds without variants */
     CHECK_EQ_INT(plan_build(ph, &n, &o, NULL), 0);
     CHECK_EQ_INT(ph[0].cfg.nvariants, 0);
-    CHECK_EQ_INT(n, 3 + o.nsweep + o.nrates);
+    CHECK_EQ_INT(n, 4 + o.nsweep + o.nrates); /* no latency phases either */
+    CHECK(find(ph, n, "latency at half load") == NULL);
+    CHECK(find(ph, n, "replica") != NULL);
+}
+
+/* The replica: the team's protocol as written, unprofiled, its own rounds;
+ * the latency phases: the NATS baseline and every variant at two loads
+ * below saturation, kept apart from the CPU comparisons (latency_only). */
+static void test_replica_and_latency(void) {
+    plan_options o;
+    plan_phase ph[PLAN_MAX_PHASES];
+    size_t n = 0;
+    plan_defaults(&o);
+    CHECK_EQ_INT(plan_build(ph, &n, &o, NULL), 0);
+    const plan_phase *r = find(ph, n, "replica");
+    CHECK(r != NULL);
+    if (r != NULL) {
+        CHECK_EQ_INT(r->cfg.replica, RUNNER_REPLICA_WRITTEN);
+        CHECK_EQ_STR(r->cfg.archs[0], "nats");
+        CHECK_EQ_INT(r->cfg.narchs, 1);
+        CHECK_EQ_INT(r->cfg.events, 500);
+        CHECK(r->cfg.rate == 100);
+        CHECK_EQ_INT(r->cfg.no_profiled, 1);
+        CHECK(r->cfg.trials >= 2); /* an interval */
+    }
+    const plan_phase *lc = find(ph, n, "latency at chat rate");
+    const plan_phase *lh = find(ph, n, "latency at half load");
+    CHECK(lc != NULL && lh != NULL);
+    if (lc != NULL && lh != NULL) {
+        CHECK(lc->cfg.rate == o.rate);
+        CHECK_EQ_INT(lc->cfg.latency_only, 1);
+        CHECK_EQ_INT(lh->cfg.latency_only, 1);
+        CHECK_EQ_INT(lc->cfg.no_profiled, 1);
+        CHECK_EQ_STR(lc->cfg.archs[0], o.nats_arch);
+        CHECK_EQ_INT(lc->cfg.nvariants, (int)plan_nvariants);
+        CHECK_EQ_STR(lc->cfg.variants[0], "baseline");
+        CHECK(lh->half_ms > 0 && lh->cfg.events == -1);
+        /* the half load from a first run that cannot be read: the fallback */
+        plan_phase copy = *lh;
+        plan_resolve(&copy, "/nonexistent");
+        CHECK(copy.cfg.rate == PLAN_HALF_FALLBACK_RATE);
+        CHECK_EQ_INT(copy.cfg.events,
+                     (int64_t)(PLAN_HALF_FALLBACK_RATE * (double)lh->half_ms / 1000));
+        CHECK_EQ_INT(copy.half_ms, 0);
+    }
+    o.replica = RUNNER_REPLICA_WRITTEN | RUNNER_REPLICA_STORED;
+    CHECK_EQ_INT(plan_build(ph, &n, &o, NULL), 0);
+    r = find(ph, n, "replica");
+    CHECK(r != NULL && r->cfg.replica == (RUNNER_REPLICA_WRITTEN | RUNNER_REPLICA_STORED));
+    o.replica = 0; /* --replica none */
+    CHECK_EQ_INT(plan_build(ph, &n, &o, NULL), 0);
+    CHECK(find(ph, n, "replica") == NULL);
+    o.replica = RUNNER_REPLICA_WRITTEN;
+    o.rate = 0; /* skipped with the chat-rate phase */
+    CHECK_EQ_INT(plan_build(ph, &n, &o, NULL), 0);
+    CHECK(find(ph, n, "replica") == NULL);
+    CHECK(find(ph, n, "latency at chat rate") == NULL);
+    CHECK(find(ph, n, "latency at half load") != NULL);
 }
 
 static void test_quick_and_overrides(void) {
@@ -228,5 +286,6 @@ int main(void) {
     test_quick_and_overrides();
     test_switches();
     test_resolve();
+    test_replica_and_latency();
     return check_status();
 }

@@ -14,6 +14,7 @@
  *   breakdown.c  pooled profiles, sampling health, the breakdown section
  *                (calls attribution.c and flame.c, which call only known.c
  *                and helpers.c: no circle)
+ *   reference.c  the team's quoted figure against its replica arms
  *   attribution.c per-process attribution (attrib), hotspots, rules
  *   flame.c      the differential flame graph
  *   ratemodel.c  CPU against event rate: model, crossing, the team's rate
@@ -71,6 +72,15 @@ typedef struct trial {
     /* The machine over the trial (NAN: not recorded): CPU used outside the
      * trial and steal, in % of one core over the trial's wall time. */
     double outside_pct, steal_pct;
+    /* A replica arm (RUNRECORD_REPLICA_*, 0: not one): the team's quantity,
+     * its process's CPU over the measured window minus its CPU over the idle
+     * window before, in % of one core (NAN: unknown), and nats-server's CPU
+     * over the same window, which the team left out. */
+    int replica;
+    double replica_pp, replica_broker_pp;
+    /* The trial belongs to a fixed-load latency run (run.json
+     * config.latency_only). */
+    int latency_only;
 } trial;
 
 /* A selection of trials and their per-event CPU (or utilisation). */
@@ -133,6 +143,11 @@ typedef struct ctx {
     json_t *records;    /* array of the trial records */
     trial *t;
     size_t nt;
+    /* Trials for one section only, never pooled into another (nor listed in
+     * the trials table): the replica arms (an_reference) and the fixed-load
+     * latency runs (an_optimize). */
+    trial *xt;
+    size_t nxt;
     const char *nats_arch, *storage;
     double chat_rate; /* the rate of the chat-rate section (an_select) */
     json_t *warnings; /* strings */
@@ -289,10 +304,18 @@ void an_headline(ctx *c);
 void an_chat_rate(ctx *c);
 /* The A/A noise floor from paired adjacent trials. */
 void an_noise_floor(ctx *c);
-/* The quoted reference figure against the quantity it measured. */
-void an_reference(ctx *c);
 /* Flag trials whose processes report more samples than their CPU allows. */
 void an_sample_check(ctx *c);
+
+/* ---- reference.c -------------------------------------------------------- */
+
+/* The quoted reference figure against the quantity it measured: the replica
+ * arms of c->xt ("reference"; reproduced null when there is no interval to
+ * test it against). After an_chat_rate and an_headline. */
+void an_reference(ctx *c);
+/* Where 'ref' lies against the interval [lo, hi]: "inside", "above" or
+ * "below"; NULL when there is no interval (lo or hi NAN). */
+const char *an_reference_place(double ref, double lo, double hi);
 
 /* ---- attribution.c ------------------------------------------------------ */
 

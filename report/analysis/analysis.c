@@ -27,6 +27,7 @@ static void ctx_free(ctx *c) {
     json_decref(c->warnings);
     json_decref(c->unnamed);
     free(c->t);
+    free(c->xt);
     free(c->gd);
     free(c->gn);
     free(c->g1);

@@ -63,12 +63,15 @@ static int trial_read(ctx *c, trial *t, json_t *rec, const runrecord *rr, const 
     t->requested = rr->events.requested;
     t->stored = count_or_zero(rr->events.stored);
     t->dropped = count_or_zero(rr->events.dropped);
-    int64_t least = t->stored;
-    if (count_or_zero(rr->events.published) < least)
-        least = count_or_zero(rr->events.published);
+    /* Lost: never published, or published and not stored of what the trial
+     * had to store (all of it, but none in a replica arm as the team wrote
+     * it: runrecord checks expected_stored <= requested). */
+    int64_t least = t->stored, expected = runrecord_expected_stored(rr);
     if (count_or_zero(rr->events.rows) < least)
         least = count_or_zero(rr->events.rows);
-    t->lost = t->requested - least;
+    t->lost = expected - least;
+    if (t->requested - count_or_zero(rr->events.published) > t->lost)
+        t->lost = t->requested - count_or_zero(rr->events.published);
     /* CPU per event: the workloads' measured windows (getrusage around the
      * event loop: no process start-up, no connection set-up) plus the
      * broker's CPU over the same windows when every node was read at their
@@ -116,11 +119,34 @@ static int trial_read(ctx *c, trial *t, json_t *rec, const runrecord *rr, const 
     return 0;
 }
 
-/* Read, validate and append the record 'name' of 'dir' as trial c->nt;
+/* A replica arm's figures: the storing process's CPU over its measured
+ * window minus its CPU over the idle window, in % of one core (the team's
+ * cpu_percent() difference), and nats-server's over the same window. */
+static void replica_read(trial *t, const runrecord *rr) {
+    t->replica = rr->replica.mode;
+    t->replica_pp = t->replica_broker_pp = NAN;
+    double idle = rr->replica.idle_wall_s > 0
+                      ? rr->replica.idle_cpu_s / rr->replica.idle_wall_s * 100
+                      : NAN;
+    for (int k = 0; k < rr->nprocs; k++) {
+        const runrecord_proc *p = &rr->procs[k];
+        if (!p->measured.have || !(p->measured.wall_s > 0))
+            continue;
+        double pp = p->measured.cpu_s / p->measured.wall_s * 100;
+        if (strcmp(p->role, "nats-server") == 0)
+            t->replica_broker_pp = pp;
+        else if (strcmp(p->role, "inproc") == 0)
+            t->replica_pp = pp - idle;
+    }
+}
+
+/* Read, validate and append the record 'name' of 'dir' as trial c->nt (or,
+ * for a replica arm or a latency-only run, as c->xt[c->nxt]);
  * 'optimize': the run measured workload variants; 'shared': in the same
- * rounds as their baselines, which then belong to the headline. */
+ * rounds as their baselines, which then belong to the headline;
+ * 'latency_only': the run measured latency at a fixed load. */
 static int load_record(ctx *c, const char *dir, const char *name, int optimize,
-                       int shared) {
+                       int shared, int latency_only) {
     char path[4096];
     runrecord *rr = NULL;
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -131,9 +157,18 @@ static int load_record(ctx *c, const char *dir, const char *name, int optimize,
     json_array_append_new(c->records, rec);
     if (runrecord_from_json(&rr, rec, path, c->err) != 0)
         return -1;
-    trial *t = &c->t[c->nt];
-    /* Numbered before it is read, so that its messages name it. */
-    t->index = (int)c->nt + 1;
+    int extra = latency_only || rr->replica.mode > 0;
+    if (extra && c->nxt >= MAX_TRIALS) {
+        runrecord_free(rr);
+        return error_set(c->err, ERR_INPUT, "%s: more than %d trial records", dir,
+                         MAX_TRIALS);
+    }
+    trial *t = extra ? &c->xt[c->nxt] : &c->t[c->nt];
+    /* Numbered before it is read, so that its messages name it (the extra
+     * trials are not in the trials table: numbered apart, from 1001). */
+    t->index = extra ? 1001 + (int)c->nxt : (int)c->nt + 1;
+    t->latency_only = latency_only;
+    replica_read(t, rr);
     t->variant = an_jstr(rec, "variant.name");
     if (t->variant == NULL)
         t->variant = "baseline";
@@ -143,7 +178,9 @@ static int load_record(ctx *c, const char *dir, const char *name, int optimize,
     t->lat_p99_us = rr->latency.p99_us;
     int rc = trial_read(c, t, rec, rr, dir, an_jstr(rec, "_file"));
     runrecord_free(rr);
-    if (rc == 0)
+    if (rc == 0 && extra)
+        c->nxt++;
+    else if (rc == 0)
         c->nt++;
     return rc;
 }
@@ -162,6 +199,7 @@ static int load_dir(ctx *c, const char *dir) {
         c->runj = json_incref(run->json);
     int optimize = json_array_size(an_jget(run->json, "config.variants")) > 0;
     int shared = json_is_true(an_jget(run->json, "config.profile_baseline_only"));
+    int latency_only = json_is_true(an_jget(run->json, "config.latency_only"));
     runrecord_run_free(run);
     DIR *d = opendir(dir);
     if (d == NULL)
@@ -190,7 +228,7 @@ static int load_dir(ctx *c, const char *dir) {
     }
     qsort(names, nnames, sizeof *names, cmp_names);
     for (size_t i = 0; i < nnames; i++)
-        if (load_record(c, dir, names[i], optimize, shared) != 0)
+        if (load_record(c, dir, names[i], optimize, shared, latency_only) != 0)
             goto done;
     rc = 0;
 done:
@@ -205,7 +243,8 @@ done:
 int an_load_runs(ctx *c) {
     c->records = json_array();
     c->t = calloc(MAX_TRIALS, sizeof *c->t);
-    if (c->records == NULL || c->t == NULL)
+    c->xt = calloc(MAX_TRIALS, sizeof *c->xt);
+    if (c->records == NULL || c->t == NULL || c->xt == NULL)
         return error_set(c->err, ERR_NOMEM, "%s: out of memory", c->rundir);
     /* The same run twice would count its trials twice. */
     if (runrecord_check_dirs(c->dirs, c->ndirs, c->err) != 0)

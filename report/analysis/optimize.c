@@ -304,10 +304,170 @@ static json_t *opt_summary(const opt_set *bn, const opt_set *bd, double overhead
     else
         snprintf(how, sizeof how, "%zu of %zu %s", nsig, nv, nsig == 1 ? "saves" : "save");
     snprintf(text, sizeof text,
-             "%s; %s CPU significantly (rank interval above 0).%s Latency is measured "
-             "publish to commit at saturation, so it includes the time an event waits in "
-             "the service's queue.",
+             "%s; %s CPU significantly (rank interval above 0).%s",
              base, how, batched);
+    return json_string(text);
+}
+
+/* ---- latency at fixed offered loads -------------------------------------
+ *
+ * The latency-only runs (c->xt, plan.c's "latency" phases) measure the NATS
+ * baseline and every variant at offered loads below saturation, where
+ * publish-to-commit latency is what an event waits, not how long the
+ * service's queue is. Per load: each arm's p50 and p99 (medians over its
+ * trials of each trial's own), and what a variant adds to the baseline at
+ * the same load, with an interval (Hodges-Lehmann, paired by round when the
+ * trials pair) when each side has 2 trials. */
+
+#define OPT_MAX_LOADS 4
+
+/* The offered loads of the latency-only trials of 'arch', ascending. */
+static size_t opt_loads(const ctx *c, const char *arch, double *loads) {
+    size_t n = 0;
+    for (size_t i = 0; i < c->nxt; i++) {
+        const trial *t = &c->xt[i];
+        if (!t->latency_only || !(t->rate > 0) || strcmp(t->arch, arch) != 0)
+            continue;
+        size_t k = 0;
+        while (k < n && loads[k] != t->rate)
+            k++;
+        if (k == n && n < OPT_MAX_LOADS)
+            loads[n++] = t->rate;
+    }
+    qsort(loads, n, sizeof *loads, cmp_double);
+    return n;
+}
+
+/* The latency-only trials of 'arch' + 'variant' at 'rate' into g1 (p50, us)
+ * and g2 (p99, us). */
+static void opt_load_trials(ctx *c, group *p50, group *p99, const char *arch,
+                            const char *variant, double rate) {
+    p50->n = p99->n = 0;
+    for (size_t i = 0; i < c->nxt && p50->n < MAX_TRIALS; i++) {
+        trial *t = &c->xt[i];
+        if (!t->latency_only || t->rate != rate || strcmp(t->arch, arch) != 0 ||
+            strcmp(t->variant, variant) != 0 || isnan(t->lat_p50_us) ||
+            isnan(t->lat_p99_us))
+            continue;
+        p50->t[p50->n] = p99->t[p99->n] = t;
+        p50->v[p50->n++] = t->lat_p50_us;
+        p99->v[p99->n++] = t->lat_p99_us;
+    }
+}
+
+/* "+0.12" ms, with " (-0.01 to +0.3)" when the comparison has an interval. */
+static void opt_added_text(const compare *r, double added_ms, char *buf, size_t size) {
+    char b[3][32];
+    const char *sign = added_ms >= 0 ? "+" : "";
+    if (r->ok)
+        snprintf(buf, size, "%s%s (%s%s to %s%s)", sign, an_fmt(added_ms, b[0], 32),
+                 r->lo >= 0 ? "+" : "", an_fmt(r->lo / 1000, b[1], 32),
+                 r->hi >= 0 ? "+" : "", an_fmt(r->hi / 1000, b[2], 32));
+    else
+        snprintf(buf, size, "%s%s", sign, an_fmt(added_ms, b[0], 32));
+}
+
+/* One arm's latency at each load: [{rate, trials, events, p50_us, p99_us,
+ * added_p50_us, added_p99_us (null for the baseline), ..., text}]. */
+static json_t *opt_latency_loads(ctx *c, const char *arch, const char *variant,
+                                 const double *loads, size_t nloads) {
+    json_t *out = json_array();
+    group *bp50 = calloc(1, sizeof *bp50), *bp99 = calloc(1, sizeof *bp99);
+    int base = strcmp(variant, "baseline") == 0;
+    for (size_t l = 0; out != NULL && bp50 != NULL && bp99 != NULL && l < nloads; l++) {
+        opt_load_trials(c, c->g1, c->g2, arch, variant, loads[l]);
+        size_t n = c->g1->n;
+        double p50 = n ? stats_median(c->g1->v, n) : NAN;
+        double p99 = n ? stats_median(c->g2->v, n) : NAN;
+        int64_t events = n ? c->g1->t[0]->requested : 0;
+        double add50 = NAN, add99 = NAN;
+        compare r50 = {0}, r99 = {0};
+        if (!base && n > 0) {
+            opt_load_trials(c, bp50, bp99, arch, "baseline", loads[l]);
+            if (bp50->n > 0) {
+                add50 = p50 - stats_median(bp50->v, bp50->n);
+                add99 = p99 - stats_median(bp99->v, bp99->n);
+                if (n >= 2 && bp50->n >= 2) {
+                    r50 = an_compare_diff(c, bp50, c->g1);
+                    opt_load_trials(c, c->g1, c->g2, arch, variant, loads[l]);
+                    r99 = an_compare_diff(c, bp99, c->g2);
+                }
+            }
+        }
+        char rate[32], cell[256], a50[96], a99[96], b[2][32];
+        snprintf(rate, sizeof rate, "%.0f", loads[l]);
+        snprintf(cell, sizeof cell, "%s / %s", an_fmt(p50 / 1000, b[0], 32),
+                 an_fmt(p99 / 1000, b[1], 32));
+        if (!base && !isnan(add50)) {
+            opt_added_text(&r50, add50 / 1000, a50, sizeof a50);
+            opt_added_text(&r99, add99 / 1000, a99, sizeof a99);
+            snprintf(cell + strlen(cell), sizeof cell - strlen(cell), " (%s / %s)", a50,
+                     a99);
+        }
+        json_t *e = json_pack(
+            "{s:o, s:s, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "rate",
+            jsonfile_num(loads[l]), "rate_text", rate, "trials", (json_int_t)n, "events",
+            (json_int_t)events, "p50_us", jsonfile_num(p50), "p99_us", jsonfile_num(p99),
+            "added_p50_us", jsonfile_num(add50), "added_p99_us", jsonfile_num(add99),
+            "added_p50_interval", r50.ok ? an_interval_json(&r50) : json_null(),
+            "added_p99_interval", r99.ok ? an_interval_json(&r99) : json_null(), "text",
+            n ? cell : "not measured");
+        json_array_append_new(out, e);
+    }
+    free(bp50);
+    free(bp99);
+    return out;
+}
+
+/* The latency paragraph: the loads and how they were measured, and the
+ * largest p50 a variant adds. */
+static json_t *opt_latency_text(const ctx *c, const char *arch, const double *loads,
+                                size_t nloads, json_t *rows) {
+    char text[1024], b[4][32];
+    if (nloads == 0)
+        return json_string(
+            "Latency was not measured at a fixed load below saturation in these runs "
+            "(the saturated trials' publish-to-commit latency is queueing in the "
+            "service, kept in the JSON only).");
+    size_t len = (size_t)snprintf(
+        text, sizeof text,
+        "Latency is publish to commit at fixed offered loads below saturation, one "
+        "unprofiled trial of each arm per load:");
+    for (size_t l = 0; l < nloads; l++) {
+        int64_t events = 0;
+        for (size_t i = 0; i < c->nxt && events == 0; i++)
+            if (c->xt[i].latency_only && c->xt[i].rate == loads[l] &&
+                strcmp(c->xt[i].arch, arch) == 0)
+                events = c->xt[i].requested;
+        len += (size_t)snprintf(text + len, len < sizeof text ? sizeof text - len : 0,
+                                "%s %s events/s (%lld events a trial)",
+                                l == 0 ? "" : l + 1 == nloads ? " and" : ",",
+                                an_fmt(loads[l], b[0], 32), (long long)events);
+    }
+    /* the largest added p50 at the highest load */
+    const char *worst = NULL;
+    double most = -INFINITY;
+    json_t *r;
+    size_t i;
+    json_array_foreach(rows, i, r) {
+        json_t *last = json_array_get(json_object_get(r, "loads"), nloads - 1);
+        double a = json_number_value(json_object_get(last, "added_p50_us"));
+        if (json_is_number(json_object_get(last, "added_p50_us")) && a > most) {
+            most = a;
+            worst = json_string_value(json_object_get(r, "name"));
+        }
+    }
+    char most_text[96] = "";
+    if (worst != NULL)
+        snprintf(most_text, sizeof most_text, "; the most at the higher load: %s, %s%s ms at p50",
+                 worst, most >= 0 ? "+" : "", an_fmt(most / 1000, b[2], 32));
+    if (len < sizeof text)
+        snprintf(text + len, sizeof text - len,
+                 "; the higher load is half the baseline's saturated rate in this run. In "
+                 "brackets, what a variant adds to the baseline's p50 / p99 at the same "
+                 "load%s. The saturated trials' latency is queueing in the service and "
+                 "stays in the JSON only.",
+                 most_text);
     return json_string(text);
 }
 
@@ -383,6 +543,23 @@ void an_optimize(ctx *c) {
         json_object_set_new(ranked[i], "rank", json_integer((json_int_t)(i + 1)));
         json_array_append_new(rows, ranked[i]);
     }
+    double loads[OPT_MAX_LOADS];
+    size_t nloads = opt_loads(c, arch, loads);
+    json_t *r;
+    size_t ri;
+    json_array_foreach(rows, ri, r) {
+        json_object_set_new(r, "loads",
+                            opt_latency_loads(c, arch, json_string_value(json_object_get(
+                                                           r, "name")),
+                                              loads, nloads));
+    }
+    json_t *lload = json_array();
+    for (size_t l = 0; l < nloads; l++) {
+        char rate[32];
+        snprintf(rate, sizeof rate, "%.0f", loads[l]);
+        json_array_append_new(lload, json_pack("{s:o, s:s}", "rate", jsonfile_num(loads[l]),
+                                               "rate_text", rate));
+    }
     char b[32];
     json_t *o = json_pack(
         "{s:s, s:s, s:I, s:{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}, s:o, s:o, s:I}",
@@ -397,11 +574,16 @@ void an_optimize(ctx *c) {
         "significant", (json_int_t)nsig);
     if (o != NULL) {
         json_object_set_new(o, "one_baseline", json_boolean(shared));
+        json_object_set_new(o, "loads", lload);
+        json_object_set_new(json_object_get(o, "baseline"), "loads",
+                            opt_latency_loads(c, arch, "baseline", loads, nloads));
+        json_object_set_new(o, "latency_text", opt_latency_text(c, arch, loads, nloads, rows));
         json_object_set_new(o, "actions", opt_actions(rows));
         json_object_set_new(o, "variants", rows);
         json_object_set_new(c->a, "optimization", o);
     } else {
         json_decref(rows);
+        json_decref(lload);
     }
     free(s);
 }

@@ -1,8 +1,8 @@
 /* analysis: the verdicts and the figures they rest on: the headline from
  * unprofiled trials and the profiler's own effect, CPU at the chat rate in
  * points of one core with its own verdict, the A/A noise floor from paired
- * adjacent trials, the quoted reference figure tested against the quantity
- * it measured, and trials whose sample counts their CPU cannot explain. */
+ * adjacent trials, and trials whose sample counts their CPU cannot explain
+ * (the quoted reference figure is reference.c's). */
 
 #include "an_internal.h"
 
@@ -322,45 +322,6 @@ void an_noise_floor(ctx *c) {
                   "ci_hi", jsonfile_num(expm1(pt.hi)), "detectable_pct",
                   jsonfile_num(detectable), "trial_sd_pct", jsonfile_num(sd_trial * 100),
                   "pairs", (json_int_t)np, "events_per_trial", (json_int_t)aa_events));
-}
-
-void an_reference(ctx *c) {
-    const analysis_options *o = c->o;
-    char text[1536], test[640];
-    json_t *cr = json_object_get(c->a, "chat_rate");
-    json_t *reproduced = json_null();
-    double lo = an_jnum(cr, "values.ci_lo"), hi = an_jnum(cr, "values.ci_hi");
-    if (cr == NULL || isnan(lo) || isnan(hi)) {
-        snprintf(test, sizeof test,
-                 "It cannot be tested here: this run has no chat-rate interval to set it "
-                 "against, and the per-event overhead is a different quantity.");
-    } else {
-        int inside = o->reference_pct >= lo && o->reference_pct <= hi;
-        int short_ = json_is_true(an_jget(cr, "interval.short_of_level"));
-        reproduced = json_boolean(inside);
-        /* The chat-rate figure and its interval are stated in the decision
-         * block and the Summary: referred to here, not repeated. */
-        snprintf(test, sizeof test,
-                 "Tested against the same quantity, this run's CPU at %s events/s, NATS "
-                 "minus direct (the Summary's last row%s): %s. (The per-event overhead "
-                 "is a different quantity.)",
-                 an_jstr(cr, "rate"), short_ ? "; its interval falls short of 95%" : "",
-                 inside ? "its interval contains the quoted figure, so it is consistent "
-                          "with this run"
-                        : "its interval does not contain the quoted figure, so it is not "
-                          "reproduced");
-    }
-    snprintf(
-        text, sizeof text,
-        "**Reference figure.** The team quoted %g%% overhead: `cpu_percent()` of one "
-        "process after 500 events at about 100 events/s minus idle, that is points "
-        "of one core at a chat rate, from one run, without checking that the events "
-        "reached the database (they did not: wrong subject). %s",
-        o->reference_pct, test);
-    json_object_set_new(c->a, "reference",
-                        json_pack("{s:s, s:o, s:s}", "text", text, "reproduced",
-                                  reproduced, "quantity",
-                                  "points of one core at the chat rate"));
 }
 
 /* The samples a process's profile may hold: its whole CPU at the kernel

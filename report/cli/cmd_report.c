@@ -42,6 +42,7 @@ typedef struct report_state {
     int progress, from;
     opt_list sweep, rate_sweep;
     int64_t seed;
+    const char *replica; /* --replica, or NULL */
     opt_spec specs[MAX_SPECS];
     int argc;
     char **argv;
@@ -79,6 +80,14 @@ static const plan_step *report_main_step(void) {
     return &plan_steps[0];
 }
 
+/* The replica step of the plan. */
+static const plan_step *report_replica_step(void) {
+    for (size_t i = 0; i < plan_nsteps; i++)
+        if (plan_steps[i].arms == PLAN_ARMS_REPLICA)
+            return &plan_steps[i];
+    return &plan_steps[0];
+}
+
 /* The --help text; its numbers come from the plan. */
 static void report_usage(FILE *out) {
     plan_options d;
@@ -108,10 +117,21 @@ static void report_usage(FILE *out) {
         "JetStream;\n"
         "  6. rate sweep: the comparison at more event rates (10, 1000, 10000/s),\n"
         "     unprofiled, for the CPU-against-rate model (about a minute; not in a\n"
-        "     --quick report unless --rate-sweep is given).\n"
+        "     --quick report unless --rate-sweep is given);\n"
+        "  7. replica: the team's test_nats_cpu_overhead as they wrote it (one process,\n"
+        "     500 events at 100/s, minus its idle CPU, nats-server excluded, events on\n"
+        "     a subject nobody stores), %lld rounds, for the reference figure;\n"
+        "  8. latency: publish-to-commit p50/p99 of the NATS baseline and every\n"
+        "     variant at the chat rate and at half the saturated baseline's rate,\n"
+        "     unprofiled (about 20 s).\n"
         "Then writes DOCS/sprints/active/SPRINT/CPU_OVERHEAD_ANALYSIS.{md,html,json},\n"
         "rebuilds DOCS/index.html and prints the verdict. About 5-6 minutes on 2 "
-        "cores.\n\n"
+        "cores.\n\n",
+        report_thousands(mem, sizeof mem, plan_storage_events("memory", 0)),
+        report_thousands(fsync, sizeof fsync, plan_storage_events("wal-full", 0)),
+        (long long)report_replica_step()->trials.full);
+    fprintf(
+        out,
         "options:\n"
         "  --sprint NAME      report folder (default %s)\n"
         "  --docs DIR         docs site root (default docs)\n"
@@ -129,6 +149,9 @@ static void report_usage(FILE *out) {
         "                     'none' to skip)\n"
         "  --rate R           chat rate in events/s (default %g; 0 to skip the phase)\n"
         "  --no-aa            skip the A/A control\n"
+        "  --replica MODE     the team's test: written (default; nothing stored, as\n"
+        "                     they ran it), both (also with every event stored, as\n"
+        "                     intended: ~30 s more) or none\n"
         "  --no-optimize      no what-if variants in the saturated rounds\n"
         "  --no-unprofiled    skip the unprofiled trials\n"
         "  --nats-arch ARCH   nats-2p (default) or nats (one process, the seed's "
@@ -156,8 +179,6 @@ static void report_usage(FILE *out) {
         "  -h, --help         this text\n\n"
         "Exit status: 0 published; 1 a trial failed or lost events, or the analysis\n"
         "found too few trials; 2 bad options or input.\n",
-        report_thousands(mem, sizeof mem, plan_storage_events("memory", 0)),
-        report_thousands(fsync, sizeof fsync, plan_storage_events("wal-full", 0)),
         REPORT_SPRINT, (long long)main_step->trials.full,
         (long long)main_step->trials.quick, (long long)main_step->events.full,
         (long long)main_step->events.quick, sweep, d.rate, d.services);
@@ -195,6 +216,7 @@ static void report_specs(report_state *st) {
         OPT_LIST("rate-sweep", 0, &st->rate_sweep, 0, PLAN_MAX_SWEEP),
         OPT_DOUBLE("rate", 0, &p->rate, 0, 1e6),
         OPT_FLAG("no-aa", 0, &p->aa, 0),
+        OPT_CHOICE("replica", 0, &st->replica, "written|both|none"),
         OPT_FLAG("no-optimize", 0, &p->optimize, 0),
         OPT_INT("seed", 0, &st->seed, 1, 1000000000000000LL),
         OPT_FLAG("no-unprofiled", 0, &p->unprofiled, 0),
@@ -244,6 +266,11 @@ static int report_parse(report_state *st, int argc, char **argv) {
         st->dirs[st->ndirs++] = args.v[i];
     opts_args_free(&args);
     st->plan.seed = (uint64_t)st->seed;
+    if (st->replica != NULL)
+        st->plan.replica = strcmp(st->replica, "none") == 0      ? 0
+                           : strcmp(st->replica, "written") == 0 ? RUNNER_REPLICA_WRITTEN
+                                                                 : RUNNER_REPLICA_WRITTEN |
+                                                                       RUNNER_REPLICA_STORED;
     if (rc == OPTS_OK && st->sweep.n >= 0) {
         int none = st->sweep.n == 1 && strcmp(st->sweep.items[0], "none") == 0;
         st->plan.nsweep = none ? 0 : st->sweep.n;

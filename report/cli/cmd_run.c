@@ -84,6 +84,12 @@ static void run_usage(FILE *out) {
 "                       kernel.perf_event_paranoid <= 1 (else exit 3, nothing run)\n"
 "  --rate R             fixed-rate mode: the publisher paces R events/s (default:\n"
 "                       saturated, as fast as possible)\n"
+"  --replica MODE       the team's test_nats_cpu_overhead in place of the nats arm\n"
+"                       (use with --arch nats --rate 100 -n 500 --unprofiled-only):\n"
+"                       written (events on rosey.chat.message, the service on\n"
+"                       rosey.db.message.log: the trial must store 0), stored (the\n"
+"                       same subject: every event stored) or both; each process\n"
+"                       first idles 1 s and records its CPU over it (replica.idle)\n"
 "  --aa                 A/A control: direct against direct, interleaved like a real\n"
 "                       comparison, to measure the noise floor (replaces --arch)\n"
 "  --unprofiled         add an unprofiled copy of every variant, interleaved, to\n"
@@ -132,6 +138,7 @@ typedef struct run_args {
     opt_list archs, storages, variants;
     int progress;
     int64_t seed;
+    const char *replica; /* --replica MODE, or NULL */
 } run_args;
 
 /* The options of `overhead run`, every one stored into 'r'. */
@@ -148,6 +155,7 @@ static int run_parse(run_args *r, int argc, char **argv, error *err) {
         OPT_CHOICE("sampler", 0, &c->sampler, "itimer|thread-timers|task-clock"),
         OPT_INT("perf", 0, &c->perf_hz, 1, 100000),
         OPT_DOUBLE("rate", 0, &c->rate, 0, 1e9),
+        OPT_CHOICE("replica", 0, &r->replica, "written|stored|both"),
         OPT_FLAG("aa", 0, &c->aa, 1),
         OPT_FLAG("unprofiled", 0, &c->unprofiled, 1),
         OPT_FLAG("unprofiled-only", 0, &c->no_profiled, 1),
@@ -181,6 +189,11 @@ static int run_parse(run_args *r, int argc, char **argv, error *err) {
         c->variants[i] = r->variants.items[i];
     c->nvariants = r->variants.n;
     c->order_seed = (uint64_t)r->seed;
+    if (r->replica != NULL)
+        c->replica = strcmp(r->replica, "written") == 0  ? RUNNER_REPLICA_WRITTEN
+                     : strcmp(r->replica, "stored") == 0 ? RUNNER_REPLICA_STORED
+                                                         : RUNNER_REPLICA_WRITTEN |
+                                                               RUNNER_REPLICA_STORED;
     for (int i = 0; i < r->storages.n; i++)
         c->storages[i] = r->storages.items[i];
     if (r->storages.n > 0)

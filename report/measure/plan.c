@@ -7,6 +7,11 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "chatproto.h"
+#include "runrecord.h"
 
 /* The phases of a report, in the order they run. A full report takes about
  * 5-6 minutes on 2 cores; --quick about one.
@@ -25,6 +30,19 @@
  *   chat rate   the same at the chat's event rate (CPU in points of a core),
  *               6 rounds: the fewest paired rounds that give a 95% rank
  *               interval;
+ *   replica     the team's test_nats_cpu_overhead as they wrote it: one
+ *               process (bot and DatabaseService), 500 events at 100
+ *               events/s, its idle CPU over the second before, events on a
+ *               subject nobody stores (and with --replica both, stored too);
+ *               5 rounds (~6 s each) for a t interval; skipped with the
+ *               chat-rate phase;
+ *   latency     publish-to-commit latency of the NATS baseline and every
+ *               variant at two fixed offered loads below saturation, one
+ *               trial each in a seeded random order, unprofiled: at the chat
+ *               rate, 200 events (p99 rests on the two largest, 2 s), and at
+ *               half the saturated phase's baseline NATS rate (stored over
+ *               the service's window; ~11,000 events/s on 2 cores), 1 s
+ *               (~11,000 events: its p99 on ~110); about 20 s together;
  *   A/A control direct against direct: the noise floor, with the saturated
  *               phase's events per trial (its noise is the headline's);
  *   sweep       the comparison again at each other storage setting;
@@ -41,6 +59,9 @@ const plan_step plan_steps[] = {
     /* name          when             arms               rounds    sizing             events (full, quick)            warm-up unprof. -k/-n */
     {"saturated",    PLAN_ALWAYS,     PLAN_ARMS_ALL,     {24, 3}, PLAN_SIZE_EVENTS,  {10000, 5000},                  1,      1,      1},
     {"chat rate",    PLAN_IF_RATE,    PLAN_ARMS_COMPARE, {6, 3},  PLAN_SIZE_AT_RATE, {4, 2} /* seconds */,           0,      0,      0},
+    {"replica",      PLAN_IF_REPLICA, PLAN_ARMS_REPLICA, {5, 2},  PLAN_SIZE_TEAM,    {CHATPROTO_TEAM_EVENTS, CHATPROTO_TEAM_EVENTS}, 0, 1, 0},
+    {"latency at chat rate", PLAN_IF_LATENCY_RATE, PLAN_ARMS_LATENCY, {1, 1}, PLAN_SIZE_EVENTS_AT_RATE, {200, 50}, 0, 1, 0},
+    {"latency at half load", PLAN_IF_LATENCY, PLAN_ARMS_LATENCY, {1, 1}, PLAN_SIZE_HALF, {1000, 500} /* ms */, 0, 1, 0},
     {"A/A control",  PLAN_IF_AA,      PLAN_ARMS_AA,      {3, 2},  PLAN_SIZE_EVENTS,  {PLAN_EVENTS_FIRST, PLAN_EVENTS_FIRST}, 1, 0,  0},
     {NULL,           PLAN_PER_SWEEP,  PLAN_ARMS_COMPARE, {3, 2},  PLAN_SIZE_STORAGE, {0, 0},                          1,      0,      0},
     {NULL,           PLAN_PER_RATE,   PLAN_ARMS_COMPARE, {4, 2},  PLAN_SIZE_SWEEP,   {2, 1} /* seconds */,           0,      1,      0},
@@ -93,6 +114,7 @@ void plan_defaults(plan_options *o) {
     o->rates[1] = 1000;
     o->rates[2] = 10000;
     o->nrates = 3;
+    o->replica = RUNNER_REPLICA_WRITTEN;
 }
 
 /* One phase of step 's' at 'storage'. */
@@ -123,6 +145,20 @@ static void plan_phase_of(plan_phase *p, const plan_step *s, const char *name,
             /* nats-cluster and jetstream need a file database. */
             if (strcmp(storage, "memory") == 0)
                 c->storages[0] = "wal";
+            break;
+        case PLAN_ARMS_REPLICA:
+            c->archs[0] = "nats";
+            c->narchs = 1;
+            c->replica = o->replica;
+            break;
+        case PLAN_ARMS_LATENCY:
+            c->archs[0] = o->nats_arch;
+            c->narchs = 1;
+            c->latency_only = 1;
+            /* its own order: the saturated rounds' seed would repeat theirs */
+            c->order_seed = o->seed + 2;
+            for (size_t i = 0; i < plan_nvariants && i < RUNNER_MAX_LIST; i++)
+                c->variants[c->nvariants++] = plan_variants[i];
             break;
         case PLAN_ARMS_ALL:
             c->archs[0] = "direct";
@@ -156,6 +192,16 @@ static void plan_phase_of(plan_phase *p, const plan_step *s, const char *name,
         c->no_profiled = 1;
     } else if (s->sizing == PLAN_SIZE_STORAGE) {
         events = plan_storage_events(storage, o->quick);
+    } else if (s->sizing == PLAN_SIZE_TEAM || s->sizing == PLAN_SIZE_EVENTS_AT_RATE) {
+        c->rate = s->sizing == PLAN_SIZE_TEAM ? CHATPROTO_TEAM_RATE : o->rate;
+    } else if (s->sizing == PLAN_SIZE_HALF) {
+        p->half_ms = events;
+        events = -1;
+    }
+    if (s->arms == PLAN_ARMS_REPLICA || s->arms == PLAN_ARMS_LATENCY) {
+        /* CPU and latency of the workloads alone: no profiler */
+        c->unprofiled = 1;
+        c->no_profiled = 1;
     }
     if (s->overrides && o->trials > 0)
         c->trials = o->trials;
@@ -180,6 +226,12 @@ static int plan_applies(const plan_step *s, const plan_options *o) {
             return o->cluster >= 1;
         case PLAN_PER_RATE:
             return o->nrates > 0 && (!o->quick || o->rates_given);
+        case PLAN_IF_REPLICA:
+            return o->replica != 0 && o->rate > 0;
+        case PLAN_IF_LATENCY_RATE:
+            return o->optimize && o->unprofiled && o->rate > 0;
+        case PLAN_IF_LATENCY:
+            return o->optimize && o->unprofiled;
     }
     return 0;
 }
@@ -220,7 +272,59 @@ int plan_build(plan_phase *out, size_t *n, const plan_options *o_in, error *err)
     return 0;
 }
 
+double plan_saturated_rate(const char *dir, const char *arch) {
+    char path[4200];
+    json_error_t jerr;
+    double rates[2][4096];
+    size_t n[2] = {0, 0};
+    snprintf(path, sizeof path, "%s/run.json", dir ? dir : ".");
+    json_t *j = json_load_file(path, 0, &jerr), *t;
+    size_t i;
+    json_array_foreach(json_object_get(j, "trials"), i, t) {
+        const char *rec = json_string_value(json_object_get(t, "record"));
+        runrecord *r = NULL;
+        error err;
+        error_clear(&err);
+        snprintf(path, sizeof path, "%s/%s", dir, rec ? rec : "");
+        if (rec == NULL || runrecord_read(&r, path, &err) != 0)
+            continue;
+        double wall = NAN;
+        for (int k = 0; k < r->nprocs; k++)
+            if ((strcmp(r->procs[k].role, "service") == 0 ||
+                 strcmp(r->procs[k].role, "inproc") == 0) &&
+                r->procs[k].measured.have)
+                wall = r->procs[k].measured.wall_s;
+        int base = r->variant == NULL || strcmp(r->variant, "baseline") == 0;
+        if (r->ok && base && strcmp(r->arch, arch) == 0 && wall > 0 && r->events.stored > 0 &&
+            isnan(r->rate.requested) && n[r->profiled] < 4096) {
+            rates[r->profiled][n[r->profiled]++] = (double)r->events.stored / wall;
+        }
+        runrecord_free(r);
+    }
+    json_decref(j);
+    int pick = n[0] > 0 ? 0 : 1;
+    if (n[pick] == 0)
+        return NAN;
+    /* the median (insertion sort: a few dozen values) */
+    double *v = rates[pick];
+    for (size_t a = 1; a < n[pick]; a++)
+        for (size_t b = a; b > 0 && v[b - 1] > v[b]; b--) {
+            double x = v[b];
+            v[b] = v[b - 1];
+            v[b - 1] = x;
+        }
+    size_t m = n[pick];
+    return m % 2 ? v[m / 2] : (v[m / 2 - 1] + v[m / 2]) / 2;
+}
+
 void plan_resolve(plan_phase *p, const char *first_run_dir) {
+    if (p->half_ms > 0) {
+        double sat = plan_saturated_rate(first_run_dir, p->cfg.archs[0]);
+        double rate = sat > 0 ? floor(sat / 2) : PLAN_HALF_FALLBACK_RATE;
+        p->cfg.rate = rate;
+        p->cfg.events = (int64_t)fmax(PLAN_SWEEP_MIN_EVENTS, rate * (double)p->half_ms / 1000);
+        p->half_ms = 0;
+    }
     if (!p->events_from_first)
         return;
     char path[4200];

@@ -30,13 +30,21 @@ typedef enum plan_when {
     PLAN_IF_AA,      /* the A/A control is wanted */
     PLAN_PER_SWEEP,  /* once per swept storage other than the main one */
     PLAN_PER_RATE,   /* once per rate of the rate sweep other than the chat rate */
-    PLAN_IF_CLUSTER  /* a cluster of >= 1 node is asked for */
+    PLAN_IF_CLUSTER, /* a cluster of >= 1 node is asked for */
+    PLAN_IF_REPLICA, /* replica arms are asked for and the chat rate is > 0 */
+    PLAN_IF_LATENCY_RATE, /* the variants are measured and the chat rate is > 0 */
+    PLAN_IF_LATENCY  /* the variants are measured */
 } plan_when;
 
 typedef enum plan_arms {
     PLAN_ARMS_COMPARE, /* direct against the report's NATS architecture */
     PLAN_ARMS_AA,      /* direct against direct */
     PLAN_ARMS_CLUSTER, /* nats-cluster against jetstream, on a file database */
+    PLAN_ARMS_REPLICA, /* the team's test: the replica arms of "nats" (one
+                          process), unprofiled (runner_config.replica) */
+    PLAN_ARMS_LATENCY, /* the NATS architecture with every workload variant of
+                          plan_variants (baseline included), unprofiled, in a
+                          seeded random order: latency at a fixed load only */
     PLAN_ARMS_ALL      /* one baseline for everything: direct and the NATS
                           architecture, each also with every workload variant
                           of plan_variants that applies (unless --no-optimize),
@@ -48,9 +56,18 @@ typedef enum plan_sizing {
     PLAN_SIZE_EVENTS,  /* 'events' is the count per trial (or PLAN_EVENTS_*) */
     PLAN_SIZE_AT_RATE, /* 'events' is seconds at the chat rate */
     PLAN_SIZE_STORAGE, /* plan_storage_events() of the phase's storage */
-    PLAN_SIZE_SWEEP    /* 'events' is seconds at the swept rate, at least
+    PLAN_SIZE_SWEEP,   /* 'events' is seconds at the swept rate, at least
                           PLAN_SWEEP_MIN_EVENTS events */
+    PLAN_SIZE_TEAM,    /* 'events' events at the team's rate
+                          (CHATPROTO_TEAM_RATE events/s) */
+    PLAN_SIZE_EVENTS_AT_RATE, /* 'events' events at the chat rate */
+    PLAN_SIZE_HALF     /* 'events' is milliseconds at half the saturated
+                          rate of the first phase's baseline NATS trials,
+                          known once it has run (plan_resolve) */
 } plan_sizing;
+
+/* The half-load rate when the first phase's records cannot say (events/s). */
+#define PLAN_HALF_FALLBACK_RATE 10000.0
 
 /* A number for a full report and for a --quick one. */
 typedef struct plan_count {
@@ -99,6 +116,7 @@ typedef struct plan_options {
     double rates[PLAN_MAX_SWEEP]; /* the rate sweep (events/s), for the rate model */
     int nrates;
     int rates_given; /* the sweep was asked for: it runs in a --quick report too */
+    int replica;     /* the replica arms (RUNNER_REPLICA_* bits); 0: none */
 } plan_options;
 
 /* The defaults of `overhead report`. */
@@ -108,6 +126,9 @@ typedef struct plan_phase {
     const char *name; /* borrowed from the table or from o->sweep */
     runner_config cfg;
     int events_from_first; /* cfg.events is -1 until plan_resolve sets it */
+    int64_t half_ms; /* > 0: cfg.rate and cfg.events are set by plan_resolve,
+                        this many ms at half the first phase's saturated
+                        baseline NATS rate (cfg.events is -1 until then) */
 } plan_phase;
 
 /* Fill out[0..*n) with one phase per step that applies, each with the
@@ -118,7 +139,16 @@ int plan_build(plan_phase *out, size_t *n, const plan_options *o, error *err);
 /* Before running phase 'p': a PLAN_EVENTS_FIRST count (events_from_first)
  * becomes the
  * events_per_trial of the first phase's run (its run.json in
- * 'first_run_dir'), or 20000 when that cannot be read. */
+ * 'first_run_dir'), or 20000 when that cannot be read. A half-load phase
+ * (half_ms) gets half of plan_saturated_rate() of that run as its rate
+ * (PLAN_HALF_FALLBACK_RATE when it cannot be read) and half_ms of events. */
 void plan_resolve(plan_phase *p, const char *first_run_dir);
+
+/* The saturated rate of the baseline 'arch' trials of the run in 'dir'
+ * (unprofiled when there are, else any): the median over its trials of the
+ * events stored over the storing process's measured window (the service's
+ * for nats-2p: the publisher alone runs far ahead of it). NAN when no such
+ * trial can be read. */
+double plan_saturated_rate(const char *dir, const char *arch);
 
 #endif

@@ -49,6 +49,7 @@ done:
     return rc;
 }
 
+/* A number member of 'o', or NAN. */
 static double lat_num(json_t *lat, const char *key) {
     json_t *v = json_object_get(lat, key);
     return json_is_number(v) ? json_number_value(v) : NAN;
@@ -73,4 +74,21 @@ int runner_result_variant(runrecord *rec, json_t *res, int latency) {
     rec->latency.max_us = lat_num(lat, "max_us");
     rec->latency.mean_us = lat_num(lat, "mean_us");
     return 0;
+}
+
+int runner_result_replica(runrecord *rec, const variant *v, json_t *res) {
+    if (!v->replica)
+        return 0;
+    json_t *idle = json_object_get(res, "idle");
+    rec->replica.mode = v->replica;
+    rec->replica.idle_ms = CHATPROTO_TEAM_IDLE_MS;
+    rec->replica.idle_cpu_s = lat_num(idle, "cpu_s");
+    rec->replica.idle_wall_s = lat_num(idle, "wall_s");
+    return runrecord_set_str(&rec->replica.subject, CHATPROTO_TEAM_SUBJECT) != 0 ||
+                   runrecord_set_str(&rec->replica.store_subject,
+                                     v->replica == RUNRECORD_REPLICA_WRITTEN
+                                         ? CHATPROTO_TEAM_STORE_SUBJECT
+                                         : NULL) != 0
+               ? -1
+               : 0;
 }

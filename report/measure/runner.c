@@ -303,6 +303,29 @@ static void runner_variant_add(variant *v, const runner_config *cfg, int a,
         strncat(v->tag, "-unprof", sizeof v->tag - strlen(v->tag) - 1);
 }
 
+/* The replica arms of architecture 'a' ("nats") in place of its plain arm:
+ * out[k..]; returns the new count. Tags "nats+replica" (as written) and
+ * "nats+replica-stored" (as intended). */
+static int runner_replicas(variant *out, int k, int max, const runner_config *cfg, int a,
+                           const char *wv, int s, int profiled) {
+    static const struct {
+        int bit, mode;
+        const char *name;
+    } arms[] = {{RUNNER_REPLICA_WRITTEN, RUNRECORD_REPLICA_WRITTEN, "replica"},
+                {RUNNER_REPLICA_STORED, RUNRECORD_REPLICA_STORED, "replica-stored"}};
+    for (size_t i = 0; i < 2 && k < max; i++) {
+        if (!(cfg->replica & arms[i].bit))
+            continue;
+        variant *v = &out[k++];
+        runner_variant_add(v, cfg, a, wv, s, profiled);
+        v->replica = arms[i].mode;
+        snprintf(v->tag, sizeof v->tag, "%s+%s%s%s%s", v->arch, arms[i].name,
+                 cfg->nstorages > 1 ? "-" : "", cfg->nstorages > 1 ? v->storage : "",
+                 profiled ? "" : "-unprof");
+    }
+    return k;
+}
+
 /* The variants of one round, in forward order: storages, then profiled
  * before unprofiled, then architectures, each with the workload variants
  * that apply to it. */
@@ -322,6 +345,10 @@ static int runner_variants(variant *out, int max, const runner_config *cfg) {
                     if (p == 0 && cfg->profile_baseline && wv != NULL &&
                         strcmp(wv, "baseline") != 0)
                         continue;
+                    if (cfg->replica && !cfg->aa && strcmp(arch, "nats") == 0) {
+                        k = runner_replicas(out, k, max, cfg, a, wv, s, p == 0);
+                        continue;
+                    }
                     runner_variant_add(&out[k++], cfg, a, wv, s, p == 0);
                 }
         }
@@ -665,6 +692,8 @@ static int run_finish(run *u, error *err) {
         json_array_append_new(wvs, json_string(cfg->variants[i]));
     json_object_set_new(conf, "variants", wvs);
     json_object_set_new(conf, "profiled", json_boolean(!cfg->no_profiled));
+    json_object_set_new(conf, "replica", json_integer(cfg->replica));
+    json_object_set_new(conf, "latency_only", json_boolean(cfg->latency_only));
     json_object_set_new(conf, "profile_baseline_only", json_boolean(cfg->profile_baseline));
     json_object_set_new(conf, "order", json_string(cfg->order_seed ? "random" : "alternate"));
     /* as a string: a 64-bit seed does not fit a JSON integer (int64) */

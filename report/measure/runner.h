@@ -37,6 +37,8 @@
 
 #define RUNNER_MAX_LIST     8
 #define RUNNER_MAX_SERVICES 8
+#define RUNNER_REPLICA_WRITTEN 1 /* runner_config.replica: the team's test as written */
+#define RUNNER_REPLICA_STORED  2 /* ... and as intended (stored) */
 
 typedef struct runner_config {
     int64_t events; /* per trial; -1: chosen after the warm-up to reach
@@ -72,6 +74,19 @@ typedef struct runner_config {
      * (run.json config.order_seed; each record its round and position), so
      * that no arm always follows the same other arm. */
     uint64_t order_seed;
+    /* The team's test_nats_cpu_overhead as replica arms of "nats" (one
+     * process: bot and DatabaseService), in place of the plain arm: a
+     * bitmask of RUNNER_REPLICA_WRITTEN (events on CHATPROTO_TEAM_SUBJECT,
+     * the service subscribed to CHATPROTO_TEAM_STORE_SUBJECT: nothing is
+     * stored, and the trial must store 0) and RUNNER_REPLICA_STORED (the
+     * service on the same subject: every event stored). Each process first
+     * idles CHATPROTO_TEAM_IDLE_MS, connected and subscribed, and reports its
+     * CPU over it (the record's replica.idle). 0: no replica arms. */
+    int replica;
+    /* The run measures publish-to-commit latency at a fixed offered load
+     * (run.json config.latency_only): the analysis reads its trials only for
+     * the latency table, never for a CPU comparison. */
+    int latency_only;
     int warmup;               /* run a warm-up trial of each variant first */
     int64_t min_samples;      /* wanted per architecture when events == -1 */
     const char *out_dir;      /* parent of the run directory */

@@ -26,8 +26,8 @@
 #define RUNNER_URL_MAX     256
 #define RUNNER_BASE_MAX    200 /* trial-NN-<tag> / warmup-<tag> */
 /* A workload's command line: at most this many arguments (runner_args uses
- * at most 37; the last four slots are --window-fd and --ready-fd). */
-#define RUNNER_MAX_ARGS 44
+ * at most 37, a replica arm at most 36; the last four slots are --window-fd and --ready-fd). */
+#define RUNNER_MAX_ARGS 50
 
 /* Timing of a trial (seconds unless named otherwise). */
 #define RUNNER_POLL_US        10000 /* wait loop period */
@@ -69,6 +69,7 @@ typedef struct variant {
     int profiled;
     const char *aa_group; /* "A"/"B" for the A/A control, else NULL */
     const char *wvariant; /* the workloads' --variant, or NULL (their default) */
+    int replica;          /* RUNRECORD_REPLICA_WRITTEN / _STORED, or 0 */
     char tag[96];
 } variant;
 
@@ -153,6 +154,10 @@ int runner_count_ids(int64_t *rows, int64_t *unique, const char *const *dbs, int
  * publish-to-commit latency the storing workload reported in its result
  * 'res' (NULL: none), into the record. Returns 0 or -1 (out of memory). */
 int runner_result_variant(runrecord *rec, json_t *res, int latency);
+
+/* A replica arm's protocol, subjects and idle window (from the workload's
+ * result 'res', NULL: none) into the record. Returns 0 or -1 (out of memory). */
+int runner_result_replica(runrecord *rec, const variant *v, json_t *res);
 
 /* ---- trial.c ---- */
 

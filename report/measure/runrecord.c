@@ -45,11 +45,14 @@ runrecord *runrecord_new(void) {
                       &r->machine.wall_s,
                       &r->machine.busy_s,
                       &r->machine.outside_s,
-                      &r->machine.steal_s};
+                      &r->machine.steal_s,
+                      &r->replica.idle_cpu_s,
+                      &r->replica.idle_wall_s};
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++)
         *nums[i] = NAN;
     r->sampling.period_us = RUNRECORD_UNKNOWN;
     r->latency.events = RUNRECORD_UNKNOWN;
+    r->events.expected_stored = RUNRECORD_UNKNOWN;
     return r;
 }
 
@@ -71,7 +74,8 @@ void runrecord_free(runrecord *r) {
                     r->storage,    r->aa_group,       r->failure,
                     r->db.storage, r->db.path_kind,   r->db.path,
                     r->db.journal, r->db.synchronous, r->variant,
-                    r->sampling.sampler};
+                    r->sampling.sampler, r->replica.subject,
+                    r->replica.store_subject};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(strs[i]);
     for (int i = 0; i < r->nprocs; i++)
@@ -232,6 +236,9 @@ static json_t *events_json(const runrecord *r) {
         count(r->events.unique_ids), "duplicates", count(r->events.duplicates), "resent",
         count(r->events.resent), "lost", count(r->events.lost), "per_service",
         r->events.per_service ? r->events.per_service : json_null());
+    if (e != NULL && r->events.expected_stored != RUNRECORD_UNKNOWN)
+        json_object_set_new(e, "expected_stored",
+                            json_integer((json_int_t)r->events.expected_stored));
     return e;
 }
 
@@ -310,6 +317,16 @@ json_t *runrecord_to_json(const runrecord *r) {
                                       num(r->machine.busy_s), "outside_s",
                                       num(r->machine.outside_s), "steal_s",
                                       num(r->machine.steal_s)));
+    if (r->replica.mode > 0)
+        json_object_set_new(
+            j, "replica",
+            json_pack("{s:s, s:o, s:o, s:i, s:{s:o, s:o}}", "protocol",
+                      r->replica.mode == RUNRECORD_REPLICA_WRITTEN ? "as written"
+                                                                   : "as intended",
+                      "subject", str(r->replica.subject), "store_subject",
+                      str(r->replica.store_subject), "idle_ms", r->replica.idle_ms,
+                      "idle", "cpu_s", num(r->replica.idle_cpu_s), "wall_s",
+                      num(r->replica.idle_wall_s)));
     if (procs_json(r, j) != 0) {
         json_decref(j);
         return NULL;

@@ -34,6 +34,11 @@
 #define RUNRECORD_SAMPLE_MARGIN 1.25
 #define RUNRECORD_SAMPLE_SLACK  2
 
+/* Replica arms (runrecord.replica.mode): the team's test as written (events
+ * on a subject no service stores: 0 stored) and as intended (stored). */
+#define RUNRECORD_REPLICA_WRITTEN 1
+#define RUNRECORD_REPLICA_STORED  2
+
 /* Absent or null numbers are NAN (doubles) or RUNRECORD_UNKNOWN (counts);
  * absent tri-states are -1. */
 #define RUNRECORD_UNKNOWN INT64_MIN
@@ -92,6 +97,11 @@ typedef struct runrecord {
         int64_t requested, published, received, stored, malformed, dropped, rows;
         int64_t unique_ids; /* RUNRECORD_UNKNOWN: null */
         int64_t duplicates, resent, lost;
+        /* What the trial had to store: requested, except in a replica arm
+         * as the team wrote it (RUNRECORD_REPLICA_WRITTEN), whose events go
+         * to a subject no service stores: 0. RUNRECORD_UNKNOWN in older
+         * records (read as requested). */
+        int64_t expected_stored;
         int verified;
         json_t *per_service; /* array (owned) */
     } events;
@@ -140,6 +150,17 @@ typedef struct runrecord {
     struct {
         double wall_s, busy_s, outside_s, steal_s; /* NAN: absent */
     } machine;
+    /* A replica arm: the team's test_nats_cpu_overhead (mode
+     * RUNRECORD_REPLICA_*; 0: not one, the field is absent): the subject the
+     * bot published on and the one its DatabaseService subscribed to (NULL:
+     * the same), and the process's own CPU over the idle window just before
+     * the measured one (idle_ms asked; NAN: not reported). */
+    struct {
+        int mode;
+        char *subject, *store_subject;
+        int idle_ms;
+        double idle_cpu_s, idle_wall_s;
+    } replica;
     /* Descriptive parts, owned references (NULL: absent / null). */
     json_t *cluster, *jetstream, *versions, *host, *git, *command;
     /* Set by runrecord_read: some process's samples exceed its CPU at the
@@ -174,6 +195,10 @@ int runrecord_write(const runrecord *r, const char *path, error *err);
  * On success *out is owned by the caller; on error *out is NULL and 'err'
  * (ERR_INPUT) names the file and the field. */
 int runrecord_from_json(runrecord **out, json_t *j, const char *name, error *err);
+
+/* What trial 'r' had to store: events.expected_stored, or the requested
+ * count when the record predates that field. */
+int64_t runrecord_expected_stored(const runrecord *r);
 
 /* Read and validate the trial record at 'path'. As runrecord_from_json. */
 int runrecord_read(runrecord **out, const char *path, error *err);

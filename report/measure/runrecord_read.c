@@ -256,8 +256,10 @@ static int read_events(rd *d, json_t *rec, runrecord *r) {
         {"duplicates", "events.duplicates", OPTIONAL | NULLABLE, &r->events.duplicates},
         {"resent", "events.resent", OPTIONAL | NULLABLE, &r->events.resent},
         {"lost", "events.lost", OPTIONAL | NULLABLE, &r->events.lost},
+        {"expected_stored", "events.expected_stored", OPTIONAL, &r->events.expected_stored},
     };
     r->events.duplicates = r->events.resent = r->events.lost = RUNRECORD_UNKNOWN;
+    r->events.expected_stored = RUNRECORD_UNKNOWN;
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
         /* resent may exceed N (one event re-sent many times); lost is at most N. */
         int64_t hi = strcmp(counts[i].key, "resent") == 0 ? INT64_MAX / 2 : max;
@@ -273,6 +275,11 @@ static int read_events(rd *d, json_t *rec, runrecord *r) {
     /* The sums that must agree: a process cannot store what was never
      * published, nor publish more than was asked for. */
     int64_t req = r->events.requested, pub = r->events.published, sto = r->events.stored;
+    if (r->events.expected_stored != RUNRECORD_UNKNOWN && r->events.expected_stored > req)
+        return error_set(d->err, ERR_INPUT,
+                         "%s: field events.expected_stored (%lld) exceeds "
+                         "events.requested (%lld)",
+                         d->name, (long long)r->events.expected_stored, (long long)req);
     if (pub != RUNRECORD_UNKNOWN && pub > req)
         return error_set(d->err, ERR_INPUT,
                          "%s: field events.published (%lld) exceeds events.requested "
@@ -450,6 +457,45 @@ static int read_variant(rd *d, json_t *rec, runrecord *r) {
                : 0;
 }
 
+/* A replica arm's protocol, subjects and idle window (absent: not one). */
+static int read_replica(rd *d, json_t *rec, runrecord *r) {
+    json_t *rp = json_object_get(rec, "replica"), *idle;
+    const char *proto = NULL;
+    if (rp == NULL || json_is_null(rp))
+        return 0;
+    if (!json_is_object(rp))
+        return error_set(d->err, ERR_INPUT, "%s: field replica must be an object",
+                         d->name);
+    if (get_str(d, rp, "protocol", "replica.protocol", 0, (char **)&proto) != 0)
+        return -1;
+    r->replica.mode = strcmp(proto, "as written") == 0    ? RUNRECORD_REPLICA_WRITTEN
+                      : strcmp(proto, "as intended") == 0 ? RUNRECORD_REPLICA_STORED
+                                                          : 0;
+    free((char *)proto);
+    if (r->replica.mode == 0)
+        return error_set(d->err, ERR_INPUT,
+                         "%s: field replica.protocol must be \"as written\" or \"as "
+                         "intended\"",
+                         d->name);
+    int64_t ms = 0;
+    if (get_str(d, rp, "subject", "replica.subject", NULLABLE, &r->replica.subject) != 0 ||
+        get_str(d, rp, "store_subject", "replica.store_subject", NULLABLE,
+                &r->replica.store_subject) != 0 ||
+        get_int(d, rp, "idle_ms", "replica.idle_ms", 0, 0, 3600000, &ms) != 0 ||
+        field(d, rp, "idle", "replica.idle", 0, &idle) != 0)
+        return -1;
+    r->replica.idle_ms = (int)ms;
+    if (!json_is_object(idle))
+        return error_set(d->err, ERR_INPUT, "%s: field replica.idle must be an object",
+                         d->name);
+    return get_num(d, idle, "cpu_s", "replica.idle.cpu_s", NULLABLE, 0, MAX_SECONDS,
+                   &r->replica.idle_cpu_s) != 0 ||
+                   get_num(d, idle, "wall_s", "replica.idle.wall_s", NULLABLE, 0,
+                           MAX_SECONDS, &r->replica.idle_wall_s) != 0
+               ? -1
+               : 0;
+}
+
 /* The trial's position in its round and the machine's quietness over it
  * (both absent in older records). */
 static int read_machine(rd *d, json_t *rec, runrecord *r) {
@@ -504,7 +550,7 @@ int runrecord_from_json(runrecord **out, json_t *j, const char *name, error *err
     }
     if (read_top(&d, j, r) != 0 || read_events(&d, j, r) != 0 ||
         read_cpu(&d, j, r) != 0 || read_db(&d, j, r) != 0 || read_variant(&d, j, r) != 0 ||
-        read_machine(&d, j, r) != 0)
+        read_machine(&d, j, r) != 0 || read_replica(&d, j, r) != 0)
         goto fail;
     json_t *procs = json_object_get(j, "processes"), *p;
     size_t k;
@@ -605,4 +651,10 @@ fail:
     free(schema);
     runrecord_run_free(r);
     return -1;
+}
+
+int64_t runrecord_expected_stored(const runrecord *r) {
+    /* older records: every requested event had to be stored */
+    return r->events.expected_stored == RUNRECORD_UNKNOWN ? r->events.requested
+                                                          : r->events.expected_stored;
 }

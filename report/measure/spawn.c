@@ -139,6 +139,17 @@ void runner_args(const runner *r, const variant *v, const child *c, int64_t n,
         ARG("--variant");
         ARG("%s", v->wvariant);
     }
+    if (v->replica) {
+        /* the team's protocol: its subjects, its idle window */
+        ARG("--subject");
+        ARG("%s", CHATPROTO_TEAM_SUBJECT);
+        if (v->replica == RUNRECORD_REPLICA_WRITTEN) {
+            ARG("--store-subject");
+            ARG("%s", CHATPROTO_TEAM_STORE_SUBJECT);
+        }
+        ARG("--idle-ms");
+        ARG("%d", CHATPROTO_TEAM_IDLE_MS);
+    }
     ARG("--freq");
     ARG("%d", cfg->freq);
     if (cfg->rate > 0) {

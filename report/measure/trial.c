@@ -480,26 +480,36 @@ static void trial_collect(trial *t) {
         collect_services(t);
     else if (sres == NULL && !t->sp->memory)
         count_file(t);
-    if (runner_result_variant(rec, sres, !t->multi) != 0)
+    if (runner_result_variant(rec, sres, !t->multi) != 0 ||
+        runner_result_replica(rec, t->v, sres) != 0)
         set_fail(t, "out of memory");
+    /* Every published event must be stored, except in the replica arm as
+     * the team wrote it: its events go to a subject no service stores, and
+     * it must store none (one stored would mean it measured something else). */
+    int64_t x = t->v->replica == RUNRECORD_REPLICA_WRITTEN ? 0 : n;
+    rec->events.expected_stored = x;
     const runrecord *e = rec;
     rec->events.verified =
-        e->events.published == n && e->events.stored == n && e->events.rows == n &&
+        e->events.published == n && e->events.stored == x && e->events.rows == x &&
         e->events.dropped == 0 && e->events.malformed == 0 &&
-        (t->multi ? e->events.unique_ids == n : e->events.received == n);
-    rec->events.lost = n - known(t->multi ? e->events.unique_ids : e->events.rows);
+        (t->multi ? e->events.unique_ids == x : e->events.received == x);
+    rec->events.lost = x - known(t->multi ? e->events.unique_ids : e->events.rows);
+    if (e->events.published != RUNRECORD_UNKNOWN && n - e->events.published > rec->events.lost)
+        rec->events.lost = n - e->events.published; /* never published: lost too */
     char b[7][24];
     if (!rec->events.verified)
         set_fail(t,
                  "lost events: requested %lld, published %s, received %s, stored %s, "
-                 "rows %s, unique ids %s, dropped %s, malformed %s",
+                 "rows %s, unique ids %s, dropped %s, malformed %s%s",
                  (long long)n, count_text(e->events.published, b[0], 24),
                  count_text(e->events.received, b[1], 24),
                  count_text(e->events.stored, b[2], 24),
                  count_text(e->events.rows, b[3], 24),
                  count_text(e->events.unique_ids, b[4], 24),
                  count_text(e->events.dropped, b[5], 24),
-                 count_text(e->events.malformed, b[6], 24));
+                 count_text(e->events.malformed, b[6], 24),
+                 x == n ? "" : " (this arm must store none: its events go to a subject "
+                               "no service stores)");
     if (sres != NULL && !json_is_true(json_object_get(sres, "ok")))
         set_fail(t, "%s", json_string_value(json_object_get(sres, "error")));
 }
