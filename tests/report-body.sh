@@ -95,6 +95,15 @@ for key, have in runs.items():
 for m in re.finditer(r"about (\d+) (paired rounds|trials per side) would settle", md):
     if all(int(m.group(1)) > 10 * max(h, 1) for h in runs.values()):
         bad.append("the report says '%s'" % m.group(0))
+# the Conclusion says what to do in its own words: not the decision's
+# sentence again, nor a verdict's explanation
+concl = plain.partition("\n## Conclusion")[2]
+rec = a.get("recommendation") or {}
+for key, text in (("the decision's sentence", rec.get("summary_short")),
+                  ("the recommendation's summary", rec.get("summary")),
+                  ("the per-event verdict's text", h.get("verdict_text"))):
+    if text and text.replace("\\", "").replace("+", "") in concl:
+        bad.append("the Conclusion repeats %s" % key)
 # the spec's sections keep their headings
 for head in ("## Summary", "## Methodology", "## Results", "### Top 3 Hotspots",
              "## Analysis", "### NATS Overhead Breakdown",

@@ -430,7 +430,7 @@ void an_conclusion(ctx *c) {
     const char *next;
     if (decision != NULL && strcmp(decision, "Optimize in Sprint 11") == 0)
         next = "Part of it is avoidable: the measured changes ranked in Recommendations "
-               "remove it, each at the cost it states, so the decision is to optimize "
+               "save CPU, each at the cost it states, so the decision is to optimize "
                "before accepting what remains.";
     else if (strcmp(c->verdict, "PASS") == 0)
         next = "It is within the target, so it is accepted as the price of the "
