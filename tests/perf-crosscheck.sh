@@ -71,6 +71,10 @@ got=$(j "$tmp/a.json" "[r['category'] for r in d['crosscheck']['rows'] if r['cat
 got=$(j "$tmp/a.json" "abs(sum(float(r['difference_us']) for r in d['crosscheck']['rows'] if r['category'] in $two)) <= 2.5")
 [ "$got" = True ] && ok "hand-off + SQLite within 2.5 us/event" \
     || bad "hand-off + SQLite differ by more than 2.5 us/event"
+# perf's per-thread shares: every thread of the NATS service it names.
+got=$(j "$tmp/a.json" "sorted(r['thread'] for r in d['crosscheck']['threads'] if r['arch'] == 'nats-2p' and r['role'] == 'service' and float(r['kernel_pct']) >= 10)")
+echo "perf's service threads: $(j "$tmp/a.json" "[(r['thread'], r['kernel_pct'], r['perf_pct']) for r in d['crosscheck']['threads'] if r['role'] == 'service']")"
+case "$got" in *natsSub_deliverMsgs*) ok "perf's threads named: $got" ;; *) bad "perf's threads: $got" ;; esac
 # The same numbers rendered: the Markdown carries the table and the sentence.
 "$ovh" render -o "$tmp/html" "$tmp/a.json" >/dev/null
 grep -q "An independent sampler" "$tmp/html/CPU_OVERHEAD_ANALYSIS.md" \

@@ -174,6 +174,14 @@ typedef struct ctx {
     attrib_result xattr, wattr, uattr;
     int have_x;
     uint64_t x_samples, x_outside;
+    /* perf's samples per thread against the kernel's CPU, summed over the
+     * trials (names and roles borrowed from the records) */
+    struct xthread {
+        const char *arch, *role, *name;
+        double cpu_s;
+        uint64_t samples;
+    } xth[64];
+    size_t nxth;
     double x_cpu; /* measured CPU of the processes perf recorded */
     recrule_result rules[RECRULES_MAX];
     size_t nrules;

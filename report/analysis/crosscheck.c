@@ -44,6 +44,54 @@ static int keep(ctx *c, aggregate *a) {
     return 0;
 }
 
+/* Add perf's samples per thread of process 'proc' (trial t, aggregate a)
+ * to c->xth, beside the kernel's CPU of each thread (its stacks' root-most
+ * frames name it, as for gperftools: attrib_thread_shares). */
+static int thread_counts(ctx *c, const trial *t, json_t *proc, const aggregate *a) {
+    json_t *ths = json_object_get(proc, "threads"), *e;
+    size_t n = json_array_size(ths), k;
+    if (n == 0 || a->nstacks == 0)
+        return 0;
+    attrib_thread *th = calloc(n, sizeof *th);
+    attrib_thread_share *sh = calloc(n, sizeof *sh);
+    double unsampled;
+    int rc = -1;
+    if (th == NULL || sh == NULL)
+        goto done;
+    json_array_foreach(ths, k, e) {
+        th[k].name = an_jstr(e, "name");
+        th[k].cpu_s = an_jnum(e, "cpu_s");
+        if (th[k].name == NULL || !(th[k].cpu_s >= 0)) {
+            th[k].name = "";
+            th[k].cpu_s = 0;
+        }
+    }
+    if (attrib_thread_shares(a, th, n, sh, NULL, &unsampled) != 0)
+        goto done;
+    const char *role = an_jstr(proc, "role");
+    for (k = 0; k < n; k++) {
+        if (th[k].name[0] == '\0' || role == NULL || t->arch == NULL)
+            continue;
+        size_t i = 0;
+        while (i < c->nxth && !(strcmp(c->xth[i].arch, t->arch) == 0 &&
+                                strcmp(c->xth[i].role, role) == 0 &&
+                                strcmp(c->xth[i].name, th[k].name) == 0))
+            i++;
+        if (i == c->nxth) {
+            if (c->nxth == sizeof c->xth / sizeof c->xth[0])
+                continue;
+            c->xth[c->nxth++] = (struct xthread){t->arch, role, th[k].name, 0, 0};
+        }
+        c->xth[i].cpu_s += th[k].cpu_s;
+        c->xth[i].samples += sh[k].samples;
+    }
+    rc = 0;
+done:
+    free(th);
+    free(sh);
+    return rc == 0 ? 0 : error_set(c->err, ERR_NOMEM, "out of memory");
+}
+
 /* perf's view of trial t, whose gperftools view is 'g': the same processes
  * and CPU, each profiled one with perf's samples. 1 when some profiled
  * process has no perf text (nothing to compare), 0 done, -1 error. */
@@ -90,7 +138,7 @@ static int perf_trial(ctx *c, const trial *t, const attrib_trial *g, attrib_tria
             aggregate_free(a);
             return -1;
         }
-        if (keep(c, a) != 0)
+        if (keep(c, a) != 0 || thread_counts(c, t, p, a) != 0)
             return -1;
         ap->agg = a;
     }
@@ -249,6 +297,28 @@ void an_crosscheck_section(ctx *c) {
                                  an_fsigned(c->rules[i].delta.est), "perf_us",
                                  an_fsigned(pr[i].delta.est)));
     json_object_set_new(x, "rules", rules);
+    /* perf's share of each thread's samples against the kernel's share of
+     * its process's CPU (threads above 2% of their process) */
+    json_t *threads = json_array();
+    for (size_t i = 0; i < c->nxth; i++) {
+        double cpu = 0, smp = 0;
+        for (size_t j = 0; j < c->nxth; j++)
+            if (strcmp(c->xth[j].arch, c->xth[i].arch) == 0 &&
+                strcmp(c->xth[j].role, c->xth[i].role) == 0) {
+                cpu += c->xth[j].cpu_s;
+                smp += (double)c->xth[j].samples;
+            }
+        double kp = cpu > 0 ? c->xth[i].cpu_s / cpu * 100 : NAN;
+        if (!(kp >= 2))
+            continue;
+        json_array_append_new(
+            threads,
+            json_pack("{s:s, s:s, s:s, s:o, s:o, s:I}", "arch", c->xth[i].arch, "role",
+                      c->xth[i].role, "thread", c->xth[i].name, "kernel_pct", an_fnum(kp),
+                      "perf_pct", an_fnum(smp > 0 ? (double)c->xth[i].samples / smp * 100 : NAN),
+                      "samples", (json_int_t)c->xth[i].samples));
+    }
+    json_object_set_new(x, "threads", threads);
     json_object_set_new(x, "max_weighed_difference_us", an_fnum(wworst));
     snprintf(text, sizeof text,
              "With perf's samples weighed per thread to the kernel's CPU as the breakdown "
