@@ -244,7 +244,7 @@ static void test_rate_sweep(void) {
     plan_phase ph[PLAN_MAX_PHASES];
     size_t n = 0;
     plan_defaults(&o);
-    CHECK_EQ_INT(o.nrates, 3);
+    CHECK_EQ_INT(o.nrates, 6);
     CHECK_EQ_INT(plan_build(ph, &n, &o, NULL), 0);
     CHECK(find(ph, n, "rate 10000/s") != NULL);
     o.quick = 1; /* not in a quick report unless asked for */

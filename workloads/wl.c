@@ -373,6 +373,13 @@ void wl_pace(const wl_options *opts, double start, int64_t i) {
     if (opts->rate <= 0)
         return;
     double due = start + (double)i / opts->rate;
+    /* Behind schedule: no sleep call at all. clock_nanosleep with a deadline
+     * already past still arms and fires a timer, which in this VM costs
+     * ~13 us of CPU per event (direct at 10,000/s: 39 us per event with 0.02
+     * sleeps per event, 26 us unpaced): the load generator's cost, not the
+     * architecture's. */
+    if (wl_mono() >= due)
+        return;
     struct timespec ts = {.tv_sec = (time_t)due,
                           .tv_nsec = (long)((due - (double)(time_t)due) * 1e9)};
     while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)

@@ -150,7 +150,8 @@ double wl_mono(void);
 double wl_realtime(void);
 
 /* Sleep until event 'i' is due at opts->rate events/s after 'start' (monotonic
- * seconds); no-op when rate is 0. */
+ * seconds); no-op when rate is 0 or the event is already due (no sleep call:
+ * even one that returns at once arms a timer, which costs CPU). */
 void wl_pace(const wl_options *opts, double start, int64_t i);
 
 /* 1 when event 'i' is not due yet (wl_pace would sleep), 0 otherwise. */

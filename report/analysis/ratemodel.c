@@ -1,9 +1,12 @@
 /* ratemodel: CPU against event rate (the "rate_model" section and the "rate"
  * chart). Every trial of an architecture's baseline, at every offered rate
  * (the rate phases) and at saturation (its achieved rate), is a point
- * (rate, utilisation, wake-ups per event); util/ratefit.c fits
- *   u = idle + rate x (c_event + c_wake x wake-ups per event)
- * per architecture, checks it by leaving each rate out, and the section gives
+ * (rate, utilisation, wake-ups per event, mean ln sleep before a wake-up);
+ * util/ratefit.c fits
+ *   u = rate x c_event + wake-ups/s x (c_wake + c_sleep x ln(sleep / 1 ms))
+ * per architecture, checks it by leaving each rate out (and the two-term
+ * model it replaced, u = idle + rate x (c_event + c_wake x wake-ups per
+ * event), the same way, for comparison), and the section gives
  * the overhead (NATS minus direct, points of one core and us per event) at
  * every rate between the measured ones, where it crosses the target, and the
  * verdict at the rate a team names (analysis_options.team_rate). */
@@ -20,12 +23,16 @@
 
 /* Wake-ups per event in trial 't': voluntary context switches of every
  * thread the record lists (the workloads read their own threads at the
- * window's edges, the runner nats-server's), over the stored events. NAN when no process lists
- * threads (older records). */
-static double trial_wakes(const trial *t) {
+ * window's edges, the runner nats-server's), over the stored events; NAN when
+ * no process lists threads (older records). *log_sleep: the mean over those
+ * wake-ups of ln(the thread's interval between wake-ups / 1 ms), the interval
+ * being the window over its wake-ups (nats-server's threads come as one
+ * entry, so its interval is that of the process: shorter than each
+ * thread's). */
+static double trial_wakes(const trial *t, double *log_sleep) {
     json_t *procs = an_jget(t->rec, "processes"), *p, *th;
     size_t i, j;
-    double v = 0;
+    double v = 0, vl = 0;
     int seen = 0;
     json_array_foreach(procs, i, p) {
         json_array_foreach(json_object_get(p, "threads"), j, th) {
@@ -33,9 +40,12 @@ static double trial_wakes(const trial *t) {
             if (isfinite(x)) {
                 v += x;
                 seen = 1;
+                if (x > 0 && t->window_s > 0)
+                    vl += x * log(t->window_s / x * 1e3);
             }
         }
     }
+    *log_sleep = v > 0 ? vl / v : 0;
     return seen && t->stored > 0 ? v / (double)t->stored : NAN;
 }
 
@@ -46,6 +56,7 @@ typedef struct rm_arch {
     size_t n;
     double group_rate[RATEFIT_MAX_RATES]; /* offered rate per group; 0 saturated */
     double mean_rate[RATEFIT_MAX_RATES], mean_wakes[RATEFIT_MAX_RATES];
+    double mean_lsleep[RATEFIT_MAX_RATES];
     size_t ngroups;
     size_t no_wakes; /* trials left out: their records list no threads */
     ratefit_model m;
@@ -53,6 +64,7 @@ typedef struct rm_arch {
     ratefit_loo loo[RATEFIT_MAX_RATES];
     size_t nloo;
     int inside;
+    int inside_two_term; /* the two-term model's check on the same points, -1 none */
 } rm_arch;
 
 /* The baseline trials of 'arch' at every rate: unprofiled where there are
@@ -94,7 +106,7 @@ static void rm_collect(ctx *c, rm_arch *a, const char *arch) {
             if (k < nunprof)
                 continue;
         }
-        double wakes = trial_wakes(t);
+        double lsleep = 0, wakes = trial_wakes(t, &lsleep);
         if (!(t->window_s > 0) || !isfinite(t->util_pp) || t->stored <= 0)
             continue;
         if (!isfinite(wakes)) {
@@ -110,7 +122,7 @@ static void rm_collect(ctx *c, rm_arch *a, const char *arch) {
             a->group_rate[a->ngroups++] = t->rate;
         }
         a->pts[a->n++] = (ratefit_point){(double)t->stored / t->window_s, t->util_pp / 100,
-                                         wakes, (int)g};
+                                         wakes, lsleep, (int)g};
     }
     for (size_t g = 0; g < a->ngroups; g++) {
         size_t k = 0;
@@ -118,21 +130,31 @@ static void rm_collect(ctx *c, rm_arch *a, const char *arch) {
             if (a->pts[i].group == (int)g) {
                 a->mean_rate[g] += a->pts[i].rate;
                 a->mean_wakes[g] += a->pts[i].wakes;
+                a->mean_lsleep[g] += a->pts[i].log_sleep;
                 k++;
             }
         a->mean_rate[g] /= (double)k;
         a->mean_wakes[g] /= (double)k;
+        a->mean_lsleep[g] /= (double)k;
     }
-    a->ok = a->ngroups >= 3 && ratefit_fit(a->pts, a->n, NULL, CONFIDENCE, &a->m) == 0;
+    a->ok = a->ngroups >= 3 &&
+            ratefit_fit(RATEFIT_SLEEP, a->pts, a->n, NULL, CONFIDENCE, &a->m) == 0;
+    a->inside_two_term = -1;
     if (a->ok) {
-        int in = ratefit_loo_check(a->pts, a->n, NULL, CONFIDENCE, a->loo, &a->nloo);
+        int in = ratefit_loo_check(RATEFIT_SLEEP, a->pts, a->n, NULL, CONFIDENCE, a->loo,
+                                   &a->nloo);
         a->inside = in < 0 ? 0 : in;
+        ratefit_loo two[RATEFIT_MAX_RATES];
+        size_t ntwo;
+        a->inside_two_term =
+            ratefit_loo_check(RATEFIT_TWO_TERM, a->pts, a->n, NULL, CONFIDENCE, two, &ntwo);
     }
 }
 
-/* Wake-ups per event at 'rate': the measured groups' means, interpolated
- * linearly in log rate and held constant beyond the ends. */
-static double rm_wakes_at(const rm_arch *a, double rate) {
+/* A measured input at 'rate' (v[g] per group: wake-ups per event or mean ln
+ * sleep): the groups' means, interpolated linearly in log rate and held
+ * constant beyond the ends. */
+static double rm_input_at(const rm_arch *a, const double *v, double rate) {
     size_t lo = SIZE_MAX, hi = SIZE_MAX;
     for (size_t g = 0; g < a->ngroups; g++) {
         if (a->mean_rate[g] <= rate && (lo == SIZE_MAX || a->mean_rate[g] > a->mean_rate[lo]))
@@ -141,11 +163,17 @@ static double rm_wakes_at(const rm_arch *a, double rate) {
             hi = g;
     }
     if (lo == SIZE_MAX)
-        return a->mean_wakes[hi];
+        return v[hi];
     if (hi == SIZE_MAX || hi == lo)
-        return a->mean_wakes[lo];
+        return v[lo];
     double f = log(rate / a->mean_rate[lo]) / log(a->mean_rate[hi] / a->mean_rate[lo]);
-    return a->mean_wakes[lo] + f * (a->mean_wakes[hi] - a->mean_wakes[lo]);
+    return v[lo] + f * (v[hi] - v[lo]);
+}
+
+/* The model's utilisation of 'a' at 'rate', with the measured inputs there. */
+static double rm_predict(const rm_arch *a, double rate, double *lo, double *hi) {
+    return ratefit_predict(&a->m, rate, rm_input_at(a, a->mean_wakes, rate),
+                           rm_input_at(a, a->mean_lsleep, rate), 0, 0, lo, hi);
 }
 
 /* The model's overhead at 'rate' in points of one core, NATS minus direct,
@@ -154,8 +182,8 @@ static double rm_wakes_at(const rm_arch *a, double rate) {
 static double rm_overhead(const rm_arch *d, const rm_arch *n, double rate, double *lo,
                           double *hi) {
     double dl, dh, nl, nh;
-    double ud = ratefit_predict(&d->m, rate, rm_wakes_at(d, rate), 0, 0, &dl, &dh);
-    double un = ratefit_predict(&n->m, rate, rm_wakes_at(n, rate), 0, 0, &nl, &nh);
+    double ud = rm_predict(d, rate, &dl, &dh);
+    double un = rm_predict(n, rate, &nl, &nh);
     double td = stats_t_quantile(1 - (1 - CONFIDENCE) / 2, d->m.df);
     double tn = stats_t_quantile(1 - (1 - CONFIDENCE) / 2, n->m.df);
     double sd = (dh - dl) / 2 / td, sn = (nh - nl) / 2 / tn;
@@ -185,25 +213,40 @@ static json_t *arch_json(const rm_arch *a) {
             snprintf(rate, sizeof rate, "saturated");
         snprintf(rate_text, sizeof rate_text, "%s%s", an_fmt(l->rate, b, sizeof b),
                  a->group_rate[l->group] > 0 ? "" : " (saturated)");
-        json_array_append_new(
-            loo, json_pack("{s:s, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:o, "
-                           "s:o, s:o, s:o}",
-                           "offered", rate, "rate", jsonfile_num(l->rate), "trials",
-                           (json_int_t)l->trials, "wakes", jsonfile_num(l->wakes),
-                           "observed_pp", jsonfile_num(l->observed * 100), "predicted_pp",
-                           jsonfile_num(l->predicted * 100), "lo_pp",
-                           jsonfile_num(l->lo * 100), "hi_pp", jsonfile_num(l->hi * 100),
-                           "residual_pp", jsonfile_num(l->residual * 100), "inside",
-                           l->inside == 1, "rate_text", json_string(rate_text), "wakes_text",
-                           an_fnum(l->wakes), "observed_text", an_fnum(l->observed * 100),
-                           "predicted_text", an_fnum(l->predicted * 100), "residual_text",
-                           an_fsigned(l->residual * 100)));
+        json_t *row = json_pack(
+            "{s:s, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "offered", rate,
+            "rate", jsonfile_num(l->rate), "trials", (json_int_t)l->trials, "wakes",
+            jsonfile_num(l->wakes), "sleep_ms", jsonfile_num(exp(l->log_sleep)),
+            "observed_pp", jsonfile_num(l->observed * 100), "predicted_pp",
+            jsonfile_num(l->predicted * 100), "lo_pp", jsonfile_num(l->lo * 100), "hi_pp",
+            jsonfile_num(l->hi * 100), "residual_pp", jsonfile_num(l->residual * 100),
+            "inside", l->inside == 1);
+        json_object_set_new(row, "rate_text", json_string(rate_text));
+        json_object_set_new(row, "wakes_text", an_fnum(l->wakes));
+        json_object_set_new(row, "sleep_text", an_fnum(exp(l->log_sleep)));
+        json_object_set_new(row, "observed_text", an_fnum(l->observed * 100));
+        json_object_set_new(row, "predicted_text", an_fnum(l->predicted * 100));
+        json_object_set_new(row, "lo_text", an_fnum(l->lo * 100));
+        json_object_set_new(row, "hi_text", an_fnum(l->hi * 100));
+        json_object_set_new(row, "residual_text", an_fsigned(l->residual * 100));
+        json_array_append_new(loo, row);
     }
-    return json_pack("{s:s, s:I, s:I, s:o, s:o, s:o, s:o, s:I, s:I}", "arch", a->arch,
-                     "trials", (json_int_t)a->n, "rates", (json_int_t)a->ngroups, "idle_pp",
-                     coef_json(&a->m.idle, 100), "c_event_us", coef_json(&a->m.c_event, 1e6),
-                     "c_wake_us", coef_json(&a->m.c_wake, 1e6), "loo", loo, "loo_inside",
-                     (json_int_t)a->inside, "loo_total", (json_int_t)a->nloo);
+    json_t *o = json_pack("{s:s, s:I, s:I, s:o, s:o, s:o, s:o, s:I, s:I}", "arch", a->arch,
+                          "trials", (json_int_t)a->n, "rates", (json_int_t)a->ngroups,
+                          "c_event_us", coef_json(&a->m.coef[0], 1e6), "c_wake_us",
+                          coef_json(&a->m.coef[1], 1e6), "c_sleep_us",
+                          coef_json(&a->m.coef[2], 1e6), "loo", loo, "loo_inside",
+                          (json_int_t)a->inside, "loo_total", (json_int_t)a->nloo);
+    json_object_set_new(o, "loo_inside_two_term",
+                        a->inside_two_term >= 0 ? json_integer(a->inside_two_term)
+                                                : json_null());
+    char two[64];
+    if (a->inside_two_term >= 0)
+        snprintf(two, sizeof two, "%d of %zu", a->inside_two_term, a->nloo);
+    else
+        snprintf(two, sizeof two, "no fit");
+    json_object_set_new(o, "two_term_text", json_string(two));
+    return o;
 }
 
 /* The rate where the overhead estimate (or an interval end, 'which' 0, -1,
@@ -291,8 +334,8 @@ void an_rate_model(ctx *c) {
             snprintf(why, sizeof why,
                  "No rate model: it needs trials at three or more rates for each "
                  "architecture, with the threads' wake-ups recorded; this run has %zu "
-                 "rate%s for direct and %zu for %s (a report's rate sweep adds three, "
-                 "in about a minute: see overhead report --rate-sweep).",
+                 "rate%s for direct and %zu for %s (a report's rate sweep adds six, "
+                 "in about 90 s: see overhead report --rate-sweep).",
                  d.ngroups, d.ngroups == 1 ? "" : "s", n.ngroups, c->nats_arch);
         json_object_set_new(sec, "available", json_false());
         json_object_set_new(sec, "why", json_string(why));
@@ -305,17 +348,20 @@ void an_rate_model(ctx *c) {
     if (holds)
         snprintf(fit, sizeof fit,
                  "Left out one at a time, %d of %zu rates for direct and %d of %zu for %s "
-                 "fall inside the model's prediction intervals: the model holds over the "
-                 "measured range.",
-                 d.inside, d.nloo, n.inside, n.nloo, c->nats_arch);
+                 "fall inside the model's 95%% prediction intervals: the model holds over "
+                 "the measured range (the two-term model, one cost per wake-up whatever "
+                 "the sleep before it, predicts %d and %d on the same trials).",
+                 d.inside, d.nloo, n.inside, n.nloo, c->nats_arch, d.inside_two_term,
+                 n.inside_two_term);
     else
         snprintf(fit, sizeof fit,
                  "Left out one at a time, only %d of %zu rates for direct and %d of %zu for "
-                 "%s fall inside the model's prediction intervals: two terms do not describe "
-                 "CPU against rate on this host (a wake-up after a long sleep costs more "
-                 "than one after a short one), so the curve and the crossing are "
-                 "indicative; the measured points are the figures to use.",
-                 d.inside, d.nloo, n.inside, n.nloo, c->nats_arch);
+                 "%s fall inside the model's 95%% prediction intervals (the two-term model: "
+                 "%d and %d): the model does not describe CPU against rate on this host in "
+                 "this run, so the curve and the crossing are indicative; the "
+                 "measured points are the figures to use.",
+                 d.inside, d.nloo, n.inside, n.nloo, c->nats_arch, d.inside_two_term,
+                 n.inside_two_term);
     json_object_set_new(sec, "fit_holds", json_boolean(holds));
     json_object_set_new(sec, "fit_text", json_string(fit));
     json_object_set_new(sec, "archs", json_pack("[o, o]", arch_json(&d), arch_json(&n)));
@@ -390,17 +436,21 @@ void an_rate_model(ctx *c) {
         char b4[32];
         snprintf(text, sizeof text,
                  "At %g events/s the bus adds %s points of one core (95%% interval %s to "
-                 "%s), %s us per event: %s against the %g-point target.%s",
+                 "%s), %s us per event: %s against the %g-point target.%s%s",
                  team, an_fmt(est, b1, 32), an_fmt(lo, b2, 32), an_fmt(hi, b3, 32),
                  an_fmt(est / 100 / team * 1e6, b4, 32), v, target,
                  inside ? ""
                         : " That rate lies outside the measured range: the figure is an "
-                          "extrapolation of the model.");
+                          "extrapolation of the model.",
+                 holds ? ""
+                       : " The model failed its leave-one-out check in this run, so this "
+                         "verdict is indicative only.");
         json_object_set_new(sec, "team",
-                            json_pack("{s:o, s:o, s:o, s:o, s:s, s:b, s:s}", "rate",
+                            json_pack("{s:o, s:o, s:o, s:o, s:s, s:b, s:b, s:s}", "rate",
                                       jsonfile_num(team), "pp", jsonfile_num(est), "lo_pp",
                                       jsonfile_num(lo), "hi_pp", jsonfile_num(hi), "verdict",
-                                      v, "inside_range", inside, "text", text));
+                                      v, "inside_range", inside, "model_holds", holds,
+                                      "text", text));
     }
     json_object_set_new(an_charts(c), "rate",
                     json_pack("{s:O, s:O, s:o, s:o, s:o, s:s}", "curve", curve, "points",

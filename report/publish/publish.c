@@ -437,6 +437,16 @@ static json_t *index_row(const char *docs, const char *rel, const char *sprint) 
     buf_free(&href);
     if (row != NULL && rate_verdict != NULL)
         json_object_set_new(row, "rate_verdict", json_string(rate_verdict));
+    /* The verdict at the team's own rate (--team-rate), from the rate model. */
+    json_t *team = json_object_get(json_object_get(a, "rate_model"), "team");
+    const char *team_verdict = json_string_value(json_object_get(team, "verdict"));
+    double team_rate = json_number_value(json_object_get(team, "rate"));
+    if (row != NULL && team_verdict != NULL && team_rate > 0) {
+        char r[32];
+        snprintf(r, sizeof r, "%g", team_rate);
+        json_object_set_new(row, "team_verdict", json_string(team_verdict));
+        json_object_set_new(row, "team_rate", json_string(r));
+    }
     /* The host the figures hold for: the analysis's hardware line, or for
      * older reports the CPU row of its environment table. */
     const char *hw =
