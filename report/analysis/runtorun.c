@@ -41,18 +41,24 @@ static void runs_list(json_t *runs, char *buf, size_t size) {
     }
 }
 
-/* The date part (YYYY-MM-DD) of the runs' first and last "generated". */
+/* The date (YYYY-MM-DD) of the runs' first and last: from the run's id
+ * (YYYYMMDDTHHMMSSZ, when it was measured), else from "generated". */
 static void runs_dates(json_t *runs, char *first, char *last, size_t size) {
     size_t i;
     json_t *r;
     first[0] = last[0] = '\0';
     json_array_foreach(runs, i, r) {
-        const char *g = an_jstr(r, "generated");
-        if (g == NULL)
+        const char *id = an_jstr(r, "run"), *g = an_jstr(r, "generated");
+        char d[16];
+        if (id != NULL && strlen(id) >= 8 && strspn(id, "0123456789") >= 8)
+            snprintf(d, sizeof d, "%.4s-%.2s-%.2s", id, id + 4, id + 6);
+        else if (g != NULL)
+            snprintf(d, sizeof d, "%.10s", g);
+        else
             continue;
         if (first[0] == '\0')
-            snprintf(first, size, "%.10s", g);
-        snprintf(last, size, "%.10s", g);
+            snprintf(first, size, "%s", d);
+        snprintf(last, size, "%s", d);
     }
 }
 
@@ -157,7 +163,7 @@ int an_run_to_run(ctx *c) {
     else
         snprintf(vclause, sizeof vclause, "would be %s", verdict);
     snprintf(text, sizeof text,
-             "Run to run on this host (%s of the default report by overhead repeat %s: %s): "
+             "Run to run on this host (%s of the default report %s: %s; overhead repeat): "
              "the headline moves by a standard deviation of %s points beyond what each "
              "run's own interval allows (Cochran's Q: p = %.2g); against this run's own "
              "standard error of %s points, that is %.0f%% of one run's variance. Allowing for it, this run's 95%% "
