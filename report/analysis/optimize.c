@@ -487,9 +487,13 @@ static json_t *opt_latency_text(const ctx *c, const char *arch, const double *lo
                  an_fmt(loads[nloads - 1] / m * 100, b[1], 32), an_fmt(m, b[3], 32));
     }
     char most_text[96] = "";
-    if (worst != NULL)
-        snprintf(most_text, sizeof most_text, "; the most at the higher load: %s, %s%s ms at p50",
-                 worst, most >= 0 ? "+" : "", an_fmt(most / 1000, b[2], 32));
+    /* 'most' is in us; under half a microsecond is no delay at all */
+    if (worst != NULL && most >= 0.5)
+        snprintf(most_text, sizeof most_text, "; the most at the higher load: %s, +%s ms at p50",
+                 worst, an_fmt(most / 1000, b[2], 32));
+    else if (worst != NULL)
+        snprintf(most_text, sizeof most_text,
+                 "; at the higher load no variant adds to the baseline's p50");
     if (len < sizeof text)
         snprintf(text + len, sizeof text - len,
                  "%s. In brackets, what a variant adds to the baseline's p50 / p99 at the "

@@ -167,13 +167,15 @@ int an_run_to_run(ctx *c) {
              "the headline moves by a standard deviation of %s points beyond what each "
              "run's own interval allows (Cochran's Q: p = %.2g); against this run's own "
              "standard error of %s points, that is %.0f%% of one run's variance. Allowing for it, this run's 95%% "
-             "interval is %s%% to %s%% (half-width %s points; more rounds in one run do not "
-             "narrow this part, more runs do), and the per-event verdict %s. The runs' common "
+             "interval is %s%% to %s%% (half-width %s points%s; more rounds in one run do "
+             "not narrow this part, more runs do), and the per-event verdict %s. The runs' common "
              "level: %s%% (%s%% to %s%%, Hartung-Knapp).",
              an_count(k, "run", "runs", kb, sizeof kb), when, list,
              an_fmt(tau_pts, b[0], 32), q_p, an_fmt(se_pts, b[2], 32), 100 * share,
              an_fmt(lo * 100, b[3], 32),
-             an_fmt(hi * 100, b[4], 32), an_fmt((hi - lo) * 50, b[1], 32), vclause, an_fmt(mean * 100, b[5], 32),
+             an_fmt(hi * 100, b[4], 32), an_fmt((hi - lo) * 50, b[1], 32),
+             (hi - lo) * 50 > 5 ? ", wider than the headline's 5-point goal" : "",
+             vclause, an_fmt(mean * 100, b[5], 32),
              an_fmt(mlo * 100, b[6], 32), an_fmt(mhi * 100, b[7], 32));
     json_object_set_new(sec, "text", json_string(text));
     json_object_set_new(c->a, "run_to_run", sec);
