@@ -71,8 +71,9 @@ for r in th["sampling_rows"]:
         assert abs(w / k - 1) <= 0.10, r
 print(f"threads: ok ({n} processes, {len(th['rows'])} rows)")
 PY
-# Latency at fixed offered loads below saturation (issue 19): the variants
-# table has p50 / p99 at the chat rate and at half the saturated baseline's
+# Latency at fixed offered loads below saturation (issue 19): the latency
+# table (its own, below the variants table: side by side they scroll at
+# 1280 px) has p50 / p99 at the chat rate and at half the saturated baseline's
 # rate for the baseline row and every variant, each a number / number, the
 # variants with what they add to the baseline in brackets; and the reference
 # paragraph rests on the replica arm.

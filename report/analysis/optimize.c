@@ -606,6 +606,8 @@ void an_optimize(ctx *c) {
         "significant", (json_int_t)nsig);
     if (o != NULL) {
         json_object_set_new(o, "one_baseline", json_boolean(shared));
+        /* the latency table is its own: beside the savings it is too wide */
+        json_object_set_new(o, "has_loads", json_boolean(nloads > 0));
         json_object_set_new(o, "loads", lload);
         json_object_set_new(json_object_get(o, "baseline"), "loads",
                             opt_latency_loads(c, arch, "baseline", loads, nloads));
