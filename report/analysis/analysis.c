@@ -26,6 +26,8 @@ static void ctx_free(ctx *c) {
     json_decref(c->records);
     json_decref(c->warnings);
     json_decref(c->unnamed);
+    json_decref(c->reasons); /* an_avoidable's; c->a holds its own reference */
+    json_decref(c->actions);
     free(c->t);
     free(c->xt);
     free(c->gd);

@@ -381,7 +381,7 @@ void an_recommend(ctx *c) {
     json_t *top = top_actions(c);
     json_object_set_new(
         c->a, "recommendation",
-        json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:o, s:o, s:s, s:I, s:I}",
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:O, s:b, s:O, s:o, s:s, s:I, s:I}",
                   "priority", priority, "decision", decision, "summary", summary,
                   "summary_short", brief, "lead", lead, "reasons", c->reasons, "has_actions",
                   json_array_size(c->actions) > 0, "actions", c->actions, "top_actions",
