@@ -14,11 +14,15 @@
 /* Log opts->events events and commit. With batching, an open batch is
  * committed when the next event is not due yet (the loop's "queue" is empty,
  * as the service commits when nats.c's queue is), besides every B events and
- * once it is --batch-ms old. Returns 0 or -1 with 'err'. */
-static int direct_log_all(chatlog *log, const wl_options *opts, error *err) {
+ * once it is --batch-ms old. Marks the window's half-way point. Returns 0 or
+ * -1 with 'err'. */
+static int direct_log_all(chatlog *log, const wl_options *opts, wl_window *win,
+                          error *err) {
     char user[32], msg[96];
     double start = wl_mono();
     for (int64_t i = 0; i < opts->events; i++) {
+        if (i == opts->events / 2 && i > 0)
+            wl_window_half(win, i);
         if (opts->batch > 1 && wl_early(opts, start, i) && chatlog_flush(log, err) != 0)
             return -1;
         wl_pace(opts, start, i);
@@ -74,7 +78,7 @@ int main(int argc, char **argv) {
         goto done;
     if (wl_window_start(&win, &opts, &err) != 0)
         goto done;
-    direct_log_all(log, &opts, &err);
+    direct_log_all(log, &opts, &win, &err);
     wl_window_stop(&win);
     if (err.kind == ERR_NONE && chatlog_count(&rows, log, &err) == 0 &&
         rows != opts.events)

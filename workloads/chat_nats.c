@@ -51,14 +51,16 @@ static int encode_event(char *buf, size_t size, const wl_options *opts, int64_t 
 
 /* Publish opts->events events (and opts->malformed bad ones, spread evenly)
  * and flush. *published counts what nats.c accepted. */
-static int publish_all(chatpub *pub, const wl_options *opts, int64_t *published,
-                       error *err) {
+static int publish_all(chatpub *pub, const wl_options *opts, wl_window *win,
+                       int64_t *published, error *err) {
     char buf[512];
     int64_t total = opts->events + opts->malformed;
     int64_t every = opts->malformed > 0 ? total / opts->malformed : 0;
     int64_t bad = 0, good = 0;
     double start = wl_mono();
     for (int64_t i = 0; i < total; i++) {
+        if (i == total / 2 && i > 0)
+            wl_window_half(win, i);
         wl_pace(opts, start, i);
         int n;
         const char *data = buf;
@@ -106,6 +108,11 @@ typedef struct nats_run {
     double idle_cpu_s, idle_wall_s; /* --idle-ms */
 } nats_run;
 
+/* chatsvc_config.on_half: the service process's half-way point. */
+static void svc_half(void *arg, int64_t handled) {
+    wl_window_half(arg, handled);
+}
+
 /* Open the chat log and the service (inproc, service), the publisher (inproc,
  * bot), and tell the runner that the service is ready. */
 static int nats_open(nats_run *r, error *err) {
@@ -127,7 +134,10 @@ static int nats_open(nats_run *r, error *err) {
                              .js_replicas = o->js_replicas,
                              .js_storage = o->js_storage,
                              .encoding = o->variant->encoding,
-                             .destroy_group = o->variant->destroy_group};
+                             .destroy_group = o->variant->destroy_group,
+                             .half_at = r->is_svc && o->expect > 1 ? o->expect / 2 : 0,
+                             .on_half = svc_half,
+                             .half_arg = &r->win};
         if (chatlog_open(&r->log, &cfg, err) != 0 ||
             chatsvc_start_config(&r->svc, &sc, r->log, err) != 0)
             return -1;
@@ -151,7 +161,7 @@ static int nats_measure(nats_run *r, error *err) {
     wl_idle(o, &r->idle_cpu_s, &r->idle_wall_s);
     if (wl_window_start(&r->win, o, err) != 0)
         return -1;
-    if (r->pub != NULL && publish_all(r->pub, o, &r->published, err) != 0) {
+    if (r->pub != NULL && publish_all(r->pub, o, &r->win, &r->published, err) != 0) {
         wl_window_stop(&r->win);
         return -1;
     }

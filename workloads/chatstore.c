@@ -35,4 +35,10 @@ void chatsvc_count(chatsvc *svc, int bad, const error *err) {
         snprintf(svc->fail_text, sizeof svc->fail_text, "%s", err->text);
     }
     svc->stored = chatlog_committed(svc->log);
+    int64_t good = svc->received - svc->malformed;
+    if (svc->cfg.on_half != NULL && svc->cfg.half_at > 0 && !svc->half_fired &&
+        good >= svc->cfg.half_at) {
+        svc->half_fired = 1;
+        svc->cfg.on_half(svc->cfg.half_arg, good);
+    }
 }

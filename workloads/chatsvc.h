@@ -53,6 +53,12 @@ typedef struct chatsvc_config {
     chat_encoding encoding; /* how events are decoded */
     int destroy_group;      /* messages destroyed together after commit; 0 or 1:
                                each right after its own commit */
+    /* Called once, on the delivery thread under the service's lock, when
+     * 'half_at' well-formed events have been handled (0 or NULL: never): the
+     * measured window's half-way point (wl_window_half). */
+    int64_t half_at;
+    void (*on_half)(void *arg, int64_t handled);
+    void *half_arg;
 } chatsvc_config;
 
 typedef struct chatsvc_stats {

@@ -28,6 +28,7 @@ struct chatsvc {
     pthread_cond_t cond;
     int64_t expect;
     int64_t received, stored, malformed;
+    int half_fired; /* cfg.on_half was called */
     int closed; /* the connection is closed (server gone, or we closed it) */
     int failed; /* storage failed in the handler */
     char fail_text[1100];

@@ -131,6 +131,11 @@ typedef struct wl_window {
     int fd; /* --window-fd, or -1 */
     wl_threads_snap th0; /* the threads at the start */
     json_t *threads;     /* per-thread deltas at the stop (wl_threads_json), owned */
+    /* The first half of the events (wl_window_half): CPU and wall from the
+     * start to the moment the process had handled half_events of them. */
+    int half_done;
+    int64_t half_events;
+    double half_user_s, half_sys_s, half_wall_s;
 } wl_window;
 
 /* Sleep opts->idle_ms (connected and subscribed, nothing published) and
@@ -144,6 +149,14 @@ int wl_window_start(wl_window *w, const wl_options *opts, error *err);
 
 /* Stop the profiler (if started) and close the window. */
 void wl_window_stop(wl_window *w);
+
+/* Mark the window's half-way point: this process has handled 'events' (half
+ * of what it will handle). Records its CPU and wall time since the start
+ * (the first call only: later ones, and calls after the stop, do nothing)
+ * and tells the runner ("half\n" on --window-fd), which reads the broker's
+ * CPU then. Any thread may call it once the window is open. The two halves
+ * give the noise within a trial (the analysis's variance components). */
+void wl_window_half(wl_window *w, int64_t events);
 
 /* Seconds on CLOCK_MONOTONIC / CLOCK_REALTIME. */
 double wl_mono(void);

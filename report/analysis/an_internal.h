@@ -56,6 +56,11 @@ typedef struct trial {
     double cpu_s;   /* measured windows + broker: what per_event_us rests on */
     double whole_s; /* whole-process CPU of every process, for comparison */
     double broker_s, wall_s, window_s, per_event_us, util_pp;
+    /* ln(CPU per event of the second half of the events / the first's): each
+     * process's CPU to its own half-way point (the broker's to the first
+     * workload's); NAN when a process has no half-way point (older records,
+     * a lost event) */
+    double half_log_ratio;
     int outlier;
     int samples_exceed; /* a process reports more samples than its CPU allows */
     /* The optimization phase: a run measuring the workloads' what-if variants

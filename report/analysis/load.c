@@ -25,6 +25,30 @@ static int64_t count_or_zero(int64_t v) {
 /* nats-server's CPU over the workloads' measured windows, summed over its
  * nodes, when every node has one; else its CPU over the whole trial
  * (cpu.nats_server_s, NAN when unknown). */
+/* The split-half check of trial 't' (trial.half_log_ratio): the first half
+ * of the events is every process's CPU to its half-way point, over
+ * requested / 2 events; the second the rest of t->cpu_s over the rest of the
+ * stored events. NAN unless every process that makes up t->cpu_s has its
+ * half-way point and every event was stored. */
+static double half_log_ratio(const runrecord *rr, const trial *t) {
+    double first = 0;
+    int64_t e1 = t->requested / 2, e2 = t->stored - e1;
+    if (t->stored != t->requested || e1 <= 0 || e2 <= 0 || !(rr->cpu.measured_s > 0))
+        return NAN;
+    for (int k = 0; k < rr->nprocs; k++) {
+        const runrecord_window *w = &rr->procs[k].measured;
+        /* a process without its window (a broker read over the whole trial)
+         * cannot be split */
+        if (!w->have || !w->have_half || !(w->half_cpu_s >= 0) || !(w->half_cpu_s <= w->cpu_s))
+            return NAN;
+        first += w->half_cpu_s;
+    }
+    double second = t->cpu_s - first;
+    if (!(first > 0) || !(second > 0))
+        return NAN;
+    return log(second / (double)e2) - log(first / (double)e1);
+}
+
 static double broker_window_s(const runrecord *rr) {
     double sum = 0;
     int nodes = 0, windowed = 0;
@@ -91,6 +115,7 @@ static int trial_read(ctx *c, trial *t, json_t *rec, const runrecord *rr, const 
     }
     t->window_s = window > 0 ? window : t->wall_s;
     t->per_event_us = t->stored > 0 ? t->cpu_s / (double)t->stored * 1e6 : NAN;
+    t->half_log_ratio = half_log_ratio(rr, t);
     t->util_pp = t->window_s > 0 ? t->cpu_s / t->window_s * 100 : NAN;
     if (t->tag == NULL)
         t->tag = t->arch;

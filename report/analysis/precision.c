@@ -206,6 +206,7 @@ typedef struct arms {
     int rounds; /* the largest round number */
     double *y;  /* y[(round - 1) * na + arm], NAN when missing */
     double *wall; /* wall seconds of every trial of a round, summed */
+    double *d;    /* d[(round - 1) * na + arm]: trial.half_log_ratio, NAN when missing */
 } arms;
 
 static int arm_of(arms *a, const char *tag) {
@@ -235,20 +236,59 @@ static int arms_collect(ctx *c, arms *a) {
         return -1;
     a->y = malloc((size_t)a->rounds * a->na * sizeof *a->y);
     a->wall = calloc((size_t)a->rounds, sizeof *a->wall);
-    if (a->y == NULL || a->wall == NULL)
+    a->d = malloc((size_t)a->rounds * a->na * sizeof *a->d);
+    if (a->y == NULL || a->wall == NULL || a->d == NULL)
         return -1;
     for (size_t k = 0; k < (size_t)a->rounds * a->na; k++)
-        a->y[k] = NAN;
+        a->y[k] = a->d[k] = NAN;
     for (size_t i = 0; i < c->nt; i++) {
         const trial *t = &c->t[i];
         if (strcmp(t->dir, a->dir) != 0 || t->rate > 0 || t->aa_group || t->round <= 0)
             continue;
         a->wall[t->round - 1] += t->wall_s;
         int k = t->profiled ? -1 : arm_of(a, t->tag);
-        if (k >= 0 && t->per_event_us > 0)
+        if (k >= 0 && t->per_event_us > 0) {
             a->y[(size_t)(t->round - 1) * a->na + (size_t)k] = log(t->per_event_us);
+            a->d[(size_t)(t->round - 1) * a->na + (size_t)k] = t->half_log_ratio;
+        }
     }
     return 0;
+}
+
+/* The noise within a trial, from the split halves of the complete rounds'
+ * trials: per arm the variance of d = ln(second half's CPU per event / the
+ * first's) over its trials; a trial's log mean is about the mean of its
+ * halves' logs, so its variance from within is var(d) / 4 (independent
+ * halves of equal noise), averaged over the arms. NAN unless every arm has
+ * at least 3 split trials. *drift: the median d over every split trial
+ * (second half against the first), *n: how many. */
+static double within_trial(const arms *a, const int *full, double *drift, size_t *n) {
+    size_t A = a->na, R = (size_t)a->rounds;
+    double *all = malloc(R * A * sizeof *all), *one = malloc(R * sizeof *one), sum = 0;
+    int ok = all != NULL && one != NULL;
+    *n = 0;
+    *drift = NAN;
+    for (size_t k = 0; ok && k < A; k++) {
+        size_t m = 0;
+        for (size_t r = 0; r < R; r++)
+            if (full[r] && isfinite(a->d[r * A + k]))
+                one[m++] = all[(*n)++] = a->d[r * A + k];
+        if (m < 3) {
+            ok = 0;
+            break;
+        }
+        double mean = 0, ss = 0;
+        for (size_t i = 0; i < m; i++)
+            mean += one[i] / (double)m;
+        for (size_t i = 0; i < m; i++)
+            ss += (one[i] - mean) * (one[i] - mean);
+        sum += ss / (double)(m - 1) / 4;
+    }
+    if (ok)
+        *drift = stats_median(all, *n);
+    free(all);
+    free(one);
+    return ok && A > 0 ? sum / (double)A : NAN;
 }
 
 /* Two-way analysis without replication over the complete rounds: variance
@@ -299,33 +339,86 @@ static json_t *components(const arms *a, double *sec_per_round) {
         v_round = 0;
     double v_res = ms_res, total = v_round + v_res;
     *sec_per_round = stats_median(walls, nw);
-    const char *dominant = v_round > v_res ? "between rounds" : "between trials within a round";
-    char text[1200], b[6][32];
-    snprintf(
-        text, sizeof text,
-        "Variance of log CPU per event over %zu complete rounds of %zu unprofiled arms "
-        "(Kalibera and Jones): between rounds %s%% of the total (SD %s%%), between trials "
-        "within a round %s%% (SD %s%%). The larger part is %s. %s Noise within a trial "
-        "is not separated here: it is part of the within-round part.",
-        R, A, an_fmt(total > 0 ? v_round / total * 100 : NAN, b[0], 32),
-        an_fmt(sqrt(v_round) * 100, b[1], 32),
-        an_fmt(total > 0 ? v_res / total * 100 : NAN, b[2], 32),
-        an_fmt(sqrt(v_res) * 100, b[3], 32), dominant,
-        v_round > v_res
-            ? "The machine drifts between rounds more than trials differ within one: "
-              "pairing within rounds removes the larger part, and more rounds (not "
-              "longer trials) narrow what is left."
-            : "Trials differ within a round more than rounds drift: pairing helps less, "
-              "and more rounds or longer trials (if the noise is within the trial) "
-              "narrow the intervals.");
-    out = json_pack("{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s}", "rounds",
+    double drift = NAN;
+    size_t nd = 0;
+    double v_trial = within_trial(a, full, &drift, &nd);
+    char text[1600], b[9][32];
+    if (isfinite(v_trial)) {
+        /* The residual holds the noise within a trial; the rest of it is
+         * between trials of a round. */
+        double v_in = v_trial < v_res ? v_trial : v_res, v_btw = v_res - v_in;
+        const char *dominant = v_round >= v_btw && v_round >= v_in ? "between rounds"
+                               : v_btw >= v_in ? "between trials within a round"
+                                               : "within a trial";
+        snprintf(
+            text, sizeof text,
+            "Variance of log CPU per event over %zu complete rounds of %zu unprofiled arms "
+            "(Kalibera and Jones): between rounds %s%% of the total (SD %s%%), between "
+            "trials within a round %s%% (SD %s%%), within a trial %s%% (SD %s%%, from "
+            "the two halves of each of %zu trials). The largest part is %s. %s Twice the "
+            "events per trial would take the SD within a round from %s%% to about %s%%. "
+            "In the median trial the second half of the events costs %s%% %s per event "
+            "than the first.",
+            R, A, an_fmt(total > 0 ? v_round / total * 100 : NAN, b[0], 32),
+            an_fmt(sqrt(v_round) * 100, b[1], 32),
+            an_fmt(total > 0 ? v_btw / total * 100 : NAN, b[2], 32),
+            an_fmt(sqrt(v_btw) * 100, b[3], 32),
+            an_fmt(total > 0 ? v_in / total * 100 : NAN, b[4], 32),
+            an_fmt(sqrt(v_in) * 100, b[5], 32), nd, dominant,
+            v_round >= v_btw && v_round >= v_in
+                ? "The machine drifts between rounds more than trials differ: pairing "
+                  "within rounds removes the largest part."
+            : v_btw >= v_in
+                ? "Trials of one round differ by more than a trial's own noise: more "
+                  "rounds narrow the intervals; longer trials shrink only the part "
+                  "within a trial."
+                : "A trial's own noise is the largest part: it falls with the events per "
+                  "trial, so longer trials narrow the intervals as much as more rounds.",
+            an_fmt(sqrt(v_res) * 100, b[6], 32), an_fmt(sqrt(v_btw + v_in / 2) * 100, b[7], 32),
+            an_fmt(fabs(expm1(drift)) * 100, b[8], 32), drift >= 0 ? "more" : "less");
+        out = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:I}", "var_within_trial",
+                        jsonfile_num(v_in), "var_between_trials", jsonfile_num(v_btw),
+                        "within_trial_pct", an_fnum(total > 0 ? v_in / total * 100 : NAN),
+                        "between_trials_pct",
+                        an_fnum(total > 0 ? v_btw / total * 100 : NAN),
+                        "sd_within_trial_pct", an_fnum(sqrt(v_in) * 100),
+                        "half_drift_pct", an_fnum(expm1(drift) * 100), "half_trials",
+                        (json_int_t)nd);
+        json_object_set_new(out, "dominant", json_string(dominant));
+    } else {
+        const char *dominant =
+            v_round > v_res ? "between rounds" : "between trials within a round";
+        snprintf(
+            text, sizeof text,
+            "Variance of log CPU per event over %zu complete rounds of %zu unprofiled arms "
+            "(Kalibera and Jones): between rounds %s%% of the total (SD %s%%), between "
+            "trials within a round %s%% (SD %s%%). The larger part is %s. %s Noise within "
+            "a trial is not separated here: it is part of the within-round part.",
+            R, A, an_fmt(total > 0 ? v_round / total * 100 : NAN, b[0], 32),
+            an_fmt(sqrt(v_round) * 100, b[1], 32),
+            an_fmt(total > 0 ? v_res / total * 100 : NAN, b[2], 32),
+            an_fmt(sqrt(v_res) * 100, b[3], 32), dominant,
+            v_round > v_res
+                ? "The machine drifts between rounds more than trials differ within one: "
+                  "pairing within rounds removes the larger part, and more rounds (not "
+                  "longer trials) narrow what is left."
+                : "Trials differ within a round more than rounds drift: pairing helps less, "
+                  "and more rounds or longer trials (if the noise is within the trial) "
+                  "narrow the intervals.");
+        out = json_pack("{s:s}", "dominant", dominant);
+    }
+    json_t *base = json_pack("{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "rounds",
                     (json_int_t)R, "arms", (json_int_t)A, "var_between_rounds",
                     jsonfile_num(v_round), "var_within_round", jsonfile_num(v_res),
                     "between_rounds_pct",
                     an_fnum(total > 0 ? v_round / total * 100 : NAN), "within_round_pct",
                     an_fnum(total > 0 ? v_res / total * 100 : NAN), "sd_between_rounds_pct",
                     an_fnum(sqrt(v_round) * 100), "sd_within_round_pct",
-                    an_fnum(sqrt(v_res) * 100), "dominant", dominant, "text", text);
+                    an_fnum(sqrt(v_res) * 100), "text", text);
+    if (base != NULL && out != NULL)
+        json_object_update(base, out);
+    json_decref(out);
+    out = base;
 done:
     free(rowm);
     free(colm);
@@ -423,6 +516,7 @@ static void precision(ctx *c) {
     json_object_set_new(c->a, "precision", p);
     free(a.y);
     free(a.wall);
+    free(a.d);
 }
 
 void an_precision(ctx *c) {

@@ -113,8 +113,16 @@ static json_t *str(const char *s) {
 static json_t *window_json(const runrecord_window *w) {
     if (!w->have)
         return json_null();
-    return json_pack("{s:o, s:o, s:o, s:o}", "user_s", num(w->user_s), "sys_s",
-                     num(w->sys_s), "cpu_s", num(w->cpu_s), "wall_s", num(w->wall_s));
+    json_t *o = json_pack("{s:o, s:o, s:o, s:o}", "user_s", num(w->user_s), "sys_s",
+                          num(w->sys_s), "cpu_s", num(w->cpu_s), "wall_s", num(w->wall_s));
+    if (o != NULL && w->have_half)
+        json_object_set_new(o, "half",
+                            json_pack("{s:o, s:o, s:o}", "cpu_s", num(w->half_cpu_s),
+                                      "wall_s", num(w->half_wall_s), "events",
+                                      w->half_events == RUNRECORD_UNKNOWN
+                                          ? json_null()
+                                          : json_integer(w->half_events)));
+    return o;
 }
 
 static json_t *threads_json(const runrecord_proc *p) {

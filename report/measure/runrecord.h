@@ -47,6 +47,12 @@
 typedef struct runrecord_window {
     int have; /* 0: null */
     double user_s, sys_s, cpu_s, wall_s;
+    /* "half": from the start to the process's half-way point (its
+     * half_events handled; the broker: the first workload's half-way point),
+     * when have_half */
+    int have_half;
+    double half_cpu_s, half_wall_s;
+    int64_t half_events;
 } runrecord_window;
 
 /* One thread of a workload process over its measured window, as the kernel

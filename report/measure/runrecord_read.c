@@ -136,6 +136,27 @@ static int read_window(rd *d, json_t *m, const char *path, runrecord_window *w) 
         if (get_num(d, m, k[i], p[i], OPTIONAL | NULLABLE, 0, MAX_SECONDS, v[i]) != 0)
             return -1;
     }
+    /* The optional half-way point (records before it have none). */
+    json_t *h = json_object_get(m, "half");
+    w->have_half = 0;
+    w->half_cpu_s = w->half_wall_s = NAN;
+    w->half_events = RUNRECORD_UNKNOWN;
+    if (h == NULL || json_is_null(h))
+        return 0;
+    char hp[3][160];
+    snprintf(hp[0], sizeof hp[0], "%.120s.half", path);
+    snprintf(hp[1], sizeof hp[1], "%.120s.half.cpu_s", path);
+    snprintf(hp[2], sizeof hp[2], "%.120s.half.wall_s", path);
+    if (!json_is_object(h))
+        return error_set(d->err, ERR_INPUT, "%s: field %s must be an object", d->name,
+                         hp[0]);
+    if (get_num(d, h, "cpu_s", hp[1], NULLABLE, 0, MAX_SECONDS, &w->half_cpu_s) != 0 ||
+        get_num(d, h, "wall_s", hp[2], NULLABLE, 0, MAX_SECONDS, &w->half_wall_s) != 0)
+        return -1;
+    snprintf(hp[1], sizeof hp[1], "%.120s.half.events", path);
+    if (get_int(d, h, "events", hp[1], NULLABLE, 1, INT64_MAX / 2, &w->half_events) != 0)
+        return -1;
+    w->have_half = 1;
     return 0;
 }
 

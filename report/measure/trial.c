@@ -45,6 +45,10 @@ typedef struct trial {
     int have_w0[NATSCLUSTER_MAX], have_w1[NATSCLUSTER_MAX];
     double tw0, tw1;
     int nwin, win_started, win_stopped;
+    /* ... and at the first workload's half-way point ("half\n") */
+    procstat_cpu wh[NATSCLUSTER_MAX];
+    int have_wh[NATSCLUSTER_MAX], win_halves;
+    double twh;
     json_t *res[RUNNER_MAX_SERVICES + 1];         /* the workloads' result files */
     char store[RUNNER_MAX_ARGS][RUNNER_PATH_MAX]; /* a command line's strings */
     runrecord *rec;
@@ -209,6 +213,11 @@ static void poll_windows(trial *t, int ms) {
             window_edge(t, 0);
         for (char *m = buf; (m = strstr(m, "stop\n")) != NULL; m += 5)
             window_edge(t, 1);
+        /* The first half-way point: the broker's CPU there. */
+        if (strstr(buf, "half\n") != NULL && t->win_halves++ == 0) {
+            read_nodes(t, t->wh, t->have_wh);
+            t->twh = procstat_mono();
+        }
     }
 }
 
@@ -562,6 +571,15 @@ static void account_child(trial *t, const child *c, json_t *res, runrecord_proc 
         p->measured.cpu_s = p->measured.user_s + p->measured.sys_s;
         p->measured.wall_s = json_real_value(json_object_get(m, "wall_s"));
         rec->cpu.measured_s += p->measured.cpu_s;
+        json_t *h = json_object_get(m, "half");
+        json_t *he = json_object_get(h, "events");
+        if (json_is_object(h) && json_is_integer(he) && json_integer_value(he) > 0) {
+            p->measured.have_half = 1;
+            p->measured.half_cpu_s = json_real_value(json_object_get(h, "user_s")) +
+                                     json_real_value(json_object_get(h, "sys_s"));
+            p->measured.half_wall_s = json_real_value(json_object_get(h, "wall_s"));
+            p->measured.half_events = json_integer_value(he);
+        }
     }
     runrecord_proc_threads(p, json_object_get(res, "threads"));
     if (t->is_nats)
@@ -616,6 +634,13 @@ static void account_server(trial *t, int i, runrecord_proc *p) {
             w->user_s = t->w1[i].user_s - t->w0[i].user_s;
             w->sys_s = t->w1[i].sys_s - t->w0[i].sys_s;
             w->wall_s = t->tw1 - t->tw0;
+            if (t->have_wh[i] && t->wh[i].on_cpu_ns >= t->w0[i].on_cpu_ns &&
+                t->w1[i].on_cpu_ns >= t->wh[i].on_cpu_ns) {
+                w->have_half = 1;
+                w->half_cpu_s = (double)(t->wh[i].on_cpu_ns - t->w0[i].on_cpu_ns) / 1e9;
+                w->half_wall_s = t->twh - t->tw0;
+                w->half_events = RUNRECORD_UNKNOWN;
+            }
             t->server_window_cpu += w->cpu_s;
             t->server_windows++;
             /* Its threads as one: nats-server's goroutines move between
