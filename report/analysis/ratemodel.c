@@ -1,10 +1,11 @@
 /* ratemodel: CPU against event rate (the "rate_model" section and the "rate"
  * chart). Every trial of an architecture's baseline, at every offered rate
  * (the rate phases) and at saturation (its achieved rate), is a point
- * (rate, utilisation, wake-ups per event, mean ln sleep before a wake-up);
- * util/ratefit.c fits
- *   u = rate x c_event + wake-ups/s x (c_wake + c_sleep x ln(sleep / 1 ms))
- * per architecture, checks it by leaving each rate out (and the two-term
+ * (rate, utilisation, wake-ups per event, the mean over its wake-ups of
+ * max(0, ln(sleep before it / 1 ms))); util/ratefit.c fits
+ *   u = rate x c_event + wake-ups/s x (c_wake + c_sleep x max(0, ln(sleep / 1 ms)))
+ * per architecture, one point per rate, checks it by leaving each rate out
+ * (and the two-term
  * model it replaced, u = idle + rate x (c_event + c_wake x wake-ups per
  * event), the same way, for comparison), and the section gives
  * the overhead (NATS minus direct, points of one core and us per event) at
@@ -24,15 +25,19 @@
 /* Wake-ups per event in trial 't': voluntary context switches of every
  * thread the record lists (the workloads read their own threads at the
  * window's edges, the runner nats-server's), over the stored events; NAN when
- * no process lists threads (older records). *log_sleep: the mean over those
- * wake-ups of ln(the thread's interval between wake-ups / 1 ms), the interval
- * being the window over its wake-ups (nats-server's threads come as one
- * entry, so its interval is that of the process: shorter than each
- * thread's). */
-static double trial_wakes(const trial *t, double *log_sleep) {
+ * no process lists threads (older records). Over those wake-ups, the mean of
+ * max(0, ln(the thread's interval between wake-ups / 1 ms)) in *excess (the
+ * model's input) and of ln(that interval / 1 ms) in *log_sleep (shown), the
+ * interval being the window over its wake-ups (nats-server's threads come
+ * as one entry, so its interval is that of the process: shorter than each
+ * thread's). Involuntary switches are left out: direct has none, and in the
+ * NATS trials they track the voluntary ones (a quarter to a third of them at
+ * every paced rate), so a term of their own was not identifiable (its 95%
+ * interval spanned -142 to +35 us per switch on the published run). */
+static double trial_wakes(const trial *t, double *excess, double *log_sleep) {
     json_t *procs = an_jget(t->rec, "processes"), *p, *th;
     size_t i, j;
-    double v = 0, vl = 0;
+    double v = 0, vl = 0, ve = 0;
     int seen = 0;
     json_array_foreach(procs, i, p) {
         json_array_foreach(json_object_get(p, "threads"), j, th) {
@@ -40,12 +45,15 @@ static double trial_wakes(const trial *t, double *log_sleep) {
             if (isfinite(x)) {
                 v += x;
                 seen = 1;
-                if (x > 0 && t->window_s > 0)
+                if (x > 0 && t->window_s > 0) {
                     vl += x * log(t->window_s / x * 1e3);
+                    ve += x * ratefit_excess(t->window_s / x);
+                }
             }
         }
     }
     *log_sleep = v > 0 ? vl / v : 0;
+    *excess = v > 0 ? ve / v : 0;
     return seen && t->stored > 0 ? v / (double)t->stored : NAN;
 }
 
@@ -53,10 +61,11 @@ static double trial_wakes(const trial *t, double *log_sleep) {
 typedef struct rm_arch {
     const char *arch;
     ratefit_point pts[RM_MAX_POINTS];
+    double lsleep[RM_MAX_POINTS]; /* per point: mean ln(sleep / 1 ms), shown */
     size_t n;
     double group_rate[RATEFIT_MAX_RATES]; /* offered rate per group; 0 saturated */
     double mean_rate[RATEFIT_MAX_RATES], mean_wakes[RATEFIT_MAX_RATES];
-    double mean_lsleep[RATEFIT_MAX_RATES];
+    double mean_excess[RATEFIT_MAX_RATES], mean_lsleep[RATEFIT_MAX_RATES];
     size_t ngroups;
     size_t no_wakes; /* trials left out: their records list no threads */
     ratefit_model m;
@@ -65,6 +74,7 @@ typedef struct rm_arch {
     size_t nloo;
     int inside;
     int inside_two_term; /* the two-term model's check on the same points, -1 none */
+    double rms, rms_two_term; /* their left-out misses, relative (ratefit_loo_rms) */
 } rm_arch;
 
 /* The baseline trials of 'arch' at every rate: unprofiled where there are
@@ -106,7 +116,7 @@ static void rm_collect(ctx *c, rm_arch *a, const char *arch) {
             if (k < nunprof)
                 continue;
         }
-        double lsleep = 0, wakes = trial_wakes(t, &lsleep);
+        double excess = 0, lsleep = 0, wakes = trial_wakes(t, &excess, &lsleep);
         if (!(t->window_s > 0) || !isfinite(t->util_pp) || t->stored <= 0)
             continue;
         if (!isfinite(wakes)) {
@@ -121,8 +131,9 @@ static void rm_collect(ctx *c, rm_arch *a, const char *arch) {
                 continue;
             a->group_rate[a->ngroups++] = t->rate;
         }
+        a->lsleep[a->n] = lsleep;
         a->pts[a->n++] = (ratefit_point){(double)t->stored / t->window_s, t->util_pp / 100,
-                                         wakes, lsleep, (int)g};
+                                         wakes, excess, (int)g};
     }
     for (size_t g = 0; g < a->ngroups; g++) {
         size_t k = 0;
@@ -130,29 +141,35 @@ static void rm_collect(ctx *c, rm_arch *a, const char *arch) {
             if (a->pts[i].group == (int)g) {
                 a->mean_rate[g] += a->pts[i].rate;
                 a->mean_wakes[g] += a->pts[i].wakes;
-                a->mean_lsleep[g] += a->pts[i].log_sleep;
+                a->mean_excess[g] += a->pts[i].sleep_excess;
+                a->mean_lsleep[g] += a->lsleep[i];
                 k++;
             }
         a->mean_rate[g] /= (double)k;
         a->mean_wakes[g] /= (double)k;
+        a->mean_excess[g] /= (double)k;
         a->mean_lsleep[g] /= (double)k;
     }
-    a->ok = a->ngroups >= 3 &&
+    a->ok = a->ngroups >= RATEFIT_P + 1 &&
             ratefit_fit(RATEFIT_SLEEP, a->pts, a->n, NULL, CONFIDENCE, &a->m) == 0;
     a->inside_two_term = -1;
+    a->rms = a->rms_two_term = NAN;
     if (a->ok) {
         int in = ratefit_loo_check(RATEFIT_SLEEP, a->pts, a->n, NULL, CONFIDENCE, a->loo,
                                    &a->nloo);
         a->inside = in < 0 ? 0 : in;
+        a->rms = ratefit_loo_rms(a->loo, a->nloo);
         ratefit_loo two[RATEFIT_MAX_RATES];
         size_t ntwo;
         a->inside_two_term =
             ratefit_loo_check(RATEFIT_TWO_TERM, a->pts, a->n, NULL, CONFIDENCE, two, &ntwo);
+        if (a->inside_two_term >= 0)
+            a->rms_two_term = ratefit_loo_rms(two, ntwo);
     }
 }
 
-/* A measured input at 'rate' (v[g] per group: wake-ups per event or mean ln
- * sleep): the groups' means, interpolated linearly in log rate and held
+/* A measured input at 'rate' (v[g] per group: wake-ups per event or the
+ * sleep's excess over 1 ms): the groups' means, interpolated linearly in log rate and held
  * constant beyond the ends. */
 static double rm_input_at(const rm_arch *a, const double *v, double rate) {
     size_t lo = SIZE_MAX, hi = SIZE_MAX;
@@ -173,7 +190,7 @@ static double rm_input_at(const rm_arch *a, const double *v, double rate) {
 /* The model's utilisation of 'a' at 'rate', with the measured inputs there. */
 static double rm_predict(const rm_arch *a, double rate, double *lo, double *hi) {
     return ratefit_predict(&a->m, rate, rm_input_at(a, a->mean_wakes, rate),
-                           rm_input_at(a, a->mean_lsleep, rate), 0, 0, lo, hi);
+                           rm_input_at(a, a->mean_excess, rate), 0, 0, lo, hi);
 }
 
 /* The model's overhead at 'rate' in points of one core, NATS minus direct,
@@ -216,14 +233,14 @@ static json_t *arch_json(const rm_arch *a) {
         json_t *row = json_pack(
             "{s:s, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b}", "offered", rate,
             "rate", jsonfile_num(l->rate), "trials", (json_int_t)l->trials, "wakes",
-            jsonfile_num(l->wakes), "sleep_ms", jsonfile_num(exp(l->log_sleep)),
+            jsonfile_num(l->wakes), "sleep_ms", jsonfile_num(exp(a->mean_lsleep[l->group])),
             "observed_pp", jsonfile_num(l->observed * 100), "predicted_pp",
             jsonfile_num(l->predicted * 100), "lo_pp", jsonfile_num(l->lo * 100), "hi_pp",
             jsonfile_num(l->hi * 100), "residual_pp", jsonfile_num(l->residual * 100),
             "inside", l->inside == 1);
         json_object_set_new(row, "rate_text", json_string(rate_text));
         json_object_set_new(row, "wakes_text", an_fnum(l->wakes));
-        json_object_set_new(row, "sleep_text", an_fnum(exp(l->log_sleep)));
+        json_object_set_new(row, "sleep_text", an_fnum(exp(a->mean_lsleep[l->group])));
         json_object_set_new(row, "observed_text", an_fnum(l->observed * 100));
         json_object_set_new(row, "predicted_text", an_fnum(l->predicted * 100));
         json_object_set_new(row, "lo_text", an_fnum(l->lo * 100));
@@ -237,13 +254,22 @@ static json_t *arch_json(const rm_arch *a) {
                           coef_json(&a->m.coef[1], 1e6), "c_sleep_us",
                           coef_json(&a->m.coef[2], 1e6), "loo", loo, "loo_inside",
                           (json_int_t)a->inside, "loo_total", (json_int_t)a->nloo);
+    /* How far the rates' means scatter about the fit beyond their trials'
+     * spread: the relative standard deviation of a rate's shared factor. */
+    json_object_set_new(o, "scatter_pct", jsonfile_num(sqrt(a->m.tau2) * 100));
+    json_object_set_new(o, "scatter_text", an_fnum(sqrt(a->m.tau2) * 100));
     json_object_set_new(o, "loo_inside_two_term",
                         a->inside_two_term >= 0 ? json_integer(a->inside_two_term)
                                                 : json_null());
-    char two[64];
-    if (a->inside_two_term >= 0)
-        snprintf(two, sizeof two, "%d of %zu", a->inside_two_term, a->nloo);
-    else
+    json_object_set_new(o, "loo_rms_pct", jsonfile_num(a->rms * 100));
+    json_object_set_new(o, "loo_rms_pct_two_term", jsonfile_num(a->rms_two_term * 100));
+    json_object_set_new(o, "loo_rms_text", an_fnum(a->rms * 100));
+    char two[96];
+    if (a->inside_two_term >= 0) {
+        char b[32];
+        snprintf(two, sizeof two, "%d of %zu, %s%% off", a->inside_two_term, a->nloo,
+                 an_fmt(a->rms_two_term * 100, b, sizeof b));
+    } else
         snprintf(two, sizeof two, "no fit");
     json_object_set_new(o, "two_term_text", json_string(two));
     return o;
@@ -332,7 +358,7 @@ void an_rate_model(ctx *c) {
                      "the workloads read their threads' context switches).");
         else
             snprintf(why, sizeof why,
-                 "No rate model: it needs trials at three or more rates for each "
+                 "No rate model: it needs trials at four or more rates for each "
                  "architecture, with the threads' wake-ups recorded; this run has %zu "
                  "rate%s for direct and %zu for %s (a report's rate sweep adds six, "
                  "in about 90 s: see overhead report --rate-sweep).",
@@ -343,25 +369,32 @@ void an_rate_model(ctx *c) {
     }
     json_object_set_new(sec, "available", json_true());
     /* The check decides what the model may be used for. */
-    char fit[512];
+    char fit[1024], dr[32], nr[32], dr2[32], nr2[32];
+    an_fmt(d.rms * 100, dr, sizeof dr);
+    an_fmt(n.rms * 100, nr, sizeof nr);
+    an_fmt(d.rms_two_term * 100, dr2, sizeof dr2);
+    an_fmt(n.rms_two_term * 100, nr2, sizeof nr2);
     int holds = d.inside * 5 >= (int)d.nloo * 4 && n.inside * 5 >= (int)n.nloo * 4;
     if (holds)
         snprintf(fit, sizeof fit,
                  "Left out one at a time, %d of %zu rates for direct and %d of %zu for %s "
                  "fall inside the model's 95%% prediction intervals: the model holds over "
-                 "the measured range (the two-term model, one cost per wake-up whatever "
-                 "the sleep before it, predicts %d and %d on the same trials).",
-                 d.inside, d.nloo, n.inside, n.nloo, c->nats_arch, d.inside_two_term,
-                 n.inside_two_term);
+                 "the measured range. Its predictions of the left-out rates miss by %s%% "
+                 "and %s%% (root mean square, relative); the two-term model, one cost "
+                 "per wake-up whatever the sleep before it, puts %d and %d inside on the "
+                 "same trials and misses by %s%% and %s%%.",
+                 d.inside, d.nloo, n.inside, n.nloo, c->nats_arch, dr, nr,
+                 d.inside_two_term, n.inside_two_term, dr2, nr2);
     else
         snprintf(fit, sizeof fit,
                  "Left out one at a time, only %d of %zu rates for direct and %d of %zu for "
-                 "%s fall inside the model's 95%% prediction intervals (the two-term model: "
-                 "%d and %d): the model does not describe CPU against rate on this host in "
-                 "this run, so the curve and the crossing are indicative; the "
-                 "measured points are the figures to use.",
-                 d.inside, d.nloo, n.inside, n.nloo, c->nats_arch, d.inside_two_term,
-                 n.inside_two_term);
+                 "%s fall inside the model's 95%% prediction intervals, missed by %s%% "
+                 "and %s%% (root mean square, relative; the two-term model: %d and %d "
+                 "inside, %s%% and %s%% off): the model does not describe CPU against "
+                 "rate on this host in this run, so the curve and the crossing are "
+                 "indicative; the measured points are the figures to use.",
+                 d.inside, d.nloo, n.inside, n.nloo, c->nats_arch, dr, nr,
+                 d.inside_two_term, n.inside_two_term, dr2, nr2);
     json_object_set_new(sec, "fit_holds", json_boolean(holds));
     json_object_set_new(sec, "fit_text", json_string(fit));
     json_object_set_new(sec, "archs", json_pack("[o, o]", arch_json(&d), arch_json(&n)));

@@ -13,7 +13,7 @@ const char *ratefit_coef_name(ratefit_form form, int k) {
                : "?";
 }
 
-void ratefit_design(ratefit_form form, double rate, double wakes, double log_sleep,
+void ratefit_design(ratefit_form form, double rate, double wakes, double sleep_excess,
                     double x[RATEFIT_P]) {
     if (form == RATEFIT_TWO_TERM) {
         x[0] = 1;
@@ -23,11 +23,16 @@ void ratefit_design(ratefit_form form, double rate, double wakes, double log_sle
     }
     x[0] = rate;
     x[1] = rate * wakes;
-    x[2] = rate * wakes * log_sleep;
+    x[2] = rate * wakes * sleep_excess;
+}
+
+double ratefit_excess(double sleep_s) {
+    /* The knee: below 1 ms the measured cost of a wake-up is flat (ratefit.h). */
+    return sleep_s > 1e-3 ? log(sleep_s / 1e-3) : 0;
 }
 
 static void design_row(ratefit_form form, const ratefit_point *p, double x[RATEFIT_P]) {
-    ratefit_design(form, p->rate, p->wakes, p->log_sleep, x);
+    ratefit_design(form, p->rate, p->wakes, p->sleep_excess, x);
 }
 
 /* Invert the symmetric positive 3x3 'a' into 'inv' by Gauss-Jordan with
@@ -83,52 +88,153 @@ static void set_coef(ratefit_coef *c, double est, double var, double t) {
     c->hi = est + t * c->se;
 }
 
-/* The fit over the points whose group is not 'skip' (skip < 0: all). */
+/* The groups of pts[0..n-1] in order of first appearance, at most
+ * RATEFIT_MAX_RATES; returns their count, or -1 when there are more. */
+static int group_list(const ratefit_point *pts, size_t n, int groups[RATEFIT_MAX_RATES]) {
+    int ng = 0;
+    for (size_t i = 0; i < n; i++) {
+        int g = 0;
+        while (g < ng && groups[g] != pts[i].group)
+            g++;
+        if (g == ng) {
+            if (ng == RATEFIT_MAX_RATES)
+                return -1;
+            groups[ng++] = pts[i].group;
+        }
+    }
+    return ng;
+}
+
+/* Group 'g' of pts collapsed to one point: the mean of its trials' design
+ * rows in xbar, their mean utilisation in *ybar, the sum of their weights
+ * in *wsum; returns its trial count, or -1 when a value is not finite or a
+ * weight not positive. */
+static long group_mean(ratefit_form form, const ratefit_point *pts, size_t n,
+                       const double *w, int g, double xbar[RATEFIT_P], double *ybar,
+                       double *wsum) {
+    double x[RATEFIT_P];
+    long k = 0;
+    *ybar = *wsum = 0;
+    for (int r = 0; r < RATEFIT_P; r++)
+        xbar[r] = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (pts[i].group != g)
+            continue;
+        if (!isfinite(pts[i].rate) || !isfinite(pts[i].util) || !isfinite(pts[i].wakes) ||
+            !isfinite(pts[i].sleep_excess) || !(w[i] > 0) || !isfinite(w[i]))
+            return -1;
+        design_row(form, &pts[i], x);
+        for (int r = 0; r < RATEFIT_P; r++)
+            xbar[r] += x[r];
+        *ybar += pts[i].util;
+        *wsum += w[i];
+        k++;
+    }
+    for (int r = 0; r < RATEFIT_P; r++)
+        xbar[r] /= (double)k;
+    *ybar /= (double)k;
+    return k;
+}
+
+/* Weighted least squares over 'ng' group means gx/gy whose variances are
+ * se2[g] + tau2 x gy[g]^2: beta, the inverse of X'WX in 'inv' (the
+ * coefficients' covariance), and the weighted sum of squared residuals in
+ * *q. Returns -1 when the design is singular. */
+static int wls_groups(size_t ng, double gx[][RATEFIT_P], const double *gy,
+                      const double *se2, double tau2, double beta[RATEFIT_P],
+                      double inv[RATEFIT_P][RATEFIT_P], double *q) {
+    double a[RATEFIT_P][RATEFIT_P] = {{0}}, b[RATEFIT_P] = {0};
+    for (size_t g = 0; g < ng; g++) {
+        double w = 1 / (se2[g] + tau2 * gy[g] * gy[g]);
+        for (int r = 0; r < RATEFIT_P; r++) {
+            b[r] += w * gx[g][r] * gy[g];
+            for (int c = 0; c < RATEFIT_P; c++)
+                a[r][c] += w * gx[g][r] * gx[g][c];
+        }
+    }
+    if (invert3(a, inv) != 0)
+        return -1;
+    for (int r = 0; r < RATEFIT_P; r++) {
+        beta[r] = 0;
+        for (int c = 0; c < RATEFIT_P; c++)
+            beta[r] += inv[r][c] * b[c];
+    }
+    *q = 0;
+    for (size_t g = 0; g < ng; g++) {
+        double fit = beta[0] * gx[g][0] + beta[1] * gx[g][1] + beta[2] * gx[g][2];
+        *q += (gy[g] - fit) * (gy[g] - fit) / (se2[g] + tau2 * gy[g] * gy[g]);
+    }
+    return 0;
+}
+
+/* The fit over the groups other than 'skip' (skip < 0: all), one point per
+ * group (ratefit.h says why). A group's mean has the variance its trials'
+ * weights give (1 / their sum) plus tau2 x its square: the machine's state
+ * while a rate ran scales its CPU by a factor of relative variance tau2,
+ * shared by its trials. tau2 is the Paule-Mandel estimate: 0 when the means
+ * scatter no more than their trials' spread says, else the value that makes
+ * the weighted residual sum of squares equal its degrees of freedom. */
 static int fit_some(ratefit_form form, const ratefit_point *pts, size_t n, const double *w,
                     int skip, double level, ratefit_model *out) {
-    double a[RATEFIT_P][RATEFIT_P] = {{0}}, b[RATEFIT_P] = {0}, x[RATEFIT_P];
-    size_t used = 0;
+    double gx[RATEFIT_MAX_RATES][RATEFIT_P], gy[RATEFIT_MAX_RATES], se2[RATEFIT_MAX_RATES];
+    int groups[RATEFIT_MAX_RATES];
+    size_t used = 0, trials = 0;
     memset(out, 0, sizeof *out);
     out->form = form;
     if (!(level > 0 && level < 1))
         return -1;
-    for (size_t i = 0; i < n; i++) {
-        if (pts[i].group == skip && skip >= 0)
+    int ng = group_list(pts, n, groups);
+    if (ng < 0)
+        return -1;
+    for (int g = 0; g < ng; g++) {
+        if (groups[g] == skip && skip >= 0)
             continue;
-        if (!isfinite(pts[i].rate) || !isfinite(pts[i].util) || !isfinite(pts[i].wakes) ||
-            !isfinite(pts[i].log_sleep) || !(w[i] > 0) || !isfinite(w[i]))
+        double wsum;
+        long k = group_mean(form, pts, n, w, groups[g], gx[used], &gy[used], &wsum);
+        if (k < 0)
             return -1;
-        design_row(form, &pts[i], x);
-        for (int r = 0; r < RATEFIT_P; r++) {
-            b[r] += w[i] * x[r] * pts[i].util;
-            for (int c = 0; c < RATEFIT_P; c++)
-                a[r][c] += w[i] * x[r] * x[c];
-        }
+        se2[used] = 1 / wsum;
+        trials += (size_t)k;
         used++;
     }
     if (used < RATEFIT_P + 1)
         return -1;
-    double inv[RATEFIT_P][RATEFIT_P], beta[RATEFIT_P] = {0};
-    if (invert3(a, inv) != 0)
+    double inv[RATEFIT_P][RATEFIT_P], beta[RATEFIT_P], q, df = (double)(used - RATEFIT_P);
+    double tau2 = 0;
+    if (wls_groups(used, gx, gy, se2, 0, beta, inv, &q) != 0)
         return -1;
-    for (int r = 0; r < RATEFIT_P; r++)
-        for (int c = 0; c < RATEFIT_P; c++)
-            beta[r] += inv[r][c] * b[c];
-    double rss = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (pts[i].group == skip && skip >= 0)
-            continue;
-        design_row(form, &pts[i], x);
-        double fit = beta[0] * x[0] + beta[1] * x[1] + beta[2] * x[2];
-        rss += w[i] * (pts[i].util - fit) * (pts[i].util - fit);
+    if (q > df) {
+        /* q falls as tau2 grows: bracket, then bisect. */
+        double lo = 0, hi = 1;
+        for (int i = 0; i < 60; i++) {
+            if (wls_groups(used, gx, gy, se2, hi, beta, inv, &q) != 0)
+                return -1;
+            if (q <= df)
+                break;
+            lo = hi;
+            hi *= 4;
+        }
+        for (int i = 0; i < 100 && hi - lo > 1e-12 * hi; i++) {
+            double mid = (lo + hi) / 2;
+            if (wls_groups(used, gx, gy, se2, mid, beta, inv, &q) != 0)
+                return -1;
+            if (q > df)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        tau2 = hi;
+        if (wls_groups(used, gx, gy, se2, tau2, beta, inv, &q) != 0)
+            return -1;
     }
-    out->n = used;
-    out->df = (double)(used - RATEFIT_P);
-    out->sigma2 = rss / out->df;
+    out->n = trials;
+    out->groups = used;
+    out->df = df;
+    out->tau2 = tau2;
     out->level = level;
     for (int r = 0; r < RATEFIT_P; r++)
         for (int c = 0; c < RATEFIT_P; c++)
-            out->cov[r][c] = out->sigma2 * inv[r][c];
+            out->cov[r][c] = inv[r][c];
     double t = stats_t_quantile(1 - (1 - level) / 2, out->df);
     for (int k = 0; k < RATEFIT_P; k++)
         set_coef(&out->coef[k], beta[k], out->cov[k][k], t);
@@ -146,7 +252,7 @@ int ratefit_weights(const ratefit_point *pts, size_t n, double *w) {
      * squares over the groups: a CPU reading has a fixed noise floor (timer
      * resolution, the odd wake-up) and a share of noise that grows with it. */
     double gm[RATEFIT_MAX_RATES], gs[RATEFIT_MAX_RATES];
-    int seen[RATEFIT_MAX_RATES];
+    int seen[RATEFIT_MAX_RATES] = {0};
     size_t ng = 0;
     for (size_t i = 0; i < n; i++) {
         size_t g = 0;
@@ -236,7 +342,7 @@ static double predict_x(const ratefit_model *m, const double x[RATEFIT_P], size_
             var += x[r] * m->cov[r][c] * x[c];
     }
     if (trials > 0 && weight > 0)
-        var += m->sigma2 / ((double)trials * weight);
+        var += 1 / ((double)trials * weight) + m->tau2 * mean * mean;
     double t = m->df > 0 ? stats_t_quantile(1 - (1 - m->level) / 2, m->df) : NAN;
     double half = t * sqrt(var > 0 ? var : 0);
     if (lo != NULL)
@@ -246,10 +352,11 @@ static double predict_x(const ratefit_model *m, const double x[RATEFIT_P], size_
     return mean;
 }
 
-double ratefit_predict(const ratefit_model *m, double rate, double wakes, double log_sleep,
-                       size_t trials, double weight, double *lo, double *hi) {
+double ratefit_predict(const ratefit_model *m, double rate, double wakes,
+                       double sleep_excess, size_t trials, double weight, double *lo,
+                       double *hi) {
     double x[RATEFIT_P];
-    ratefit_design(m->form, rate, wakes, log_sleep, x);
+    ratefit_design(m->form, rate, wakes, sleep_excess, x);
     return predict_x(m, x, trials, weight, lo, hi);
 }
 
@@ -264,17 +371,10 @@ int ratefit_loo_check(ratefit_form form, const ratefit_point *pts, size_t n,
         w = wbuf;
     }
     int groups[RATEFIT_MAX_RATES];
-    size_t ng = 0;
-    for (size_t i = 0; i < n; i++) {
-        size_t g = 0;
-        while (g < ng && groups[g] != pts[i].group)
-            g++;
-        if (g == ng) {
-            if (ng == RATEFIT_MAX_RATES)
-                return -1;
-            groups[ng++] = pts[i].group;
-        }
-    }
+    int nga = group_list(pts, n, groups);
+    if (nga < 0)
+        return -1;
+    size_t ng = (size_t)nga;
     int inside = 0;
     for (size_t g = 0; g < ng; g++) {
         ratefit_loo *o = &out[g];
@@ -285,14 +385,14 @@ int ratefit_loo_check(ratefit_form form, const ratefit_point *pts, size_t n,
             if (pts[i].group == groups[g]) {
                 o->rate += pts[i].rate;
                 o->wakes += pts[i].wakes;
-                o->log_sleep += pts[i].log_sleep;
+                o->sleep_excess += pts[i].sleep_excess;
                 o->observed += pts[i].util;
                 sw += w[i];
                 o->trials++;
             }
         o->rate /= (double)o->trials;
         o->wakes /= (double)o->trials;
-        o->log_sleep /= (double)o->trials;
+        o->sleep_excess /= (double)o->trials;
         o->observed /= (double)o->trials;
         ratefit_model m;
         if (fit_some(form, pts, n, w, groups[g], level, &m) != 0) {
@@ -303,13 +403,12 @@ int ratefit_loo_check(ratefit_form form, const ratefit_point *pts, size_t n,
         /* The group's mean utilisation is predicted by the mean of its
          * trials' design rows (the model is linear in them; the product of
          * the means would not be). */
-        double xbar[RATEFIT_P] = {0}, x[RATEFIT_P];
-        for (size_t i = 0; i < n; i++)
-            if (pts[i].group == groups[g]) {
-                design_row(form, &pts[i], x);
-                for (int k = 0; k < RATEFIT_P; k++)
-                    xbar[k] += x[k] / (double)o->trials;
-            }
+        double xbar[RATEFIT_P], ybar, wsum;
+        if (group_mean(form, pts, n, w, groups[g], xbar, &ybar, &wsum) < 0) {
+            o->predicted = o->lo = o->hi = o->residual = NAN;
+            o->inside = -1;
+            continue;
+        }
         o->predicted = predict_x(&m, xbar, o->trials, sw / (double)o->trials, &o->lo, &o->hi);
         o->residual = o->observed - o->predicted;
         o->inside = o->observed >= o->lo && o->observed <= o->hi;
@@ -317,4 +416,16 @@ int ratefit_loo_check(ratefit_form form, const ratefit_point *pts, size_t n,
     }
     *ngroups = ng;
     return inside;
+}
+
+double ratefit_loo_rms(const ratefit_loo *loo, size_t n) {
+    double ss = 0;
+    size_t k = 0;
+    for (size_t g = 0; g < n; g++)
+        if (loo[g].inside >= 0 && loo[g].observed != 0 && isfinite(loo[g].residual)) {
+            double e = loo[g].residual / loo[g].observed;
+            ss += e * e;
+            k++;
+        }
+    return k > 0 ? sqrt(ss / (double)k) : NAN;
 }
