@@ -211,6 +211,11 @@ typedef struct ctx {
 
 enum { ANY = -1 };
 
+/* The precision goals (issue 17): the headline's half-width in points of
+ * overhead, and every variant saving's in us/event. */
+#define AN_GOAL_HEADLINE_PTS 5.0
+#define AN_GOAL_VARIANT_US   1.5
+
 /* ---- helpers.c ---------------------------------------------------------- */
 
 /* The value at a dotted path ("events.stored"), or NULL. */

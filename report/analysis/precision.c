@@ -14,8 +14,8 @@
  *              by every arm of a round: pairing cancels it) and between
  *              trials within a round (the residual, which also holds the
  *              noise within a trial); the rounds the goals need (headline
- *              half-width <= GOAL_HEADLINE_PTS points, every variant saving
- *              <= GOAL_VARIANT_US us/event) from the paired SDs, and the
+ *              half-width <= AN_GOAL_HEADLINE_PTS points, every variant saving
+ *              <= AN_GOAL_VARIANT_US us/event) from the paired SDs, and the
  *              time that takes at the run's own pace. */
 
 #include "an_internal.h"
@@ -31,8 +31,6 @@
 #define QUIET_OUTSIDE_PCT 25.0 /* outside CPU above this (% of one core): flagged */
 #define QUIET_STEAL_PCT   5.0  /* steal above this (% of one core): flagged */
 #define QUIET_LIST_MAX    20   /* flagged trials listed */
-#define GOAL_HEADLINE_PTS 5.0
-#define GOAL_VARIANT_US   1.5
 #define PREC_MAX_ARMS     16
 
 
@@ -430,7 +428,7 @@ done:
 static json_t *sizing(ctx *c, double sec_per_round, size_t have) {
     const compare *h = &c->h;
     double half_pts = h->ok ? (h->hi - h->lo) / 2 * 100 : NAN;
-    long need_h = h->ok ? an_trials_for_half(h, GOAL_HEADLINE_PTS / 100 / (1 + h->ratio))
+    long need_h = h->ok ? an_trials_for_half(h, AN_GOAL_HEADLINE_PTS / 100 / (1 + h->ratio))
                         : -1;
     double worst_half = NAN;
     long need_v = 0;
@@ -452,14 +450,14 @@ static json_t *sizing(ctx *c, double sec_per_round, size_t have) {
             double sd = (hi - lo) / 2 / stats_t_quantile(1 - (1 - CONFIDENCE) / 2,
                                                          (double)(np - 1)) *
                         sqrt((double)np);
-            long n = stats_pairs_for_half(sd, GOAL_VARIANT_US, CONFIDENCE);
+            long n = stats_pairs_for_half(sd, AN_GOAL_VARIANT_US, CONFIDENCE);
             if (n < 0 || n > need_v)
                 need_v = n < 0 ? -1 : n;
         }
     }
     long need = need_h < 0 || need_v < 0 ? -1 : need_h > need_v ? need_h : need_v;
-    int met = isfinite(half_pts) && half_pts <= GOAL_HEADLINE_PTS &&
-              (!isfinite(worst_half) || worst_half <= GOAL_VARIANT_US);
+    int met = isfinite(half_pts) && half_pts <= AN_GOAL_HEADLINE_PTS &&
+              (!isfinite(worst_half) || worst_half <= AN_GOAL_VARIANT_US);
     char text[1200], b[6][32], widest[200] = "no variants were measured";
     if (worst != NULL)
         snprintf(widest, sizeof widest,
@@ -468,7 +466,7 @@ static json_t *sizing(ctx *c, double sec_per_round, size_t have) {
     snprintf(text, sizeof text,
              "Goal: headline half-width <= %g points and every variant saving <= %g "
              "us/event. Here: +/-%s points after %zu %s; %s. %s",
-             GOAL_HEADLINE_PTS, GOAL_VARIANT_US, an_fmt(half_pts, b[0], 32), have,
+             AN_GOAL_HEADLINE_PTS, AN_GOAL_VARIANT_US, an_fmt(half_pts, b[0], 32), have,
              c->h.paired ? "paired rounds" : "trials a side", widest,
              met ? "Both goals are met." : "");
     if (!met && need > 0) {

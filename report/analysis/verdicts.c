@@ -171,24 +171,28 @@ void an_headline(ctx *c) {
     json_object_set_new(c->head, "verdict_text", json_string(c->vtext));
     json_object_set_new(c->head, "verdict_why", json_string(c->vwhy));
     json_object_set_new(c->head, "trials_to_decide", json_integer(c->trials_to_decide));
-    /* on the log scale, 3 points of overhead are about 0.03 / (1 + overhead) */
-    long for3 = an_trials_for_half(h, expm1(0.03 / (1 + h->ratio)));
-    json_object_set_new(c->head, "trials_for_3pt", json_integer(for3));
+    /* The precision goal (an_internal.h AN_GOAL_HEADLINE_PTS, the one appendix
+     * C sizes): the half-width reached decides; the rounds it would need
+     * only when it is not. On the log scale, g points of overhead are about
+     * g / 100 / (1 + overhead). */
+    double goal = AN_GOAL_HEADLINE_PTS / 100, half = (h->hi - h->lo) / 2;
+    long forg = an_trials_for_half(h, expm1(goal / (1 + h->ratio)));
+    json_object_set_new(c->head, "trials_for_goal", json_integer(forg));
     char prec[384], b1[32];
-    size_t have = c->gd->n < c->gn->n ? c->gd->n : c->gn->n;
-    if (!h->ok || for3 < 0)
+    const char *unit = h->paired ? "paired rounds" : "trials per side";
+    size_t have = h->paired ? h->npairs : c->gd->n < c->gn->n ? c->gd->n : c->gn->n;
+    if (h->ok && half <= goal)
+        snprintf(prec, sizeof prec, "Its half-width is %s points with %zu %s: within the "
+                 "%g-point goal.", an_fmt(half * 100, b1, 32), have, unit,
+                 AN_GOAL_HEADLINE_PTS);
+    else if (!h->ok || forg < 0)
         snprintf(prec, sizeof prec,
                  "The trials cannot tell how many more would narrow it.");
-    else if ((size_t)for3 <= have && (h->hi - h->lo) / 2 <= 0.03)
-        snprintf(prec, sizeof prec,
-                 "Its half-width, %s points, meets the 3-point goal with these trials.",
-                 an_fmt((h->hi - h->lo) / 2 * 100, b1, 32));
     else
-        snprintf(
-            prec, sizeof prec,
-            "Its half-width is %s points with %zu + %zu trials; with the spread seen "
-            "here, about %ld trials per side would bring it to 3 points.",
-            an_fmt((h->hi - h->lo) / 2 * 100, b1, 32), c->gd->n, c->gn->n, for3);
+        snprintf(prec, sizeof prec,
+                 "Its half-width is %s points with %zu %s; with the spread seen here, "
+                 "about %ld %s would bring it to the %g-point goal.",
+                 an_fmt(half * 100, b1, 32), have, unit, forg, unit, AN_GOAL_HEADLINE_PTS);
     json_object_set_new(c->head, "precision_text", json_string(prec));
     json_object_set_new(c->head, "lost_text", json_string(lost));
     json_object_set_new(

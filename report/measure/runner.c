@@ -576,10 +576,16 @@ static int run_warmup(run *u, error *err) {
 static void run_report_trial(run *u, const variant *v, int index, const runrecord *rec,
                              error *err) {
     const runner_config *cfg = u->cfg;
-    runner_say(cfg,
-               "trial %d/%d %-18s %s: %.0f events/s, %.2f us/event (%s), %lld samples",
-               index, u->nv * cfg->trials, v->tag, rec->ok ? "ok" : "FAILED",
-               (double)u->n / rec->wall_s, rec->cpu.per_event_us,
+    char cost[64];
+    /* Per stored event; a trial that stores nothing (the replica as the team
+     * wrote it) has no per-event figure: its CPU instead. */
+    if (isfinite(rec->cpu.per_event_us))
+        snprintf(cost, sizeof cost, "%.2f us/event", rec->cpu.per_event_us);
+    else
+        snprintf(cost, sizeof cost, "%.3f s CPU, no event stored", rec->cpu.total_s);
+    runner_say(cfg, "trial %d/%d %-18s %s: %.0f events/s, %s (%s), %lld samples", index,
+               u->nv * cfg->trials, v->tag, rec->ok ? "ok" : "FAILED",
+               (double)u->n / rec->wall_s, cost,
                rec->cpu.includes_nats_server ? "incl. nats-server" : "workload only",
                (long long)rec->samples);
     if (rec->ok)
