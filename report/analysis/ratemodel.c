@@ -342,6 +342,52 @@ static const char *rm_verdict(double lo, double hi, double target) {
     return hi < target ? "PASS" : lo > target ? "FAIL" : "INCONCLUSIVE";
 }
 
+/* The saturated rate's left-out check in words (" ..." or ""): predicted
+ * from the paced rates alone, with the wake-ups per event it has against
+ * theirs (an extrapolation when it has fewer than any of them). */
+static void rm_saturated_text(const rm_arch *d, const rm_arch *n, const char *nats,
+                              char *out, size_t size) {
+    const rm_arch *a[2] = {d, n};
+    const char *name[2] = {"direct", nats};
+    char part[2][320], b[7][32];
+    int have = 0, below = 1;
+    out[0] = '\0';
+    for (int i = 0; i < 2; i++) {
+        double wlo = INFINITY, whi = 0;
+        const ratefit_loo *sat = NULL;
+        part[i][0] = '\0';
+        for (size_t g = 0; g < a[i]->nloo; g++) {
+            const ratefit_loo *l = &a[i]->loo[g];
+            if (a[i]->group_rate[l->group] > 0) {
+                wlo = fmin(wlo, l->wakes);
+                whi = fmax(whi, l->wakes);
+            } else if (l->inside >= 0) {
+                sat = l;
+            }
+        }
+        if (sat == NULL || !isfinite(wlo))
+            continue;
+        below &= sat->wakes < wlo;
+        snprintf(part[i], sizeof part[i],
+                 "%s %s (%s to %s) against %s measured, at %s wake-ups per event where the "
+                 "paced rates have %s to %s",
+                 name[i], an_fmt(sat->predicted * 100, b[0], 32),
+                 an_fmt(sat->lo * 100, b[1], 32), an_fmt(sat->hi * 100, b[2], 32),
+                 an_fmt(sat->observed * 100, b[3], 32), an_fmt(sat->wakes, b[4], 32),
+                 an_fmt(wlo, b[5], 32), an_fmt(whi, b[6], 32));
+        have++;
+    }
+    if (have == 0)
+        return;
+    snprintf(out, size,
+             " Left out, the saturated rate is predicted from the paced rates alone "
+             "(points of one core): %s%s%s.%s",
+             part[0], part[0][0] && part[1][0] ? "; " : "", part[1],
+             below ? " That is an extrapolation to fewer wake-ups per event than any "
+                     "paced rate has."
+                   : "");
+}
+
 void an_rate_model(ctx *c) {
     static rm_arch d, n;
     double target = c->o->target_pct;
@@ -369,32 +415,40 @@ void an_rate_model(ctx *c) {
     }
     json_object_set_new(sec, "available", json_true());
     /* The check decides what the model may be used for. */
-    char fit[1024], dr[32], nr[32], dr2[32], nr2[32];
+    char fit[3072], dr[32], nr[32], dr2[32], nr2[32];
     an_fmt(d.rms * 100, dr, sizeof dr);
     an_fmt(n.rms * 100, nr, sizeof nr);
     an_fmt(d.rms_two_term * 100, dr2, sizeof dr2);
     an_fmt(n.rms_two_term * 100, nr2, sizeof nr2);
     int holds = d.inside * 5 >= (int)d.nloo * 4 && n.inside * 5 >= (int)n.nloo * 4;
+    char ds[32], ns[32], sat[1024];
+    an_fmt(sqrt(d.m.tau2) * 100, ds, sizeof ds);
+    an_fmt(sqrt(n.m.tau2) * 100, ns, sizeof ns);
+    rm_saturated_text(&d, &n, c->nats_arch, sat, sizeof sat);
+    /* The Summary's sentence, and the detail for appendix D. */
+    char detail[2048];
     if (holds)
         snprintf(fit, sizeof fit,
                  "Left out one at a time, %d of %zu rates for direct and %d of %zu for %s "
-                 "fall inside the model's 95%% prediction intervals: the model holds over "
-                 "the measured range. Its predictions of the left-out rates miss by %s%% "
-                 "and %s%% (root mean square, relative); the two-term model, one cost "
-                 "per wake-up whatever the sleep before it, puts %d and %d inside on the "
-                 "same trials and misses by %s%% and %s%%.",
-                 d.inside, d.nloo, n.inside, n.nloo, c->nats_arch, dr, nr,
-                 d.inside_two_term, n.inside_two_term, dr2, nr2);
+                 "fall inside the model's 95%% prediction intervals, which hold how far "
+                 "the rates' means scatter about the model beyond their trials' spread "
+                 "(%s%% and %s%%); its predictions of them miss by %s%% and %s%% (root "
+                 "mean square, relative).",
+                 d.inside, d.nloo, n.inside, n.nloo, c->nats_arch, ds, ns, dr, nr);
     else
         snprintf(fit, sizeof fit,
                  "Left out one at a time, only %d of %zu rates for direct and %d of %zu for "
                  "%s fall inside the model's 95%% prediction intervals, missed by %s%% "
-                 "and %s%% (root mean square, relative; the two-term model: %d and %d "
-                 "inside, %s%% and %s%% off): the model does not describe CPU against "
-                 "rate on this host in this run, so the curve and the crossing are "
+                 "and %s%% (root mean square, relative): the model does not describe CPU "
+                 "against rate on this host in this run, so the curve and the crossing are "
                  "indicative; the measured points are the figures to use.",
-                 d.inside, d.nloo, n.inside, n.nloo, c->nats_arch, dr, nr,
-                 d.inside_two_term, n.inside_two_term, dr2, nr2);
+                 d.inside, d.nloo, n.inside, n.nloo, c->nats_arch, dr, nr);
+    snprintf(detail, sizeof detail,
+             "The two-term model, one cost per wake-up whatever the sleep before it, puts "
+             "%d and %d of the left-out rates inside on the same trials and misses by "
+             "%s%% and %s%%.%s",
+             d.inside_two_term, n.inside_two_term, dr2, nr2, sat);
+    json_object_set_new(sec, "fit_detail_text", json_string(detail));
     json_object_set_new(sec, "fit_holds", json_boolean(holds));
     json_object_set_new(sec, "fit_text", json_string(fit));
     json_object_set_new(sec, "archs", json_pack("[o, o]", arch_json(&d), arch_json(&n)));
