@@ -289,6 +289,23 @@ static double within_trial(const arms *a, const int *full, double *drift, size_t
     return ok && A > 0 ? sum / (double)A : NAN;
 }
 
+/* The components' text up to the between-trials part (its length): 'v_trials'
+ * is the variance between trials within a round. */
+static size_t components_lead(char *text, size_t size, size_t R, size_t A, double v_round,
+                              double v_trials, double total) {
+    char b[4][32];
+    int n = snprintf(
+        text, size,
+        "Variance of log CPU per event over %zu complete rounds of %zu unprofiled arms "
+        "(Kalibera and Jones): between rounds %s%% of the total (SD %s%%), between "
+        "trials within a round %s%% (SD %s%%)",
+        R, A, an_fmt(total > 0 ? v_round / total * 100 : NAN, b[0], 32),
+        an_fmt(sqrt(v_round) * 100, b[1], 32),
+        an_fmt(total > 0 ? v_trials / total * 100 : NAN, b[2], 32),
+        an_fmt(sqrt(v_trials) * 100, b[3], 32));
+    return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
+}
+
 /* Two-way analysis without replication over the complete rounds: variance
  * of log CPU between rounds and residual (between trials within a round). */
 static json_t *components(const arms *a, double *sec_per_round) {
@@ -348,19 +365,14 @@ static json_t *components(const arms *a, double *sec_per_round) {
         const char *dominant = v_round >= v_btw && v_round >= v_in ? "between rounds"
                                : v_btw >= v_in ? "between trials within a round"
                                                : "within a trial";
+        size_t k = components_lead(text, sizeof text, R, A, v_round, v_btw, total);
         snprintf(
-            text, sizeof text,
-            "Variance of log CPU per event over %zu complete rounds of %zu unprofiled arms "
-            "(Kalibera and Jones): between rounds %s%% of the total (SD %s%%), between "
-            "trials within a round %s%% (SD %s%%), within a trial %s%% (SD %s%%, from "
+            text + k, sizeof text - k,
+            ", within a trial %s%% (SD %s%%, from "
             "the two halves of each of %zu trials). The largest part is %s. %s Twice the "
             "events per trial would take the SD within a round from %s%% to about %s%%. "
             "In the median trial the second half of the events costs %s%% %s per event "
             "than the first.",
-            R, A, an_fmt(total > 0 ? v_round / total * 100 : NAN, b[0], 32),
-            an_fmt(sqrt(v_round) * 100, b[1], 32),
-            an_fmt(total > 0 ? v_btw / total * 100 : NAN, b[2], 32),
-            an_fmt(sqrt(v_btw) * 100, b[3], 32),
             an_fmt(total > 0 ? v_in / total * 100 : NAN, b[4], 32),
             an_fmt(sqrt(v_in) * 100, b[5], 32), nd, dominant,
             v_round >= v_btw && v_round >= v_in
@@ -386,16 +398,12 @@ static json_t *components(const arms *a, double *sec_per_round) {
     } else {
         const char *dominant =
             v_round > v_res ? "between rounds" : "between trials within a round";
+        size_t k = components_lead(text, sizeof text, R, A, v_round, v_res, total);
         snprintf(
-            text, sizeof text,
-            "Variance of log CPU per event over %zu complete rounds of %zu unprofiled arms "
-            "(Kalibera and Jones): between rounds %s%% of the total (SD %s%%), between "
-            "trials within a round %s%% (SD %s%%). The larger part is %s. %s Noise within "
+            text + k, sizeof text - k,
+            ". The larger part is %s. %s Noise within "
             "a trial is not separated here: it is part of the within-round part.",
-            R, A, an_fmt(total > 0 ? v_round / total * 100 : NAN, b[0], 32),
-            an_fmt(sqrt(v_round) * 100, b[1], 32),
-            an_fmt(total > 0 ? v_res / total * 100 : NAN, b[2], 32),
-            an_fmt(sqrt(v_res) * 100, b[3], 32), dominant,
+            dominant,
             v_round > v_res
                 ? "The machine drifts between rounds more than trials differ within one: "
                   "pairing within rounds removes the larger part, and more rounds (not "
