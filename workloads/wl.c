@@ -402,7 +402,9 @@ void wl_pace(const wl_options *opts, double start, int64_t i) {
         ;
 }
 
-static json_t *wl_result_add_threads(json_t *res, const wl_window *w) {
+/* The window's per-thread deltas ("threads") and half-way point
+ * ("measured.half"), when it has them, added to the result 'res'. */
+static json_t *wl_result_add_window(json_t *res, const wl_window *w) {
     if (res != NULL && w->threads != NULL)
         json_object_set(res, "threads", w->threads);
     if (res != NULL && w->half_done)
@@ -414,7 +416,7 @@ static json_t *wl_result_add_threads(json_t *res, const wl_window *w) {
 }
 
 json_t *wl_result_new(const char *role, const wl_options *opts, const wl_window *w) {
-    return wl_result_add_threads(
+    return wl_result_add_window(
         json_pack("{s:s, s:{s:I}, s:{s:f, s:f, s:f, s:f, s:f}, s:{s:s, s:s?, s:s?, s:i}, "
                      "s:s?, s:i, s:f}",
                      "role", role, "events", "requested", (json_int_t)opts->events,

@@ -306,6 +306,51 @@ static size_t components_lead(char *text, size_t size, size_t R, size_t A, doubl
     return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
 }
 
+/* The components' text and fields when the trials were split in halves:
+ * the residual 'v_res' holds the noise within a trial 'v_trial' (at most all
+ * of it); the rest of it is between trials of a round. */
+static json_t *components_split(char *text, size_t size, size_t R, size_t A, double v_round,
+                                double v_res, double v_trial, double drift, size_t nd) {
+    double total = v_round + v_res;
+    char b[5][32];
+    json_t *out;
+    double v_in = v_trial < v_res ? v_trial : v_res, v_btw = v_res - v_in;
+    const char *dominant = v_round >= v_btw && v_round >= v_in ? "between rounds"
+                           : v_btw >= v_in ? "between trials within a round"
+                                           : "within a trial";
+    size_t k = components_lead(text, size, R, A, v_round, v_btw, total);
+    snprintf(
+        text + k, size - k,
+        ", within a trial %s%% (SD %s%%, from "
+        "the two halves of each of %zu trials). The largest part is %s. %s Twice the "
+        "events per trial would take the SD within a round from %s%% to about %s%%. "
+        "In the median trial the second half of the events costs %s%% %s per event "
+        "than the first.",
+        an_fmt(total > 0 ? v_in / total * 100 : NAN, b[0], 32),
+        an_fmt(sqrt(v_in) * 100, b[1], 32), nd, dominant,
+        v_round >= v_btw && v_round >= v_in
+            ? "The machine drifts between rounds more than trials differ: pairing "
+              "within rounds removes the largest part."
+        : v_btw >= v_in
+            ? "Trials of one round differ by more than a trial's own noise: more "
+              "rounds narrow the intervals; longer trials shrink only the part "
+              "within a trial."
+            : "A trial's own noise is the largest part: it falls with the events per "
+              "trial, so longer trials narrow the intervals as much as more rounds.",
+        an_fmt(sqrt(v_res) * 100, b[2], 32), an_fmt(sqrt(v_btw + v_in / 2) * 100, b[3], 32),
+        an_fmt(fabs(expm1(drift)) * 100, b[4], 32), drift >= 0 ? "more" : "less");
+    out = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:I}", "var_within_trial",
+                    jsonfile_num(v_in), "var_between_trials", jsonfile_num(v_btw),
+                    "within_trial_pct", an_fnum(total > 0 ? v_in / total * 100 : NAN),
+                    "between_trials_pct",
+                    an_fnum(total > 0 ? v_btw / total * 100 : NAN),
+                    "sd_within_trial_pct", an_fnum(sqrt(v_in) * 100),
+                    "half_drift_pct", an_fnum(expm1(drift) * 100), "half_trials",
+                    (json_int_t)nd);
+    json_object_set_new(out, "dominant", json_string(dominant));
+    return out;
+}
+
 /* Two-way analysis without replication over the complete rounds: variance
  * of log CPU between rounds and residual (between trials within a round). */
 static json_t *components(const arms *a, double *sec_per_round) {
@@ -357,44 +402,9 @@ static json_t *components(const arms *a, double *sec_per_round) {
     double drift = NAN;
     size_t nd = 0;
     double v_trial = within_trial(a, full, &drift, &nd);
-    char text[1600], b[9][32];
+    char text[1600];
     if (isfinite(v_trial)) {
-        /* The residual holds the noise within a trial; the rest of it is
-         * between trials of a round. */
-        double v_in = v_trial < v_res ? v_trial : v_res, v_btw = v_res - v_in;
-        const char *dominant = v_round >= v_btw && v_round >= v_in ? "between rounds"
-                               : v_btw >= v_in ? "between trials within a round"
-                                               : "within a trial";
-        size_t k = components_lead(text, sizeof text, R, A, v_round, v_btw, total);
-        snprintf(
-            text + k, sizeof text - k,
-            ", within a trial %s%% (SD %s%%, from "
-            "the two halves of each of %zu trials). The largest part is %s. %s Twice the "
-            "events per trial would take the SD within a round from %s%% to about %s%%. "
-            "In the median trial the second half of the events costs %s%% %s per event "
-            "than the first.",
-            an_fmt(total > 0 ? v_in / total * 100 : NAN, b[4], 32),
-            an_fmt(sqrt(v_in) * 100, b[5], 32), nd, dominant,
-            v_round >= v_btw && v_round >= v_in
-                ? "The machine drifts between rounds more than trials differ: pairing "
-                  "within rounds removes the largest part."
-            : v_btw >= v_in
-                ? "Trials of one round differ by more than a trial's own noise: more "
-                  "rounds narrow the intervals; longer trials shrink only the part "
-                  "within a trial."
-                : "A trial's own noise is the largest part: it falls with the events per "
-                  "trial, so longer trials narrow the intervals as much as more rounds.",
-            an_fmt(sqrt(v_res) * 100, b[6], 32), an_fmt(sqrt(v_btw + v_in / 2) * 100, b[7], 32),
-            an_fmt(fabs(expm1(drift)) * 100, b[8], 32), drift >= 0 ? "more" : "less");
-        out = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:I}", "var_within_trial",
-                        jsonfile_num(v_in), "var_between_trials", jsonfile_num(v_btw),
-                        "within_trial_pct", an_fnum(total > 0 ? v_in / total * 100 : NAN),
-                        "between_trials_pct",
-                        an_fnum(total > 0 ? v_btw / total * 100 : NAN),
-                        "sd_within_trial_pct", an_fnum(sqrt(v_in) * 100),
-                        "half_drift_pct", an_fnum(expm1(drift) * 100), "half_trials",
-                        (json_int_t)nd);
-        json_object_set_new(out, "dominant", json_string(dominant));
+        out = components_split(text, sizeof text, R, A, v_round, v_res, v_trial, drift, nd);
     } else {
         const char *dominant =
             v_round > v_res ? "between rounds" : "between trials within a round";

@@ -388,6 +388,54 @@ static void rm_saturated_text(const rm_arch *d, const rm_arch *n, const char *na
                    : "");
 }
 
+/* The leave-one-rate-out check into 'sec': "fit_holds" (what the model may
+ * be used for; also returned), "fit_text" (the Summary's sentence) and
+ * "fit_detail_text" (appendix D's). */
+static int rm_check(json_t *sec, const rm_arch *d, const rm_arch *n, const char *nats) {
+    char fit[3072], dr[32], nr[32];
+    an_fmt(d->rms * 100, dr, sizeof dr);
+    an_fmt(n->rms * 100, nr, sizeof nr);
+    int holds = d->inside * 5 >= (int)d->nloo * 4 && n->inside * 5 >= (int)n->nloo * 4;
+    char ds[32], ns[32], sat[1024];
+    an_fmt(sqrt(d->m.tau2) * 100, ds, sizeof ds);
+    an_fmt(sqrt(n->m.tau2) * 100, ns, sizeof ns);
+    rm_saturated_text(d, n, nats, sat, sizeof sat);
+    /* The Summary's sentence, and the detail for appendix D. */
+    if (holds)
+        snprintf(fit, sizeof fit,
+                 "Left out one at a time, %d of %zu rates for direct and %d of %zu for %s "
+                 "fall inside the model's 95%% prediction intervals, which hold how far "
+                 "the rates' means scatter about the model beyond their trials' spread "
+                 "(%s%% and %s%%); its predictions of them miss by %s%% and %s%% (root "
+                 "mean square, relative).",
+                 d->inside, d->nloo, n->inside, n->nloo, nats, ds, ns, dr, nr);
+    else
+        snprintf(fit, sizeof fit,
+                 "Left out one at a time, only %d of %zu rates for direct and %d of %zu for "
+                 "%s fall inside the model's 95%% prediction intervals, missed by %s%% "
+                 "and %s%% (root mean square, relative): the model does not describe CPU "
+                 "against rate on this host in this run, so the curve and the crossing are "
+                 "indicative; the measured points are the figures to use.",
+                 d->inside, d->nloo, n->inside, n->nloo, nats, dr, nr);
+    /* The two-term model's check is in appendix D's table (two_term_text). */
+    json_object_set_new(sec, "fit_detail_text", json_string(sat[0] == ' ' ? sat + 1 : sat));
+    json_object_set_new(sec, "fit_holds", json_boolean(holds));
+    json_object_set_new(sec, "fit_text", json_string(fit));
+    return holds;
+}
+
+/* The mean offered rates of 'a' that were paced (not saturated): their
+ * lowest in *lo and highest in *hi (INFINITY and 0 when none). */
+static void rm_paced_range(const rm_arch *a, double *lo, double *hi) {
+    *lo = INFINITY;
+    *hi = 0;
+    for (size_t g = 0; g < a->ngroups; g++)
+        if (a->group_rate[g] > 0) {
+            *lo = fmin(*lo, a->mean_rate[g]);
+            *hi = fmax(*hi, a->mean_rate[g]);
+        }
+}
+
 void an_rate_model(ctx *c) {
     static rm_arch d, n;
     double target = c->o->target_pct;
@@ -414,51 +462,14 @@ void an_rate_model(ctx *c) {
         return;
     }
     json_object_set_new(sec, "available", json_true());
-    /* The check decides what the model may be used for. */
-    char fit[3072], dr[32], nr[32];
-    an_fmt(d.rms * 100, dr, sizeof dr);
-    an_fmt(n.rms * 100, nr, sizeof nr);
-    int holds = d.inside * 5 >= (int)d.nloo * 4 && n.inside * 5 >= (int)n.nloo * 4;
-    char ds[32], ns[32], sat[1024];
-    an_fmt(sqrt(d.m.tau2) * 100, ds, sizeof ds);
-    an_fmt(sqrt(n.m.tau2) * 100, ns, sizeof ns);
-    rm_saturated_text(&d, &n, c->nats_arch, sat, sizeof sat);
-    /* The Summary's sentence, and the detail for appendix D. */
-    if (holds)
-        snprintf(fit, sizeof fit,
-                 "Left out one at a time, %d of %zu rates for direct and %d of %zu for %s "
-                 "fall inside the model's 95%% prediction intervals, which hold how far "
-                 "the rates' means scatter about the model beyond their trials' spread "
-                 "(%s%% and %s%%); its predictions of them miss by %s%% and %s%% (root "
-                 "mean square, relative).",
-                 d.inside, d.nloo, n.inside, n.nloo, c->nats_arch, ds, ns, dr, nr);
-    else
-        snprintf(fit, sizeof fit,
-                 "Left out one at a time, only %d of %zu rates for direct and %d of %zu for "
-                 "%s fall inside the model's 95%% prediction intervals, missed by %s%% "
-                 "and %s%% (root mean square, relative): the model does not describe CPU "
-                 "against rate on this host in this run, so the curve and the crossing are "
-                 "indicative; the measured points are the figures to use.",
-                 d.inside, d.nloo, n.inside, n.nloo, c->nats_arch, dr, nr);
-    /* The two-term model's check is in appendix D's table (two_term_text). */
-    json_object_set_new(sec, "fit_detail_text", json_string(sat[0] == ' ' ? sat + 1 : sat));
-    json_object_set_new(sec, "fit_holds", json_boolean(holds));
-    json_object_set_new(sec, "fit_text", json_string(fit));
+    int holds = rm_check(sec, &d, &n, c->nats_arch);
     json_object_set_new(sec, "archs", json_pack("[o, o]", arch_json(&d), arch_json(&n)));
     /* The range the curve covers: the offered rates both sides were measured
      * at. Saturated trials join the fit, but each side saturates at its own
      * rate, so no overhead "at a rate" compares them. */
-    double rlo = INFINITY, rhi = 0, dlo = INFINITY, dhi = 0;
-    for (size_t g = 0; g < d.ngroups; g++)
-        if (d.group_rate[g] > 0) {
-            dlo = fmin(dlo, d.mean_rate[g]);
-            dhi = fmax(dhi, d.mean_rate[g]);
-        }
-    for (size_t g = 0; g < n.ngroups; g++)
-        if (n.group_rate[g] > 0) {
-            rlo = fmin(rlo, n.mean_rate[g]);
-            rhi = fmax(rhi, n.mean_rate[g]);
-        }
+    double rlo, rhi, dlo, dhi;
+    rm_paced_range(&d, &dlo, &dhi);
+    rm_paced_range(&n, &rlo, &rhi);
     rlo = fmax(rlo, dlo);
     rhi = fmin(rhi, dhi);
     json_t *curve = json_array();
