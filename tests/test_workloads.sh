@@ -109,6 +109,32 @@ print(f"ok: {len(th)} threads, {tsum:.3f} s of {cpu:.3f} s measured")
 PY
 then :; else echo "FAIL: per-thread CPU in the service's result" >&2; fail=1; fi
 
+# The task-clock sampler (where perf events can be opened): every thread of
+# the profiled service carries its clock, which counts no more than the
+# kernel's schedstat CPU and most of it; unprofiled threads carry none.
+if perf_ok=$(python3 -c 'import sys; print(int(open("/proc/sys/kernel/perf_event_paranoid").read()) <= 1 or __import__("os").geteuid() == 0)') && [ "$perf_ok" = True ]; then
+    start_service --events 30000 --profile "$tmp/svc.prof" --sampler task-clock
+    bot=$("$wd/chat_nats" --mode bot --subject "$subject" --events 30000)
+    svc_rc=0; wait "$svc_pid" || svc_rc=$?; svc_pid=
+    expect_eq "task-clock: service exit" "$svc_rc" 0
+    if python3 - "$tmp/svc.json" <<'PY'
+import json, sys
+th = json.load(open(sys.argv[1]))["threads"]
+assert all("task_clock_s" in t for t in th), th
+for t in th:
+    assert t["task_clock_s"] <= t["cpu_s"] * 1.02 + 0.002, t
+cpu, clock = sum(t["cpu_s"] for t in th), sum(t["task_clock_s"] for t in th)
+assert clock >= 0.7 * cpu, (clock, cpu)
+print(f"ok: task-clock {clock:.3f} s of {cpu:.3f} s schedstat over {len(th)} threads")
+PY
+    then :; else echo "FAIL: task-clock counts in the service's result" >&2; fail=1; fi
+    if grep -q task_clock_s <<<"$bot"; then
+        echo "FAIL: an unprofiled bot reports task-clock counts" >&2; fail=1
+    fi
+else
+    echo "skip: task-clock counts (perf events cannot be opened here)"
+fi
+
 # Every variant, two processes: each event stored exactly once.
 n=20000
 for v in baseline gc64 compact batch10 batch100 batch100-compact; do

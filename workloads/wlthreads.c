@@ -89,6 +89,19 @@ static int wl_ev_open(int tid) {
     return 0;
 }
 
+/* Thread 'tid''s task-clock count in nanoseconds, -1 when it has no event. */
+static int64_t wl_ev_count(int tid) {
+    int64_t v = -1;
+    pthread_mutex_lock(&wl_ev_lock);
+    for (int i = 0; i < wl_nev; i++) {
+        uint64_t c;
+        if (wl_ev[i].tid == tid && read(wl_ev[i].fd, &c, sizeof c) == (ssize_t)sizeof c)
+            v = (int64_t)c;
+    }
+    pthread_mutex_unlock(&wl_ev_lock);
+    return v;
+}
+
 static void wl_ev_close_all(void) {
     for (int i = 0; i < wl_nev; i++) {
         ioctl(wl_ev[i].fd, PERF_EVENT_IOC_DISABLE, 0);
@@ -288,6 +301,7 @@ int wl_threads_snap_take(wl_threads_snap *s) {
         if (wl_read_file(path, buf, sizeof buf) != 0)
             continue;
         t->cpu_ns = strtoull(buf, NULL, 10);
+        t->clock_ns = wl_ev_count(t->tid);
         snprintf(path, sizeof path, "/proc/self/task/%d/status", t->tid);
         if (wl_read_file(path, buf, sizeof buf) != 0)
             continue;
@@ -329,6 +343,12 @@ json_t *wl_threads_json(const wl_threads_snap *a, const wl_threads_snap *b) {
                               (double)(t1->cpu_ns - cpu0) / 1e9, "voluntary",
                               (json_int_t)(t1->voluntary - v0), "involuntary",
                               (json_int_t)(t1->involuntary - i0), "started", t0 == NULL);
+        if (o != NULL && t0 != NULL && t0->clock_ns >= 0 && t1->clock_ns >= 0 &&
+            json_object_set_new(o, "task_clock_s",
+                                json_real((double)(t1->clock_ns - t0->clock_ns) / 1e9)) != 0) {
+            json_decref(o);
+            o = NULL;
+        }
         if (o == NULL || json_array_append_new(arr, o) != 0) {
             json_decref(arr);
             return NULL;

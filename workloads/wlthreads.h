@@ -33,6 +33,7 @@
 typedef struct wl_thread_stat {
     int tid;
     uint64_t cpu_ns;          /* schedstat, first field */
+    int64_t clock_ns;         /* its task-clock event's count, -1: none */
     int64_t voluntary;        /* voluntary_ctxt_switches */
     int64_t involuntary;      /* nonvoluntary_ctxt_switches */
     char name[WL_THREAD_NAME]; /* the entry's name (see above), or comm */

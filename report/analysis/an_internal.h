@@ -122,6 +122,7 @@ typedef struct side {
     double work_us;   /* workload CPU per event (all processes but the broker) */
     double broker_us; /* nats-server CPU per event */
     double requested_hz;
+    double cap_hz;    /* the most samples per CPU-second: an_sample_cap_hz */
     double window_share; /* profiled window CPU / whole-process CPU */
 } side;
 
@@ -224,6 +225,11 @@ json_t *an_jget(json_t *v, const char *path);
 double an_jnum(json_t *v, const char *path);
 /* The string at a dotted path, or NULL. */
 const char *an_jstr(json_t *v, const char *path);
+/* The most samples per CPU-second record 'rec''s profiles can hold: the
+ * requested rate, capped at the kernel tick (CONFIG_HZ, 250) for the
+ * CPU-time timers (itimer, thread-timers); the task-clock sampler is an
+ * hrtimer at the period's end, with no tick cap. */
+double an_sample_cap_hz(json_t *rec);
 /* 'v' with about three significant digits, as a new JSON string ("n/a" for NAN). */
 json_t *an_fnum(double v);
 /* Like an_fnum with an explicit sign ("+4.2", "-0.31"). */

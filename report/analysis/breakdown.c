@@ -15,7 +15,6 @@
 #include "stats.h"
 
 #define WANT_SAMPLES         2000 /* samples per side for shares to about +-1 point */
-#define KERNEL_TICK_HZ       250  /* CONFIG_HZ: SIGPROF comes no faster (DESIGN.md) */
 #define SAMPLING_LOW         0.8  /* effective/expected rate below which to warn */
 #define MAX_PROFILE_WARNINGS 10   /* of one side's aggregate, passed on */
 #define UNNAMED_LIBS         6    /* libraries listed by unnamed samples */
@@ -31,6 +30,7 @@ static int pool_profiles(ctx *c, side *s, const group *g, const categories *cats
         json_t *rec = g->t[i]->rec, *p;
         size_t k;
         s->requested_hz = an_jnum(rec, "sampling.requested_hz");
+        s->cap_hz = an_sample_cap_hz(rec);
         json_array_foreach(json_object_get(rec, "processes"), k, p) {
             if (!json_is_string(json_object_get(p, "profile")))
                 continue;
@@ -148,7 +148,7 @@ static void sampling_health(ctx *c) {
                     "%s: %llu samples in total, fewer than the %d wanted for shares "
                     "known to about +-1 point",
                     arch, (unsigned long long)ag->samples, WANT_SAMPLES);
-        double cap = fmin(sides[i]->requested_hz, KERNEL_TICK_HZ);
+        double cap = sides[i]->cap_hz;
         if (ag->rate_hz > 0 && ag->rate_hz < SAMPLING_LOW * cap)
             an_warn(c,
                     "%s: effective sampling rate %.0f Hz is well below the %.0f Hz "

@@ -34,6 +34,16 @@ const char *an_jstr(json_t *v, const char *path) {
 }
 
 /* Format with about three significant digits ("8.91", "22.4", "151"). */
+#define KERNEL_TICK_HZ 250 /* CONFIG_HZ: CPU-time timers fire no faster (DESIGN.md) */
+
+double an_sample_cap_hz(json_t *rec) {
+    double req = an_jnum(rec, "sampling.requested_hz");
+    const char *smp = an_jstr(rec, "sampling.sampler");
+    if (smp != NULL && strcmp(smp, "task-clock") == 0 && req > 0)
+        return req;
+    return req > 0 && req < KERNEL_TICK_HZ ? req : KERNEL_TICK_HZ;
+}
+
 json_t *an_fnum(double v) {
     char s[64];
     double a = fabs(v);

@@ -14,7 +14,9 @@
 #define THREAD_ROW_WAKES  0.01  /* ...unless they wake this often per event */
 #define THREAD_FAIR_SHARE 0.02  /* threads judged for fairness: at least this share */
 #define THREAD_FAIR_REL   0.10  /* sampled share within this of the kernel's */
-#define THREAD_FAIR_MIN   200   /* and at least this many samples of the process */
+#define THREAD_FAIR_MIN   900   /* and this many samples expected of the thread: a
+                                 * fair sampler's share is then within 10% at 3
+                                 * standard errors (1 / sqrt(900) = 3.3%) */
 
 typedef struct trow {
     const char *arch, *role, *name;
@@ -196,6 +198,9 @@ typedef struct srow {
     const char *arch, *role, *name;
     double samples, cpu;
     double weighted; /* its weighed share of the samples x the process's CPU */
+    double clock;    /* its sampler clock's CPU (task_clock_s) */
+    double switches; /* its context switches, voluntary and involuntary */
+    int unclocked;   /* processes it was in whose threads had no clock */
 } srow;
 
 typedef struct sacc {
@@ -240,11 +245,12 @@ static int sample_trials(sacc *acc, const group *g, const attrib_trial *at,
             const aggregate *ag = at[i].procs[k].agg;
             double *scale = malloc((ag->nstacks ? ag->nstacks : 1) * sizeof *scale);
             double unsampled, pcpu = 0;
-            int rc = th == NULL || sh == NULL || scale == NULL;
+            int rc = th == NULL || sh == NULL || scale == NULL, clocked = 1;
             json_array_foreach(ths, j, t) {
                 th[j].name = an_jstr(t, "name") ? an_jstr(t, "name") : "";
                 th[j].cpu_s = fmax(0, an_jnum(t, "cpu_s"));
                 pcpu += th[j].cpu_s;
+                clocked &= json_is_number(json_object_get(t, "task_clock_s"));
             }
             if (rc == 0)
                 rc = attrib_thread_shares(ag, th, n, sh, scale, &unsampled);
@@ -257,8 +263,13 @@ static int sample_trials(sacc *acc, const group *g, const attrib_trial *at,
                     rc = -1;
                     break;
                 }
+                json_t *tj = json_array_get(ths, j);
+                double clock = clocked ? fmax(0, an_jnum(tj, "task_clock_s")) : 0;
                 r->samples += (double)sh[j].samples;
                 r->cpu += th[j].cpu_s;
+                r->clock += clock;
+                r->switches += an_jnum(tj, "voluntary") + an_jnum(tj, "involuntary");
+                r->unclocked += !clocked;
                 /* the breakdown's view of this thread: its stacks as weighed */
                 double wsum = 0;
                 for (size_t s = 0; ag->samples > 0 && s < ag->nstacks; s++)
@@ -267,6 +278,8 @@ static int sample_trials(sacc *acc, const group *g, const attrib_trial *at,
                 r->weighted += ag->samples > 0 ? wsum / (double)ag->samples * pcpu : 0;
                 tt->samples += (double)sh[j].samples;
                 tt->cpu += th[j].cpu_s;
+                tt->clock += clock;
+                tt->unclocked += !clocked;
             }
             free(th);
             free(sh);
@@ -278,17 +291,66 @@ static int sample_trials(sacc *acc, const group *g, const attrib_trial *at,
     return 0;
 }
 
-static json_t *sampling_rows(ctx *c, int *judged, int *fair, double *worst) {
+/* What the per-thread comparison found: judged against the sampler's own
+ * clock where every profiled process's threads carry one (the task-clock
+ * sampler), else against the kernel's schedstat share. */
+typedef struct sfound {
+    int judged, fair, clocked;
+    double worst;        /* judged threads' largest relative difference */
+    double worst_kernel; /* the same against schedstat, when clocked */
+    const char *unseen;  /* the judged thread the clock missed most of (its
+                          * name, from the records) */
+    double unseen_share, unseen_us;
+} sfound;
+
+static json_t *sampling_row(const srow *r, const srow *tt, sfound *f) {
+    double ks = r->cpu / tt->cpu, ss = r->samples / tt->samples;
+    double cs = f->clocked ? r->clock / tt->clock : NAN;
+    if (ks < THREAD_ROW_SHARE && ss < THREAD_ROW_SHARE)
+        return NULL;
+    double ref = f->clocked ? cs : ks;
+    double rel = ref > 0 ? ss / ref - 1 : NAN, relk = ks > 0 ? ss / ks - 1 : NAN;
+    double unseen = f->clocked && r->cpu > 0 ? fmax(0, r->cpu - r->clock) / r->cpu : NAN;
+    double per_sw = f->clocked && r->switches > 0
+                        ? fmax(0, r->cpu - r->clock) / r->switches * 1e6
+                        : NAN;
+    int judge = ks >= THREAD_FAIR_SHARE && ref * tt->samples >= THREAD_FAIR_MIN;
+    int ok = judge && fabs(rel) <= THREAD_FAIR_REL;
+    f->judged += judge;
+    f->fair += ok;
+    if (judge && fabs(rel) > fabs(f->worst))
+        f->worst = rel;
+    if (judge && fabs(relk) > fabs(f->worst_kernel))
+        f->worst_kernel = relk;
+    if (judge && unseen > f->unseen_share) {
+        f->unseen = r->name;
+        f->unseen_share = unseen;
+        f->unseen_us = per_sw;
+    }
+    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:s}", "arch",
+                     r->arch, "role", r->role, "thread", r->name, "kernel_pct",
+                     an_fnum(ks * 100), "clock_pct", f->clocked ? an_fnum(cs * 100) : json_null(),
+                     "sampled_pct", an_fnum(ss * 100), "weighted_pct",
+                     an_fnum(r->weighted / tt->cpu * 100), "rel_diff_pct",
+                     an_fsigned(rel * 100), "unseen_pct",
+                     f->clocked ? an_fnum(unseen * 100) : json_null(), "unseen_us_per_switch",
+                     f->clocked ? an_fnum(per_sw) : json_null(), "samples",
+                     (json_int_t)r->samples, "fair", !judge ? "not judged" : ok ? "yes" : "no");
+}
+
+static json_t *sampling_rows(ctx *c, sfound *f) {
     sacc acc = {0};
     json_t *out = json_array();
-    *judged = *fair = 0;
-    *worst = 0;
+    *f = (sfound){.clocked = 1};
     if (sample_trials(&acc, c->pd, c->ad, c->nad) != 0 ||
         sample_trials(&acc, c->pn, c->an, c->nan_) != 0) {
         free(acc.r);
         free(acc.tot);
         return out;
     }
+    for (size_t j = 0; j < acc.ntot; j++)
+        f->clocked &= acc.tot[j].unclocked == 0 && acc.tot[j].clock > 0;
+    f->clocked &= acc.ntot > 0;
     for (size_t i = 0; i < acc.n; i++) {
         const srow *r = &acc.r[i];
         const srow *tt = NULL;
@@ -298,34 +360,59 @@ static json_t *sampling_rows(ctx *c, int *judged, int *fair, double *worst) {
                 tt = &acc.tot[j];
         if (tt == NULL || !(tt->cpu > 0) || !(tt->samples > 0))
             continue;
-        double ks = r->cpu / tt->cpu, ss = r->samples / tt->samples;
-        if (ks < THREAD_ROW_SHARE && ss < THREAD_ROW_SHARE)
-            continue;
-        double rel = ks > 0 ? ss / ks - 1 : NAN;
-        int judge = ks >= THREAD_FAIR_SHARE && tt->samples >= THREAD_FAIR_MIN;
-        int ok = judge && fabs(rel) <= THREAD_FAIR_REL;
-        *judged += judge;
-        *fair += ok;
-        if (judge && fabs(rel) > fabs(*worst))
-            *worst = rel;
-        json_array_append_new(
-            out, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:I, s:s}", "arch",
-                           r->arch, "role", r->role, "thread", r->name, "kernel_pct",
-                           an_fnum(ks * 100), "sampled_pct", an_fnum(ss * 100),
-                           "weighted_pct", an_fnum(r->weighted / tt->cpu * 100),
-                           "rel_diff_pct", an_fsigned(rel * 100), "samples",
-                           (json_int_t)r->samples, "fair",
-                           !judge ? "not judged" : ok ? "yes" : "no"));
+        json_t *row = sampling_row(r, tt, f);
+        if (row != NULL) {
+            json_object_set_new(row, "clocked", json_boolean(f->clocked));
+            json_array_append_new(out, row);
+        }
     }
     free(acc.r);
     free(acc.tot);
     return out;
 }
 
+/* The sentence above the sampler-against-kernel table. */
+static void sampling_sentence(const sfound *f, const char *sampler, char *text, size_t n) {
+    char w[32], wk[32], us[32], un[32];
+    an_fmt(f->worst * 100, w, sizeof w);
+    if (!f->clocked) {
+        snprintf(text, n,
+                 "Sampler: %s. %d of %d threads with at least %.0f%% of their process's "
+                 "CPU and %d samples expected have a sampled share within %.0f%% "
+                 "(relative) of their kernel share; the largest difference is %s%%. "
+                 "The breakdown weighs each thread's samples to the CPU the kernel "
+                 "measured for that thread.",
+                 sampler, f->fair, f->judged, THREAD_FAIR_SHARE * 100, THREAD_FAIR_MIN,
+                 THREAD_FAIR_REL * 100, w);
+        return;
+    }
+    int o = snprintf(text, n,
+                     "Sampler: %s. Each thread's sampler clock is the kernel's count of "
+                     "its task-clock event, kept in its record beside its schedstat CPU. "
+                     "%d of %d threads with at least %.0f%% of their process's CPU and %d "
+                     "samples expected have a sampled share within %.0f%% (relative) of "
+                     "their share of the sampler's clock; the largest difference is %s%%. "
+                     "Against schedstat the largest difference is %s%%.",
+                     sampler, f->fair, f->judged, THREAD_FAIR_SHARE * 100, THREAD_FAIR_MIN,
+                     THREAD_FAIR_REL * 100, w, an_fmt(f->worst_kernel * 100, wk, sizeof wk));
+    if (f->unseen != NULL && o > 0 && (size_t)o < n)
+        o += snprintf(text + o, n - (size_t)o,
+                      " The kernel charges a thread its CPU from the moment the "
+                      "scheduler picks it, before the thread's clock is switched in; no "
+                      "per-thread sampler sees that time. It is largest for `%s`: %s%% "
+                      "of its CPU, %s us per context switch.",
+                      f->unseen, an_fmt(f->unseen_share * 100, un, sizeof un),
+                      an_fmt(f->unseen_us, us, sizeof us));
+    if (o > 0 && (size_t)o < n)
+        snprintf(text + o, n - (size_t)o,
+                 " The breakdown weighs each thread's samples to its schedstat CPU, so "
+                 "that time stays with the thread that was woken.");
+}
+
 void an_threads(ctx *c) {
     trows rows = {0};
-    int used_profiled = 0, judged = 0, fair = 0;
-    double worst = 0;
+    int used_profiled = 0;
+    sfound f = {0};
     json_t *tr = thread_rows(c, &rows, &used_profiled);
     trows_free(&rows);
     if (tr == NULL)
@@ -344,32 +431,26 @@ void an_threads(ctx *c) {
                            : "unprofiled");
     json_t *sec = json_pack("{s:o, s:s, s:b}", "rows", tr, "note", note, "have",
                             json_array_size(tr) > 0);
-    json_t *srows = c->have_attr ? sampling_rows(c, &judged, &fair, &worst) : json_array();
+    json_t *srows = c->have_attr ? sampling_rows(c, &f) : json_array();
     const char *sampler = NULL;
     for (size_t i = 0; i < c->pn->n && sampler == NULL; i++)
         sampler = an_jstr(c->pn->t[i]->rec, "sampling.sampler");
     if (sampler == NULL)
         sampler = "itimer";
-    char text[768];
-    if (json_array_size(srows) == 0) {
+    char text[1280];
+    if (json_array_size(srows) == 0)
         snprintf(text, sizeof text,
                  "No per-thread comparison: the profiled trials' records have no thread "
                  "counts.");
-    } else {
-        char w[32];
-        snprintf(text, sizeof text,
-                 "Sampler: %s. %d of %d threads with at least %.0f%% of their process's "
-                 "CPU have a sampled share within %.0f%% (relative) of their kernel "
-                 "share; the largest difference is %s%%. The breakdown weighs each "
-                 "thread's samples to the CPU the kernel measured for that thread.",
-                 sampler, fair, judged, THREAD_FAIR_SHARE * 100, THREAD_FAIR_REL * 100,
-                 an_fmt(worst * 100, w, sizeof w));
-    }
-    json_object_set_new(sec, "sampling_have", json_boolean(json_array_size(srows) > 0));
+    else
+        sampling_sentence(&f, sampler, text, sizeof text);
+    int have = json_array_size(srows) > 0;
+    json_object_set_new(sec, "sampling_have", json_boolean(have && !f.clocked));
+    json_object_set_new(sec, "sampling_clocked", json_boolean(have && f.clocked));
     json_object_set_new(sec, "sampling_rows", srows);
     json_object_set_new(sec, "sampling_text", json_string(text));
     json_object_set_new(sec, "sampler", json_string(sampler));
-    json_object_set_new(sec, "fair_threads", json_integer(fair));
-    json_object_set_new(sec, "judged_threads", json_integer(judged));
+    json_object_set_new(sec, "fair_threads", json_integer(f.fair));
+    json_object_set_new(sec, "judged_threads", json_integer(f.judged));
     json_object_set_new(c->a, "threads", sec);
 }

@@ -12,7 +12,6 @@
 
 #include "stats.h"
 
-#define KERNEL_TICK_HZ 250 /* CONFIG_HZ: SIGPROF comes no faster (DESIGN.md) */
 
 /* A planning figure: rounds (or trials per side) that more measurement
  * could plausibly add. Beyond this many times what was run, the estimate
@@ -333,8 +332,7 @@ void an_noise_floor(ctx *c) {
 void an_sample_check(ctx *c) {
     for (size_t i = 0; i < c->nt; i++) {
         trial *t = &c->t[i];
-        double req = an_jnum(t->rec, "sampling.requested_hz");
-        double cap = req > 0 && req < KERNEL_TICK_HZ ? req : KERNEL_TICK_HZ;
+        double cap = an_sample_cap_hz(t->rec);
         json_t *p;
         size_t k;
         json_array_foreach(json_object_get(t->rec, "processes"), k, p) {

@@ -42,8 +42,13 @@
 
 /* The highest sampling frequency --freq accepts. */
 #define RUNNER_MAX_FREQ_HZ 4000
-/* The kernel tick: about this many samples per CPU-second at most. */
+/* The kernel tick: about this many samples per CPU-second at most from the
+ * CPU-time timers (itimer, thread-timers), and their default rate. */
 #define RUNNER_TICK_HZ 250
+/* The task-clock sampler's default rate: it has no tick cap, and a thread
+ * with 15% of a process's CPU needs ~900 samples of its own for its share to
+ * be known to 10% (3 standard errors). */
+#define RUNNER_CLOCK_HZ 1000
 /* Without a warm-up or a rate: events per trial. */
 #define RUNNER_DEFAULT_EVENTS 100000
 /* Sizing from the warm-up: the fewest events, a multiple of the step, at
@@ -93,7 +98,7 @@ void runner_defaults(runner_config *cfg) {
     cfg->storages[0] = "wal";
     cfg->nstorages = 1;
     cfg->batch = 1;
-    cfg->freq = 250;
+    cfg->freq = 0;
     cfg->warmup = 1;
     cfg->min_samples = 2000;
     cfg->out_dir = "runs";
@@ -144,7 +149,7 @@ int runner_validate(const runner_config *cfg, error *err) {
         return error_set(err, ERR_INPUT, "--trials must be >= 1, not %d", cfg->trials);
     if (cfg->batch < 1)
         return error_set(err, ERR_INPUT, "--batch must be >= 1, not %d", cfg->batch);
-    if (cfg->freq < 1 || cfg->freq > RUNNER_MAX_FREQ_HZ)
+    if (cfg->freq < 0 || cfg->freq > RUNNER_MAX_FREQ_HZ)
         return error_set(err, ERR_INPUT, "--freq must be 1..%d Hz, not %d",
                          RUNNER_MAX_FREQ_HZ, cfg->freq);
     if (!(cfg->rate >= 0) || isinf(cfg->rate))
@@ -453,12 +458,12 @@ static int run_start(run *u, error *err) {
     u->probes_cpu += children_cpu_since(&before);
     if (r->env == NULL || u->trials == NULL || u->warm == NULL)
         return error_set(err, ERR_NOMEM, "out of memory");
-    if (cfg->freq > RUNNER_TICK_HZ)
+    if (runner_freq(cfg) > RUNNER_TICK_HZ && strcmp(runner_sampler(cfg), "task-clock") != 0)
         runner_say(
             cfg,
             "warning: --freq %d is above the kernel's 250 Hz tick: expect about 250 "
             "samples per CPU-second, and use the effective rate, not the period",
-            cfg->freq);
+            runner_freq(cfg));
     u->n = cfg->events;
     if (u->n < 0)
         u->n = cfg->rate > 0 ? (int64_t)fmax(10, cfg->rate * RUNNER_RATE_SECONDS)
@@ -512,11 +517,13 @@ static int run_warmup_one(run *u, int i, int64_t wn, error *err) {
     return rc;
 }
 
+static double runner_expect_hz(const runner_config *cfg);
+
 /* Choose the events per trial from the warm-up (when not given) and say how
  * many samples to expect. */
 static void run_size(run *u) {
     const runner_config *cfg = u->cfg;
-    double hz = cfg->freq < RUNNER_TICK_HZ ? cfg->freq : RUNNER_TICK_HZ;
+    double hz = runner_expect_hz(cfg);
     /* The fewest events that give every architecture min_samples, with a
      * margin for the warm-up's optimism; the default run stays near a
      * minute on a 2-core machine. */
@@ -560,7 +567,7 @@ static int run_warmup(run *u, error *err) {
         runner_say(cfg,
                    "expected samples: ~%d per profiled CPU-second of each process "
                    "(no warm-up, so no per-event estimate)",
-                   cfg->freq < RUNNER_TICK_HZ ? cfg->freq : RUNNER_TICK_HZ);
+                   (int)runner_expect_hz(cfg));
         return 0;
     }
     int64_t wn = cfg->rate > 0 ? (int64_t)fmax(5, fmin((double)u->n, cfg->rate))
@@ -688,7 +695,7 @@ static int run_finish(run *u, error *err) {
     json_t *conf = json_pack(
         "{s:I, s:i, s:i, s:i, s:o, s:b, s:b, s:b, s:f, s:b, s:i, s:i, s:s}", "events",
         (json_int_t)u->n, "trials", cfg->trials, "batch", cfg->batch, "freq_hz",
-        cfg->freq, "rate", cfg->rate > 0 ? json_real(cfg->rate) : json_null(), "aa",
+        runner_freq(cfg), "rate", cfg->rate > 0 ? json_real(cfg->rate) : json_null(), "aa",
         cfg->aa, "unprofiled", cfg->unprofiled || cfg->no_profiled, "warmup", cfg->warmup,
         "trial_timeout_s", cfg->trial_timeout, "accept_loss", cfg->accept_loss, "cluster",
         cfg->cluster > 1 ? cfg->cluster : 1, "services", cfg->services, "js_storage",
@@ -721,6 +728,26 @@ static int run_finish(run *u, error *err) {
     return -1;
 }
 
+const char *runner_sampler(const runner_config *cfg) {
+    if (cfg->sampler != NULL && strcmp(cfg->sampler, "auto") != 0)
+        return cfg->sampler;
+    return procstat_task_clock_ok() ? "task-clock" : "itimer";
+}
+
+int runner_freq(const runner_config *cfg) {
+    if (cfg->freq > 0)
+        return cfg->freq;
+    return strcmp(runner_sampler(cfg), "task-clock") == 0 ? RUNNER_CLOCK_HZ : RUNNER_TICK_HZ;
+}
+
+/* The samples per CPU-second to expect: the tick caps the CPU-time timers. */
+static double runner_expect_hz(const runner_config *cfg) {
+    int f = runner_freq(cfg);
+    if (strcmp(runner_sampler(cfg), "task-clock") == 0)
+        return f;
+    return f < RUNNER_TICK_HZ ? f : RUNNER_TICK_HZ;
+}
+
 int runner_run(const runner_config *cfg, char **run_dir, error *err) {
     int rc = -1;
     run *u = calloc(1, sizeof *u);
@@ -734,6 +761,12 @@ int runner_run(const runner_config *cfg, char **run_dir, error *err) {
     runner_stop_flag = 0;
     if (runner_validate(cfg, err) != 0 || run_open_dir(u, err) != 0)
         goto done;
+    if (strcmp(runner_sampler(cfg), "itimer") == 0 &&
+        (cfg->sampler == NULL || strcmp(cfg->sampler, "auto") == 0))
+        fprintf(stderr, "overhead run: sampler itimer: perf events cannot be opened here "
+                        "(task-clock needs root, CAP_PERFMON or "
+                        "kernel.perf_event_paranoid <= 1); threads woken often are "
+                        "under-sampled\n");
     if (run_dir != NULL)
         *run_dir = strdup(u->r.dir);
     if (run_start(u, err) != 0)

@@ -51,8 +51,8 @@ typedef struct runner_config {
     const char *storages[RUNNER_MAX_LIST]; /* "memory", "wal", "wal-full", "delete" */
     int nstorages;
     int batch;       /* events per commit */
-    int freq;        /* requested sampling frequency, Hz */
-    const char *sampler; /* the workloads' --sampler; NULL: itimer */
+    int freq;        /* requested sampling frequency, Hz; 0: runner_freq */
+    const char *sampler; /* the workloads' --sampler; NULL or "auto": runner_sampler */
     int perf_hz;         /* > 0: Linux perf records every profiled process too,
                             at this rate (perfrec.h: NAME.perf.txt beside
                             NAME.prof); 0: off */
@@ -114,6 +114,15 @@ void runner_defaults(runner_config *cfg);
  * architectures and storages, workloads present, NATS URL reachable, output
  * directory writable. Returns 0 or -1 with ERR_INPUT. */
 int runner_validate(const runner_config *cfg, error *err);
+
+/* The sampler the workloads get: cfg->sampler when it names one, else
+ * task-clock where this process can open perf events (procstat_task_clock_ok)
+ * and itimer where it cannot. */
+const char *runner_sampler(const runner_config *cfg);
+
+/* The sampling rate the workloads get: cfg->freq when set, else 1000 Hz for
+ * the task-clock sampler and 250 Hz (the kernel tick) for the others. */
+int runner_freq(const runner_config *cfg);
 
 /* Run everything. On return *run_dir (may be NULL; caller frees) names the
  * run directory when one was created. Returns 0 when every trial passed;

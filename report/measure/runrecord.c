@@ -129,11 +129,14 @@ static json_t *threads_json(const runrecord_proc *p) {
     json_t *a = json_array();
     for (int i = 0; a != NULL && i < p->nthreads; i++) {
         const runrecord_thread *t = &p->threads[i];
-        json_array_append_new(
-            a, json_pack("{s:s, s:i, s:b, s:b, s:o, s:I, s:I}", "name", t->name, "tid",
-                         t->tid, "main", t->main, "started", t->started, "cpu_s",
-                         num(t->cpu_s), "voluntary", (json_int_t)t->voluntary,
-                         "involuntary", (json_int_t)t->involuntary));
+        json_t *o = json_pack("{s:s, s:i, s:b, s:b, s:o, s:I, s:I}", "name", t->name,
+                              "tid", t->tid, "main", t->main, "started", t->started,
+                              "cpu_s", num(t->cpu_s), "voluntary",
+                              (json_int_t)t->voluntary, "involuntary",
+                              (json_int_t)t->involuntary);
+        if (o != NULL && isfinite(t->clock_s))
+            json_object_set_new(o, "task_clock_s", json_real(t->clock_s));
+        json_array_append_new(a, o);
     }
     return a;
 }
@@ -160,6 +163,8 @@ int runrecord_proc_threads(runrecord_proc *p, json_t *threads) {
         t->main = json_is_true(json_object_get(o, "main"));
         t->started = json_is_true(json_object_get(o, "started"));
         t->cpu_s = json_number_value(cpu);
+        json_t *clock = json_object_get(o, "task_clock_s");
+        t->clock_s = json_is_number(clock) ? json_number_value(clock) : NAN;
         t->voluntary = json_integer_value(json_object_get(o, "voluntary"));
         t->involuntary = json_integer_value(json_object_get(o, "involuntary"));
         p->nthreads++;

@@ -63,6 +63,7 @@ typedef struct runrecord_thread {
     int tid, main;      /* main: the process's main thread */
     int started;        /* 1: started inside the window (counts since its start) */
     double cpu_s;       /* on-CPU seconds (schedstat) */
+    double clock_s;     /* its task-clock sampler event's count (NAN: none) */
     int64_t voluntary;  /* context switches: blocked (wake-ups) */
     int64_t involuntary; /* preempted */
 } runrecord_thread;

@@ -172,19 +172,24 @@ static int read_threads(rd *d, json_t *a, const char *path, runrecord_proc *p) {
     size_t i;
     json_t *t;
     json_array_foreach(a, i, t) {
-        char f[160];
-        double cpu = NAN;
+        char f[160], g[200];
+        double cpu = NAN, clock = NAN;
         int64_t tid = 0, vol = 0, inv = 0;
         char *name = NULL;
         snprintf(f, sizeof f, "%s[%zu]", path, i);
         if (!json_is_object(t))
             return error_set(d->err, ERR_INPUT, "%s: field %s must be an object", d->name,
                              f);
-        int rc = get_str(d, t, "name", f, 0, &name) != 0 ||
-                 get_int(d, t, "tid", f, 0, 0, INT32_MAX, &tid) != 0 ||
-                 get_num(d, t, "cpu_s", f, 0, 0, MAX_SECONDS, &cpu) != 0 ||
-                 get_int(d, t, "voluntary", f, 0, 0, INT64_MAX / 2, &vol) != 0 ||
-                 get_int(d, t, "involuntary", f, 0, 0, INT64_MAX / 2, &inv) != 0;
+#define TF(key) (snprintf(g, sizeof g, "%s.%s", f, key), g)
+        int rc = get_str(d, t, "name", TF("name"), 0, &name) != 0 ||
+                 get_int(d, t, "tid", TF("tid"), 0, 0, INT32_MAX, &tid) != 0 ||
+                 get_num(d, t, "cpu_s", TF("cpu_s"), 0, 0, MAX_SECONDS, &cpu) != 0 ||
+                 get_num(d, t, "task_clock_s", TF("task_clock_s"), OPTIONAL, 0, MAX_SECONDS,
+                         &clock) != 0 ||
+                 get_int(d, t, "voluntary", TF("voluntary"), 0, 0, INT64_MAX / 2, &vol) != 0 ||
+                 get_int(d, t, "involuntary", TF("involuntary"), 0, 0, INT64_MAX / 2,
+                         &inv) != 0;
+#undef TF
         free(name);
         if (rc)
             return -1;

@@ -151,7 +151,7 @@ void runner_args(const runner *r, const variant *v, const child *c, int64_t n,
         ARG("%d", CHATPROTO_TEAM_IDLE_MS);
     }
     ARG("--freq");
-    ARG("%d", cfg->freq);
+    ARG("%d", runner_freq(cfg));
     if (cfg->rate > 0) {
         ARG("--rate");
         ARG("%.17g", cfg->rate);
@@ -160,7 +160,7 @@ void runner_args(const runner *r, const variant *v, const child *c, int64_t n,
         ARG("--profile");
         ARG("%s", c->prof);
         ARG("--sampler");
-        ARG("%s", cfg->sampler != NULL ? cfg->sampler : "itimer");
+        ARG("%s", runner_sampler(cfg));
     }
     ARG("--result");
     ARG("%s", c->result);

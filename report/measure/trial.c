@@ -703,10 +703,10 @@ static void trial_account(trial *t) {
     rec->machine.busy_s = q.busy_s;
     rec->machine.outside_s = q.outside_s;
     rec->machine.steal_s = q.steal_s;
-    rec->sampling.requested_hz = t->cfg->freq;
+    rec->sampling.requested_hz = runner_freq(t->cfg);
     if (t->v->profiled)
         runrecord_set_str(&rec->sampling.sampler,
-                          t->cfg->sampler != NULL ? t->cfg->sampler : "itimer");
+                          runner_sampler(t->cfg));
     rec->sampling.effective_hz = t->v->profiled && t->all_profiles && t->prof_cpu > 0
                                      ? (double)rec->samples / t->prof_cpu
                                      : NAN;
