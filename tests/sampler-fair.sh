@@ -7,9 +7,10 @@
 # thread's share of the raw samples (a stack's root frame tells its thread)
 # with its share of the sampler's clock, the kernel's count of that thread's
 # task-clock event kept in the record. Checks:
-#  - every thread with at least 2% of its process's CPU is judged, and each
-#    is within 10% (relative): at least direct's main thread and the
-#    service's delivery and collector threads;
+#  - direct's main thread and the service's delivery and collector threads
+#    (thousands, ~1,000 and ~4,000 samples) are within 10% (relative), and no
+#    thread is judged off by more (a thread with fewer samples may be "too
+#    few samples to tell": its difference is within its sampling noise);
 #  - the records' clocks are the window's: per process, they add up to no
 #    more than the schedstat CPU and to most of it.
 # A thread misnamed, a stack given to the wrong thread or a clock read from
@@ -36,10 +37,10 @@ j "$tmp/a.json" "d['threads']['sampling_text']"
 j "$tmp/a.json" "'\n'.join('%-8s %-8s %-28s schedstat %6s%%  clock %6s%%  samples %6s%%  %8s%%  %s' % (r['arch'], r['role'], r['thread'], r['kernel_pct'], r['clock_pct'], r['sampled_pct'], r['rel_diff_pct'], r['fair']) for r in d['threads']['sampling_rows'])"
 got=$(j "$tmp/a.json" "d['threads']['sampler'] == 'task-clock' and d['threads']['sampling_clocked']")
 [ "$got" = True ] && ok "judged against the sampler's clock" || bad "not judged against the clock"
-got=$(j "$tmp/a.json" "sorted(r['thread'] for r in d['threads']['sampling_rows'] if r['fair'] != 'not judged')")
-echo "judged: $got"
+got=$(j "$tmp/a.json" "sorted(r['thread'] for r in d['threads']['sampling_rows'] if r['fair'] == 'yes')")
+echo "within 10%: $got"
 for want in "'main'" "'natsSub_deliverMsgs'" "'libnats.so.3.4.1+0x37140'"; do
-    case $got in *"$want"*) ok "judged $want" ;; *) bad "$want not judged" ;; esac
+    case $got in *"$want"*) ok "$want within 10%" ;; *) bad "$want not judged within 10%" ;; esac
 done
 got=$(j "$tmp/a.json" "[r['thread'] for r in d['threads']['sampling_rows'] if r['fair'] == 'no']")
 [ "$got" = "[]" ] && ok "every judged thread within 10% of its clock share" ||

@@ -68,12 +68,30 @@ void an_meta(ctx *c) {
             n += (size_t)snprintf(order + n, sizeof order - n, "%s%c", n ? " " : "",
                                   strcmp(c->t[i].arch, "direct") == 0 ? 'D' : 'N');
     int two_proc = strcmp(c->nats_arch, "nats-2p") == 0;
-    char tpct[32];
+    char tpct[32], sdesc[256], hz[32];
     snprintf(tpct, sizeof tpct, "%g", o->target_pct);
+    const char *sampler = NULL;
+    double req = NAN;
+    for (size_t i = 0; i < c->pn->n && sampler == NULL; i++) {
+        sampler = an_jstr(c->pn->t[i]->rec, "sampling.sampler");
+        req = an_jnum(c->pn->t[i]->rec, "sampling.requested_hz");
+    }
+    if (isnan(req))
+        req = an_jnum(r0, "sampling.requested_hz");
+    an_fmt(req, hz, sizeof hz);
+    if (sampler != NULL && strcmp(sampler, "task-clock") == 0)
+        snprintf(sdesc, sizeof sdesc,
+                 "one kernel task-clock event per thread, each sending its thread the "
+                 "profiler's signal every 1/%s s of that thread's own CPU time",
+                 hz);
+    else if (sampler != NULL && strcmp(sampler, "thread-timers") == 0)
+        snprintf(sdesc, sizeof sdesc, "its per-thread timers at %s Hz requested", hz);
+    else
+        snprintf(sdesc, sizeof sdesc, "its process-wide timer at %s Hz requested", hz);
     json_object_set_new(
         c->a, "config",
         json_pack(
-            "{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:s, s:s, s:s}", "nats_mode",
+            "{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:s, s:s, s:s, s:s}", "nats_mode",
             two_proc ? "bot and DatabaseService as two processes"
                      : "bot and DatabaseService in one process, separate connections",
             "nats_arch", c->nats_arch, "storage_label", storage_label, "storage_desc",
@@ -88,7 +106,7 @@ void an_meta(ctx *c) {
                        "rosey.events.chat on one connection; the DatabaseService, on "
                        "another connection in the same process, decodes it and calls "
                        "log_chat()",
-            "storage", c->storage));
+            "storage", c->storage, "sampler_desc", sdesc));
 }
 
 static json_t *chart_series(const char *label, const group *g) {

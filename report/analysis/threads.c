@@ -14,9 +14,10 @@
 #define THREAD_ROW_WAKES  0.01  /* ...unless they wake this often per event */
 #define THREAD_FAIR_SHARE 0.02  /* threads judged for fairness: at least this share */
 #define THREAD_FAIR_REL   0.10  /* sampled share within this of the kernel's */
-#define THREAD_FAIR_MIN   900   /* and this many samples expected of the thread: a
-                                 * fair sampler's share is then within 10% at 3
-                                 * standard errors (1 / sqrt(900) = 3.3%) */
+#define THREAD_FAIR_MIN   100   /* and this many samples expected of the thread */
+#define THREAD_FAIR_Z     1.645 /* "no" only when the difference is beyond 10% by
+                                 * this many standard errors of the share (one
+                                 * sided, 95%); between: too few samples to tell */
 
 typedef struct trow {
     const char *arch, *role, *name;
@@ -296,6 +297,7 @@ static int sample_trials(sacc *acc, const group *g, const attrib_trial *at,
  * sampler), else against the kernel's schedstat share. */
 typedef struct sfound {
     int judged, fair, clocked;
+    int unclear; /* judged threads whose samples cannot tell */
     double worst;        /* judged threads' largest relative difference */
     double worst_kernel; /* the same against schedstat, when clocked */
     const char *unseen;  /* the judged thread the clock missed most of (its
@@ -314,8 +316,17 @@ static json_t *sampling_row(const srow *r, const srow *tt, sfound *f) {
     double per_sw = f->clocked && r->switches > 0
                         ? fmax(0, r->cpu - r->clock) / r->switches * 1e6
                         : NAN;
-    int judge = ks >= THREAD_FAIR_SHARE && ref * tt->samples >= THREAD_FAIR_MIN;
-    int ok = judge && fabs(rel) <= THREAD_FAIR_REL;
+    /* the relative standard error of the sampled share, were the sampler fair:
+     * binomial, sqrt(ref (1 - ref) / N) / ref */
+    double expect = ref * tt->samples, se = expect > 0 ? sqrt((1 - ref) / expect) : NAN;
+    const char *verdict = "not judged";
+    if (ks >= THREAD_FAIR_SHARE && expect >= THREAD_FAIR_MIN)
+        verdict = fabs(rel) <= THREAD_FAIR_REL                            ? "yes"
+                  : fabs(rel) - THREAD_FAIR_REL > THREAD_FAIR_Z * se ? "no"
+                                                                      : "too few samples to tell";
+    int judge = strcmp(verdict, "yes") == 0 || strcmp(verdict, "no") == 0;
+    int ok = strcmp(verdict, "yes") == 0;
+    f->unclear += strcmp(verdict, "too few samples to tell") == 0;
     f->judged += judge;
     f->fair += ok;
     if (judge && fabs(rel) > fabs(f->worst))
@@ -335,7 +346,7 @@ static json_t *sampling_row(const srow *r, const srow *tt, sfound *f) {
                      an_fsigned(rel * 100), "unseen_pct",
                      f->clocked ? an_fnum(unseen * 100) : json_null(), "unseen_us_per_switch",
                      f->clocked ? an_fnum(per_sw) : json_null(), "samples",
-                     (json_int_t)r->samples, "fair", !judge ? "not judged" : ok ? "yes" : "no");
+                     (json_int_t)r->samples, "fair", verdict);
 }
 
 static json_t *sampling_rows(ctx *c, sfound *f) {
@@ -373,17 +384,22 @@ static json_t *sampling_rows(ctx *c, sfound *f) {
 
 /* The sentence above the sampler-against-kernel table. */
 static void sampling_sentence(const sfound *f, const char *sampler, char *text, size_t n) {
-    char w[32], wk[32], us[32], un[32];
+    char w[32], wk[32], us[32], un[32], unclear[160] = "";
     an_fmt(f->worst * 100, w, sizeof w);
+    if (f->unclear > 0)
+        snprintf(unclear, sizeof unclear,
+                 " (%d more differ by more than %.0f%%, but by less than their "
+                 "samples' noise: too few samples to tell)",
+                 f->unclear, THREAD_FAIR_REL * 100);
     if (!f->clocked) {
         snprintf(text, n,
                  "Sampler: %s. %d of %d threads with at least %.0f%% of their process's "
                  "CPU and %d samples expected have a sampled share within %.0f%% "
-                 "(relative) of their kernel share; the largest difference is %s%%. "
+                 "(relative) of their kernel share%s; the largest difference is %s%%. "
                  "The breakdown weighs each thread's samples to the CPU the kernel "
                  "measured for that thread.",
                  sampler, f->fair, f->judged, THREAD_FAIR_SHARE * 100, THREAD_FAIR_MIN,
-                 THREAD_FAIR_REL * 100, w);
+                 THREAD_FAIR_REL * 100, unclear, w);
         return;
     }
     int o = snprintf(text, n,
@@ -391,10 +407,11 @@ static void sampling_sentence(const sfound *f, const char *sampler, char *text, 
                      "its task-clock event, kept in its record beside its schedstat CPU. "
                      "%d of %d threads with at least %.0f%% of their process's CPU and %d "
                      "samples expected have a sampled share within %.0f%% (relative) of "
-                     "their share of the sampler's clock; the largest difference is %s%%. "
-                     "Against schedstat the largest difference is %s%%.",
+                     "their share of the sampler's clock%s; the largest difference is "
+                     "%s%%. Against schedstat the largest difference is %s%%.",
                      sampler, f->fair, f->judged, THREAD_FAIR_SHARE * 100, THREAD_FAIR_MIN,
-                     THREAD_FAIR_REL * 100, w, an_fmt(f->worst_kernel * 100, wk, sizeof wk));
+                     THREAD_FAIR_REL * 100, unclear, w,
+                     an_fmt(f->worst_kernel * 100, wk, sizeof wk));
     if (f->unseen != NULL && o > 0 && (size_t)o < n)
         o += snprintf(text + o, n - (size_t)o,
                       " The kernel charges a thread its CPU from the moment the "

@@ -73,12 +73,11 @@ static void run_usage(FILE *out) {
 "                         batch100-compact   NATS: both\n"
 "", out);
     fprintf(out,
-"  --freq HZ            profiler sampling frequency (default 1000 with task-clock,\n"
-"                       250 with the others: the kernel tick caps those at\n"
-"                       ~250 Hz, so more only misstates the period)\n"
-"  --sampler S          auto (default: task-clock where perf events can be\n"
-"                       opened, else itimer), task-clock, itimer or\n"
-"                       thread-timers; see docs/run-record.md\n""  --perf HZ            Linux perf records every profiled process too, at the same\n"
+"  --freq HZ            profiler sampling frequency (default 250; the kernel tick caps\n"
+"                       itimer and thread-timers at ~250 Hz, so more only\n"
+"                       misstates their period)\n"
+"  --sampler S          itimer (default), task-clock or thread-timers; see\n"
+"                       docs/run-record.md\n""  --perf HZ            Linux perf records every profiled process too, at the same\n"
 "                       time, at HZ (e.g. 999; cpu-clock, DWARF call graphs): the\n"
 "                       independent sampler of the cross-check, kept as\n"
 "                       NAME.perf.txt beside NAME.prof (`overhead analyze` compares\n"
@@ -154,7 +153,7 @@ static int run_parse(run_args *r, int argc, char **argv, error *err) {
         OPT_INT("batch", 0, &c->batch, 1, 1000000),
         OPT_LIST("variant", 0, &r->variants, 1, RUNNER_MAX_LIST),
         OPT_INT("freq", 0, &c->freq, 1, 4000),
-        OPT_CHOICE("sampler", 0, &c->sampler, "auto|itimer|thread-timers|task-clock"),
+        OPT_CHOICE("sampler", 0, &c->sampler, "itimer|thread-timers|task-clock"),
         OPT_INT("perf", 0, &c->perf_hz, 1, 100000),
         OPT_DOUBLE("rate", 0, &c->rate, 0, 1e9),
         OPT_CHOICE("replica", 0, &r->replica, "written|stored|both"),

@@ -43,12 +43,8 @@
 /* The highest sampling frequency --freq accepts. */
 #define RUNNER_MAX_FREQ_HZ 4000
 /* The kernel tick: about this many samples per CPU-second at most from the
- * CPU-time timers (itimer, thread-timers), and their default rate. */
+ * CPU-time timers (itimer, thread-timers); the default rate. */
 #define RUNNER_TICK_HZ 250
-/* The task-clock sampler's default rate: it has no tick cap, and a thread
- * with 15% of a process's CPU needs ~900 samples of its own for its share to
- * be known to 10% (3 standard errors). */
-#define RUNNER_CLOCK_HZ 1000
 /* Without a warm-up or a rate: events per trial. */
 #define RUNNER_DEFAULT_EVENTS 100000
 /* Sizing from the warm-up: the fewest events, a multiple of the step, at
@@ -729,15 +725,11 @@ static int run_finish(run *u, error *err) {
 }
 
 const char *runner_sampler(const runner_config *cfg) {
-    if (cfg->sampler != NULL && strcmp(cfg->sampler, "auto") != 0)
-        return cfg->sampler;
-    return procstat_task_clock_ok() ? "task-clock" : "itimer";
+    return cfg->sampler != NULL ? cfg->sampler : "itimer";
 }
 
 int runner_freq(const runner_config *cfg) {
-    if (cfg->freq > 0)
-        return cfg->freq;
-    return strcmp(runner_sampler(cfg), "task-clock") == 0 ? RUNNER_CLOCK_HZ : RUNNER_TICK_HZ;
+    return cfg->freq > 0 ? cfg->freq : RUNNER_TICK_HZ;
 }
 
 /* The samples per CPU-second to expect: the tick caps the CPU-time timers. */
@@ -761,12 +753,6 @@ int runner_run(const runner_config *cfg, char **run_dir, error *err) {
     runner_stop_flag = 0;
     if (runner_validate(cfg, err) != 0 || run_open_dir(u, err) != 0)
         goto done;
-    if (strcmp(runner_sampler(cfg), "itimer") == 0 &&
-        (cfg->sampler == NULL || strcmp(cfg->sampler, "auto") == 0))
-        fprintf(stderr, "overhead run: sampler itimer: perf events cannot be opened here "
-                        "(task-clock needs root, CAP_PERFMON or "
-                        "kernel.perf_event_paranoid <= 1); threads woken often are "
-                        "under-sampled\n");
     if (run_dir != NULL)
         *run_dir = strdup(u->r.dir);
     if (run_start(u, err) != 0)

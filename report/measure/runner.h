@@ -51,8 +51,8 @@ typedef struct runner_config {
     const char *storages[RUNNER_MAX_LIST]; /* "memory", "wal", "wal-full", "delete" */
     int nstorages;
     int batch;       /* events per commit */
-    int freq;        /* requested sampling frequency, Hz; 0: runner_freq */
-    const char *sampler; /* the workloads' --sampler; NULL or "auto": runner_sampler */
+    int freq;        /* requested sampling frequency, Hz; 0: 250 */
+    const char *sampler; /* the workloads' --sampler; NULL: itimer */
     int perf_hz;         /* > 0: Linux perf records every profiled process too,
                             at this rate (perfrec.h: NAME.perf.txt beside
                             NAME.prof); 0: off */
@@ -115,13 +115,10 @@ void runner_defaults(runner_config *cfg);
  * directory writable. Returns 0 or -1 with ERR_INPUT. */
 int runner_validate(const runner_config *cfg, error *err);
 
-/* The sampler the workloads get: cfg->sampler when it names one, else
- * task-clock where this process can open perf events (procstat_task_clock_ok)
- * and itimer where it cannot. */
+/* The sampler the workloads get: cfg->sampler, else itimer. */
 const char *runner_sampler(const runner_config *cfg);
 
-/* The sampling rate the workloads get: cfg->freq when set, else 1000 Hz for
- * the task-clock sampler and 250 Hz (the kernel tick) for the others. */
+/* The sampling rate the workloads get: cfg->freq, else 250 Hz. */
 int runner_freq(const runner_config *cfg);
 
 /* Run everything. On return *run_dir (may be NULL; caller frees) names the
