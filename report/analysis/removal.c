@@ -69,7 +69,7 @@ static void requote_action(ctx *c, const recrule_result *r, const char *variant,
 void an_removal(ctx *c) {
     json_t *rows = json_array();
     char text[2048] = "";
-    size_t used = 0, ndis = 0;
+    size_t used = 0, ndis = 0, nout = 0;
     for (size_t m = 0; c->have_attr && m < sizeof removal_map / sizeof removal_map[0];
          m++) {
         json_t *v = find_variant(c, removal_map[m].variant);
@@ -83,6 +83,8 @@ void an_removal(ctx *c) {
             continue;
         int known = isfinite(lo) && isfinite(hi) && isfinite(iv->lo) && isfinite(iv->hi);
         int apart = known && (iv->hi < lo || iv->lo > hi);
+        /* overlapping, yet the sampled estimate outside the saving's interval */
+        int outside = known && !apart && (iv->est < lo || iv->est > hi);
         char b1[32], b2[32], b3[32], b4[32], b5[32], b6[32];
         json_array_append_new(
             rows, json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "what",
@@ -91,7 +93,10 @@ void an_removal(ctx *c) {
                             an_fsigned(iv->lo), "sampled_hi_us", an_fsigned(iv->hi),
                             "saving_us", an_fsigned(s), "saving_lo_us", an_fsigned(lo),
                             "saving_hi_us", an_fsigned(hi), "agree",
-                            !known ? "unknown" : apart ? "no" : "yes"));
+                            !known    ? "unknown"
+                            : apart   ? "no"
+                            : outside ? "yes (estimate outside)"
+                                      : "yes"));
         if (apart && used < sizeof text) {
             ndis++;
             used += (size_t)snprintf(
@@ -103,10 +108,20 @@ void an_removal(ctx *c) {
                 an_fmt(iv->lo, b2, 32), an_fmt(iv->hi, b3, 32), removal_map[m].variant,
                 an_fmt(s, b4, 32), an_fmt(lo, b5, 32), an_fmt(hi, b6, 32));
         }
+        if (outside && used < sizeof text) {
+            nout++;
+            used += (size_t)snprintf(
+                text + used, sizeof text - used,
+                "%sThe profiles put %s at %s us per event, outside the saving measured "
+                "by removing it (variant %s: %s to %s), though the two intervals "
+                "overlap.",
+                used ? " " : "", removal_map[m].what, an_fmt(iv->est, b1, 32),
+                removal_map[m].variant, an_fmt(lo, b5, 32), an_fmt(hi, b6, 32));
+        }
         if (rule != NULL && rule->fired)
             requote_action(c, rule, removal_map[m].variant, s, lo, hi);
     }
-    if (json_array_size(rows) > 0 && ndis == 0)
+    if (json_array_size(rows) > 0 && ndis == 0 && nout == 0)
         snprintf(text, sizeof text,
                  "Each sampled cost lies within reach of the measured saving of the "
                  "variant that removes it (their intervals overlap).");
