@@ -110,8 +110,9 @@ PY
 then :; else echo "FAIL: per-thread CPU in the service's result" >&2; fail=1; fi
 
 # The task-clock sampler (where perf events can be opened): every thread of
-# the profiled service carries its clock, which counts no more than the
-# kernel's schedstat CPU and most of it; unprofiled threads carry none.
+# the profiled service carries its clock, which counts most of the kernel's
+# schedstat CPU and not much more (see sampler-fair.sh); an unprofiled
+# process carries none.
 if perf_ok=$(python3 -c 'import sys; print(int(open("/proc/sys/kernel/perf_event_paranoid").read()) <= 1 or __import__("os").geteuid() == 0)') && [ "$perf_ok" = True ]; then
     start_service --events 30000 --profile "$tmp/svc.prof" --sampler task-clock
     bot=$("$wd/chat_nats" --mode bot --subject "$subject" --events 30000)
@@ -122,7 +123,7 @@ import json, sys
 th = json.load(open(sys.argv[1]))["threads"]
 assert all("task_clock_s" in t for t in th), th
 for t in th:
-    assert t["task_clock_s"] <= t["cpu_s"] * 1.02 + 0.002, t
+    assert t["task_clock_s"] <= t["cpu_s"] * 1.15 + 0.005, t
 cpu, clock = sum(t["cpu_s"] for t in th), sum(t["task_clock_s"] for t in th)
 assert clock >= 0.7 * cpu, (clock, cpu)
 print(f"ok: task-clock {clock:.3f} s of {cpu:.3f} s schedstat over {len(th)} threads")
