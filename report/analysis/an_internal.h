@@ -230,6 +230,9 @@ const char *an_jstr(json_t *v, const char *path);
  * CPU-time timers (itimer, thread-timers); the task-clock sampler is an
  * hrtimer at the period's end, with no tick cap. */
 double an_sample_cap_hz(json_t *rec);
+/* The sampler of the profiled NATS trials (their records' sampling.sampler;
+ * "itimer" for older records, which have none). */
+const char *an_sampler(ctx *c);
 /* 'v' with about three significant digits, as a new JSON string ("n/a" for NAN). */
 json_t *an_fnum(double v);
 /* Like an_fnum with an explicit sign ("+4.2", "-0.31"). */

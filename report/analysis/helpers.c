@@ -33,7 +33,6 @@ const char *an_jstr(json_t *v, const char *path) {
     return json_string_value(an_jget(v, path));
 }
 
-/* Format with about three significant digits ("8.91", "22.4", "151"). */
 #define KERNEL_TICK_HZ 250 /* CONFIG_HZ: CPU-time timers fire no faster (DESIGN.md) */
 
 double an_sample_cap_hz(json_t *rec) {
@@ -44,6 +43,16 @@ double an_sample_cap_hz(json_t *rec) {
     return req > 0 && req < KERNEL_TICK_HZ ? req : KERNEL_TICK_HZ;
 }
 
+const char *an_sampler(ctx *c) {
+    for (size_t i = 0; i < c->pn->n; i++) {
+        const char *s = an_jstr(c->pn->t[i]->rec, "sampling.sampler");
+        if (s != NULL)
+            return s;
+    }
+    return "itimer";
+}
+
+/* Format with about three significant digits ("8.91", "22.4", "151"). */
 json_t *an_fnum(double v) {
     char s[64];
     double a = fabs(v);

@@ -70,21 +70,15 @@ void an_meta(ctx *c) {
     int two_proc = strcmp(c->nats_arch, "nats-2p") == 0;
     char tpct[32], sdesc[256], hz[32];
     snprintf(tpct, sizeof tpct, "%g", o->target_pct);
-    const char *sampler = NULL;
-    double req = NAN;
-    for (size_t i = 0; i < c->pn->n && sampler == NULL; i++) {
-        sampler = an_jstr(c->pn->t[i]->rec, "sampling.sampler");
-        req = an_jnum(c->pn->t[i]->rec, "sampling.requested_hz");
-    }
-    if (isnan(req))
-        req = an_jnum(r0, "sampling.requested_hz");
-    an_fmt(req, hz, sizeof hz);
-    if (sampler != NULL && strcmp(sampler, "task-clock") == 0)
+    const char *sampler = an_sampler(c);
+    an_fmt(an_jnum(c->pn->n > 0 ? c->pn->t[0]->rec : r0, "sampling.requested_hz"), hz,
+           sizeof hz);
+    if (strcmp(sampler, "task-clock") == 0)
         snprintf(sdesc, sizeof sdesc,
                  "one kernel task-clock event per thread, each sending its thread the "
                  "profiler's signal every 1/%s s of that thread's own CPU time",
                  hz);
-    else if (sampler != NULL && strcmp(sampler, "thread-timers") == 0)
+    else if (strcmp(sampler, "thread-timers") == 0)
         snprintf(sdesc, sizeof sdesc, "its per-thread timers at %s Hz requested", hz);
     else
         snprintf(sdesc, sizeof sdesc, "its process-wide timer at %s Hz requested", hz);

@@ -8,6 +8,7 @@
 #include "an_internal.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -66,10 +67,26 @@ static void requote_action(ctx *c, const recrule_result *r, const char *variant,
     }
 }
 
+/* Append one sentence to 'text' (a blank before all but the first); once it
+ * is full, later sentences are dropped. */
+static void add_sentence(char *text, size_t size, size_t *used, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void add_sentence(char *text, size_t size, size_t *used, const char *fmt, ...) {
+    if (*used >= size)
+        return;
+    if (*used > 0)
+        *used += (size_t)snprintf(text + *used, size - *used, " ");
+    va_list ap;
+    va_start(ap, fmt);
+    int n = *used < size ? vsnprintf(text + *used, size - *used, fmt, ap) : 0;
+    va_end(ap);
+    *used += n > 0 ? (size_t)n : 0;
+}
+
 void an_removal(ctx *c) {
     json_t *rows = json_array();
     char text[2048] = "";
-    size_t used = 0, ndis = 0, nout = 0;
+    size_t used = 0, flagged = 0;
     for (size_t m = 0; c->have_attr && m < sizeof removal_map / sizeof removal_map[0];
          m++) {
         json_t *v = find_variant(c, removal_map[m].variant);
@@ -86,6 +103,7 @@ void an_removal(ctx *c) {
         /* overlapping, yet the sampled estimate outside the saving's interval */
         int outside = known && !apart && (iv->est < lo || iv->est > hi);
         char b1[32], b2[32], b3[32], b4[32], b5[32], b6[32];
+        flagged += apart || outside;
         json_array_append_new(
             rows, json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s}", "what",
                             removal_map[m].what, "variant", removal_map[m].variant,
@@ -97,31 +115,26 @@ void an_removal(ctx *c) {
                             : apart   ? "no"
                             : outside ? "yes (estimate outside)"
                                       : "yes"));
-        if (apart && used < sizeof text) {
-            ndis++;
-            used += (size_t)snprintf(
-                text + used, sizeof text - used,
-                "%sThe profiles put %s at %s us per event (%s to %s), but removing it "
-                "(variant %s) measured %s (%s to %s): the intervals do not overlap, so "
-                "the measured saving is the figure to plan with.",
-                used ? " " : "", removal_map[m].what, an_fmt(iv->est, b1, 32),
-                an_fmt(iv->lo, b2, 32), an_fmt(iv->hi, b3, 32), removal_map[m].variant,
-                an_fmt(s, b4, 32), an_fmt(lo, b5, 32), an_fmt(hi, b6, 32));
-        }
-        if (outside && used < sizeof text) {
-            nout++;
-            used += (size_t)snprintf(
-                text + used, sizeof text - used,
-                "%sThe profiles put %s at %s us per event, outside the saving measured "
-                "by removing it (variant %s: %s to %s), though the two intervals "
-                "overlap.",
-                used ? " " : "", removal_map[m].what, an_fmt(iv->est, b1, 32),
-                removal_map[m].variant, an_fmt(lo, b5, 32), an_fmt(hi, b6, 32));
-        }
+        if (apart)
+            add_sentence(text, sizeof text, &used,
+                         "The profiles put %s at %s us per event (%s to %s), but removing "
+                         "it (variant %s) measured %s (%s to %s): the intervals do not "
+                         "overlap, so the measured saving is the figure to plan with.",
+                         removal_map[m].what, an_fmt(iv->est, b1, 32),
+                         an_fmt(iv->lo, b2, 32), an_fmt(iv->hi, b3, 32),
+                         removal_map[m].variant, an_fmt(s, b4, 32), an_fmt(lo, b5, 32),
+                         an_fmt(hi, b6, 32));
+        if (outside)
+            add_sentence(text, sizeof text, &used,
+                         "The profiles put %s at %s us per event, outside the saving "
+                         "measured by removing it (variant %s: %s to %s), though the two "
+                         "intervals overlap.",
+                         removal_map[m].what, an_fmt(iv->est, b1, 32),
+                         removal_map[m].variant, an_fmt(lo, b5, 32), an_fmt(hi, b6, 32));
         if (rule != NULL && rule->fired)
             requote_action(c, rule, removal_map[m].variant, s, lo, hi);
     }
-    if (json_array_size(rows) > 0 && ndis == 0 && nout == 0)
+    if (json_array_size(rows) > 0 && flagged == 0)
         snprintf(text, sizeof text,
                  "Each sampled cost lies within reach of the measured saving of the "
                  "variant that removes it (their intervals overlap).");

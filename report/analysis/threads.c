@@ -201,7 +201,7 @@ typedef struct srow {
     double weighted; /* its weighed share of the samples x the process's CPU */
     double clock;    /* its sampler clock's CPU (task_clock_s) */
     double switches; /* its context switches, voluntary and involuntary */
-    int unclocked;   /* processes it was in whose threads had no clock */
+    int unclocked;   /* totals only: processes whose threads had no clock */
 } srow;
 
 typedef struct sacc {
@@ -270,7 +270,6 @@ static int sample_trials(sacc *acc, const group *g, const attrib_trial *at,
                 r->cpu += th[j].cpu_s;
                 r->clock += clock;
                 r->switches += an_jnum(tj, "voluntary") + an_jnum(tj, "involuntary");
-                r->unclocked += !clocked;
                 /* the breakdown's view of this thread: its stacks as weighed */
                 double wsum = 0;
                 for (size_t s = 0; ag->samples > 0 && s < ag->nstacks; s++)
@@ -319,14 +318,15 @@ static json_t *sampling_row(const srow *r, const srow *tt, sfound *f) {
     /* the relative standard error of the sampled share, were the sampler fair:
      * binomial, sqrt(ref (1 - ref) / N) / ref */
     double expect = ref * tt->samples, se = expect > 0 ? sqrt((1 - ref) / expect) : NAN;
-    const char *verdict = "not judged";
-    if (ks >= THREAD_FAIR_SHARE && expect >= THREAD_FAIR_MIN)
-        verdict = fabs(rel) <= THREAD_FAIR_REL                            ? "yes"
-                  : fabs(rel) - THREAD_FAIR_REL > THREAD_FAIR_Z * se ? "no"
-                                                                      : "too few samples to tell";
-    int judge = strcmp(verdict, "yes") == 0 || strcmp(verdict, "no") == 0;
-    int ok = strcmp(verdict, "yes") == 0;
-    f->unclear += strcmp(verdict, "too few samples to tell") == 0;
+    int eligible = ks >= THREAD_FAIR_SHARE && expect >= THREAD_FAIR_MIN;
+    int ok = eligible && fabs(rel) <= THREAD_FAIR_REL;
+    int off = eligible && !ok && fabs(rel) - THREAD_FAIR_REL > THREAD_FAIR_Z * se;
+    int judge = ok || off;
+    const char *verdict = !eligible ? "not judged"
+                          : ok      ? "yes"
+                          : off     ? "no"
+                                    : "too few samples to tell";
+    f->unclear += eligible && !judge;
     f->judged += judge;
     f->fair += ok;
     if (judge && fabs(rel) > fabs(f->worst))
@@ -449,11 +449,7 @@ void an_threads(ctx *c) {
     json_t *sec = json_pack("{s:o, s:s, s:b}", "rows", tr, "note", note, "have",
                             json_array_size(tr) > 0);
     json_t *srows = c->have_attr ? sampling_rows(c, &f) : json_array();
-    const char *sampler = NULL;
-    for (size_t i = 0; i < c->pn->n && sampler == NULL; i++)
-        sampler = an_jstr(c->pn->t[i]->rec, "sampling.sampler");
-    if (sampler == NULL)
-        sampler = "itimer";
+    const char *sampler = an_sampler(c);
     char text[1280];
     if (json_array_size(srows) == 0)
         snprintf(text, sizeof text,

@@ -12,7 +12,6 @@
 
 #include "stats.h"
 
-
 /* A planning figure: rounds (or trials per side) that more measurement
  * could plausibly add. Beyond this many times what was run, the estimate
  * sits too close to the target for more rounds to settle the verdict. */

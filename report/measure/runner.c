@@ -94,7 +94,7 @@ void runner_defaults(runner_config *cfg) {
     cfg->storages[0] = "wal";
     cfg->nstorages = 1;
     cfg->batch = 1;
-    cfg->freq = 0;
+    cfg->freq = RUNNER_TICK_HZ;
     cfg->warmup = 1;
     cfg->min_samples = 2000;
     cfg->out_dir = "runs";
@@ -145,7 +145,7 @@ int runner_validate(const runner_config *cfg, error *err) {
         return error_set(err, ERR_INPUT, "--trials must be >= 1, not %d", cfg->trials);
     if (cfg->batch < 1)
         return error_set(err, ERR_INPUT, "--batch must be >= 1, not %d", cfg->batch);
-    if (cfg->freq < 0 || cfg->freq > RUNNER_MAX_FREQ_HZ)
+    if (cfg->freq < 1 || cfg->freq > RUNNER_MAX_FREQ_HZ)
         return error_set(err, ERR_INPUT, "--freq must be 1..%d Hz, not %d",
                          RUNNER_MAX_FREQ_HZ, cfg->freq);
     if (!(cfg->rate >= 0) || isinf(cfg->rate))
@@ -428,6 +428,14 @@ static int run_servers(run *u, error *err) {
     return 0;
 }
 
+/* The samples per CPU-second to expect: the tick caps the CPU-time timers
+ * (itimer, thread-timers); task-clock is an hrtimer with no such cap. */
+static double runner_expect_hz(const runner_config *cfg) {
+    if (strcmp(runner_sampler(cfg), "task-clock") == 0)
+        return cfg->freq;
+    return cfg->freq < RUNNER_TICK_HZ ? cfg->freq : RUNNER_TICK_HZ;
+}
+
 /* Variants, servers, environment: everything before the first trial, ending
  * with run.json written as "running". */
 static int run_start(run *u, error *err) {
@@ -454,12 +462,12 @@ static int run_start(run *u, error *err) {
     u->probes_cpu += children_cpu_since(&before);
     if (r->env == NULL || u->trials == NULL || u->warm == NULL)
         return error_set(err, ERR_NOMEM, "out of memory");
-    if (runner_freq(cfg) > RUNNER_TICK_HZ && strcmp(runner_sampler(cfg), "task-clock") != 0)
+    if (runner_expect_hz(cfg) < cfg->freq)
         runner_say(
             cfg,
             "warning: --freq %d is above the kernel's 250 Hz tick: expect about 250 "
             "samples per CPU-second, and use the effective rate, not the period",
-            runner_freq(cfg));
+            cfg->freq);
     u->n = cfg->events;
     if (u->n < 0)
         u->n = cfg->rate > 0 ? (int64_t)fmax(10, cfg->rate * RUNNER_RATE_SECONDS)
@@ -512,8 +520,6 @@ static int run_warmup_one(run *u, int i, int64_t wn, error *err) {
     unlink(p);
     return rc;
 }
-
-static double runner_expect_hz(const runner_config *cfg);
 
 /* Choose the events per trial from the warm-up (when not given) and say how
  * many samples to expect. */
@@ -691,7 +697,7 @@ static int run_finish(run *u, error *err) {
     json_t *conf = json_pack(
         "{s:I, s:i, s:i, s:i, s:o, s:b, s:b, s:b, s:f, s:b, s:i, s:i, s:s}", "events",
         (json_int_t)u->n, "trials", cfg->trials, "batch", cfg->batch, "freq_hz",
-        runner_freq(cfg), "rate", cfg->rate > 0 ? json_real(cfg->rate) : json_null(), "aa",
+        cfg->freq, "rate", cfg->rate > 0 ? json_real(cfg->rate) : json_null(), "aa",
         cfg->aa, "unprofiled", cfg->unprofiled || cfg->no_profiled, "warmup", cfg->warmup,
         "trial_timeout_s", cfg->trial_timeout, "accept_loss", cfg->accept_loss, "cluster",
         cfg->cluster > 1 ? cfg->cluster : 1, "services", cfg->services, "js_storage",
@@ -726,18 +732,6 @@ static int run_finish(run *u, error *err) {
 
 const char *runner_sampler(const runner_config *cfg) {
     return cfg->sampler != NULL ? cfg->sampler : "itimer";
-}
-
-int runner_freq(const runner_config *cfg) {
-    return cfg->freq > 0 ? cfg->freq : RUNNER_TICK_HZ;
-}
-
-/* The samples per CPU-second to expect: the tick caps the CPU-time timers. */
-static double runner_expect_hz(const runner_config *cfg) {
-    int f = runner_freq(cfg);
-    if (strcmp(runner_sampler(cfg), "task-clock") == 0)
-        return f;
-    return f < RUNNER_TICK_HZ ? f : RUNNER_TICK_HZ;
 }
 
 int runner_run(const runner_config *cfg, char **run_dir, error *err) {

@@ -51,7 +51,7 @@ typedef struct runner_config {
     const char *storages[RUNNER_MAX_LIST]; /* "memory", "wal", "wal-full", "delete" */
     int nstorages;
     int batch;       /* events per commit */
-    int freq;        /* requested sampling frequency, Hz; 0: 250 */
+    int freq;        /* requested sampling frequency, Hz */
     const char *sampler; /* the workloads' --sampler; NULL: itimer */
     int perf_hz;         /* > 0: Linux perf records every profiled process too,
                             at this rate (perfrec.h: NAME.perf.txt beside
@@ -117,9 +117,6 @@ int runner_validate(const runner_config *cfg, error *err);
 
 /* The sampler the workloads get: cfg->sampler, else itimer. */
 const char *runner_sampler(const runner_config *cfg);
-
-/* The sampling rate the workloads get: cfg->freq, else 250 Hz. */
-int runner_freq(const runner_config *cfg);
 
 /* Run everything. On return *run_dir (may be NULL; caller frees) names the
  * run directory when one was created. Returns 0 when every trial passed;

@@ -151,7 +151,7 @@ void runner_args(const runner *r, const variant *v, const child *c, int64_t n,
         ARG("%d", CHATPROTO_TEAM_IDLE_MS);
     }
     ARG("--freq");
-    ARG("%d", runner_freq(cfg));
+    ARG("%d", cfg->freq);
     if (cfg->rate > 0) {
         ARG("--rate");
         ARG("%.17g", cfg->rate);

@@ -703,7 +703,7 @@ static void trial_account(trial *t) {
     rec->machine.busy_s = q.busy_s;
     rec->machine.outside_s = q.outside_s;
     rec->machine.steal_s = q.steal_s;
-    rec->sampling.requested_hz = runner_freq(t->cfg);
+    rec->sampling.requested_hz = t->cfg->freq;
     if (t->v->profiled)
         runrecord_set_str(&rec->sampling.sampler,
                           runner_sampler(t->cfg));
